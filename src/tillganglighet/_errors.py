@@ -1,0 +1,36 @@
+"""Exception hierarchy of tillganglighet.
+
+Every error the library raises on purpose derives from :class:`TillganglighetError`,
+so callers (and the CLI) can catch the project's errors in one place. Subclasses also
+derive from the matching builtin so that generic ``except ValueError`` code keeps
+working.
+"""
+
+from __future__ import annotations
+
+
+class TillganglighetError(Exception):
+    """Base class of all errors raised on purpose by tillganglighet."""
+
+
+class InputValidationError(ValueError, TillganglighetError):
+    """User-supplied data is invalid.
+
+    The message names the file (when there is one), the row and the field.
+    """
+
+
+class MissingColumnError(InputValidationError):
+    """A required column is missing from user-supplied data."""
+
+
+class CRSError(InputValidationError):
+    """Data has no coordinate reference system, or a different one than expected."""
+
+
+class DataIntegrityError(TillganglighetError):
+    """The curated data shipped with the package is missing or inconsistent."""
+
+
+class NetworkError(ValueError, TillganglighetError):
+    """A road or transit network is invalid (negative weights, empty, corrupt file...)."""
