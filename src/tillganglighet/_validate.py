@@ -1,0 +1,391 @@
+"""Checks of user-supplied data, shared by every public entry point.
+
+Each check returns a new, normalised object or raises an
+:class:`~tillganglighet._errors.InputValidationError` (or a subclass). Messages start
+with the file path (when there is one), name the field, and list up to
+:data:`MAX_REPORTED` offending rows ("... and N more"), so that all problems of one kind
+can be fixed in one go.
+
+Row numbers are taken from the index of the checked frame or series: a loader puts the
+number a user would look for there (CSV: the line in the file, header = line 1;
+GeoPackage: the fid) and describes it with a :class:`Where`. For in-memory frames use
+``Where()``, which reports index labels as "row <label>".
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass
+from functools import cache
+from typing import Literal, NoReturn
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from shapely import STRtree
+
+from ._errors import CRSError, InputValidationError, MissingColumnError
+
+#: At most this many offending rows are listed in one message.
+MAX_REPORTED = 10
+#: Margin (metres) around the municipalities' bounding box that still counts as Sweden.
+SWEDEN_MARGIN_M = 50_000.0
+#: Points outside every municipality polygon (coast, simplified borders) get the nearest
+#: municipality when it is at most this far away (metres).
+NEAREST_KOMMUN_MAX_M = 5_000.0
+SWEREF99TM = "EPSG:3006"
+
+_CODE_RE = re.compile(r"\d{1,4}")
+
+
+@dataclass(frozen=True)
+class Where:
+    """Where checked data comes from: the file path and what its row numbers are called.
+
+    Parameters
+    ----------
+    path
+        File the data was read from, or None for in-memory data.
+    row_word
+        Name of the row numbers kept in the index: ``"line"`` (CSV), ``"fid"``
+        (GeoPackage) or ``"row"``.
+    """
+
+    path: str | None = None
+    row_word: str = "row"
+
+    def prefix(self) -> str:
+        """Return ``"<path>: "``, or an empty string for in-memory data."""
+        return f"{self.path}: " if self.path else ""
+
+    def row(self, label: Hashable) -> str:
+        """Return how a user finds one row, e.g. ``"line 5"``."""
+        return f"{self.row_word} {label}"
+
+
+def fail(
+    exc_type: type[InputValidationError], where: Where, headline: str, items: Sequence[str]
+) -> NoReturn:
+    """Raise ``exc_type`` with a headline and up to MAX_REPORTED listed problems."""
+    shown = list(items[:MAX_REPORTED])
+    message = where.prefix() + headline + "".join(f"\n  {item}" for item in shown)
+    if len(items) > len(shown):
+        message += f"\n  ... and {len(items) - len(shown)} more"
+    raise exc_type(message)
+
+
+def _quoted(names: Sequence[Hashable]) -> str:
+    return ", ".join(repr(str(n)) for n in names)
+
+
+def require_columns(
+    df: pd.DataFrame, columns: Sequence[str], *, where: Where, purpose: str = ""
+) -> None:
+    """Raise MissingColumnError naming missing and available columns (case-sensitive)."""
+    missing = [c for c in columns if c not in df.columns]
+    if not missing:
+        return
+    available = [c for c in df.columns if c != getattr(df, "_geometry_column_name", None)]
+    message = f"missing required column(s) {_quoted(missing)}{purpose}; "
+    message += f"available columns: {_quoted(available) or 'none'}"
+    lower = {str(c).lower(): c for c in available}
+    near = [f"{lower[m.lower()]!r} for {m!r}" for m in missing if m.lower() in lower]
+    if near:
+        message += f" (column names are case-sensitive: found {', '.join(near)})"
+    raise MissingColumnError(where.prefix() + message)
+
+
+def as_text(value: object) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def ids(values: pd.Series, *, where: Where) -> pd.Series:
+    """Return ``values`` as non-empty strings; raise on missing or duplicated ids."""
+    field = values.name
+    missing = values.isna() | (values.astype(str).str.strip() == "")
+    if missing.any():
+        items = [f"{where.row(label)}: empty" for label in values.index[missing]]
+        fail(InputValidationError, where, f"column {field!r}: {len(items)} missing id(s):", items)
+    out = values.map(as_text).astype(str)
+    unique(out, where=where)
+    return out
+
+
+def unique(values: pd.Series, *, where: Where) -> None:
+    """Raise naming each duplicated value and all the rows that carry it."""
+    dup = values[values.duplicated(keep=False) & values.notna()]
+    if dup.empty:
+        return
+    items = []
+    for value, group in dup.groupby(dup, sort=False):
+        rows = [where.row(label) for label in group.index]
+        items.append(f"value {value!r} on {', '.join(rows[:-1])} and {rows[-1]}")
+    fail(
+        InputValidationError,
+        where,
+        f"column {values.name!r} must be unique; {len(items)} duplicated value(s):",
+        items,
+    )
+
+
+@cache
+def _kommuner() -> gpd.GeoDataFrame:
+    from .geodata import municipalities
+
+    return municipalities()
+
+
+def _normalise_code(value: object) -> str | None:
+    if isinstance(value, (float, np.floating)) and float(value).is_integer():
+        value = int(value)  # integer codes in a column with gaps come back as floats
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        text = str(int(value))
+    elif isinstance(value, str):
+        text = value.strip()
+    else:
+        return None
+    return text.zfill(4) if _CODE_RE.fullmatch(text) else None
+
+
+def _suggest_code(name: object) -> str:
+    if not isinstance(name, str) or not name.strip():
+        return ""
+    table = _kommuner()
+    by_name = {n.lower(): (k, n) for k, n in zip(table["kommun_kod"], table["kommun"], strict=True)}
+    key = name.strip().lower()
+    match = difflib.get_close_matches(key, list(by_name), n=1, cutoff=0.6)
+    if key in by_name or match:
+        code, found = by_name[key if key in by_name else match[0]]
+        return f"; did you mean {code!r} ({found})?"
+    return ""
+
+
+def kommun_codes(values: pd.Series, *, where: Where, names: pd.Series | None = None) -> pd.Series:
+    """Return SCB municipality codes as 4-digit strings (``180`` -> ``"0180"``).
+
+    Raise naming each row whose value is missing, malformed or not one of the 290
+    municipalities; if ``names`` (municipality names, same index) is given, suggest the
+    code of the nearest matching name.
+    """
+    valid = set(_kommuner()["kommun_kod"])
+    codes = values.map(_normalise_code)
+    items = []
+    for label, value, code in zip(values.index, values, codes, strict=True):
+        if code in valid:
+            continue
+        hint = _suggest_code(names.get(label)) if names is not None else ""
+        if value is None or (isinstance(value, float) and np.isnan(value)):
+            items.append(f"{where.row(label)}: missing{hint}")
+        elif code is None:
+            items.append(f"{where.row(label)}: {value!r} is not a 4-digit code{hint}")
+        else:
+            items.append(f"{where.row(label)}: unknown code {value!r}{hint}")
+    if items:
+        fail(
+            InputValidationError,
+            where,
+            f"column {values.name!r}: {len(items)} invalid municipality code(s) "
+            "(SCB kommunkod, e.g. '0180' for Stockholm):",
+            items,
+        )
+    return codes.astype(str).rename(values.name)
+
+
+def numbers(values: pd.Series, *, where: Where, non_negative: bool = False) -> pd.Series:
+    """Return ``values`` as finite floats; raise naming rows that are not numbers.
+
+    Numbers must use ``.`` as decimal separator and no thousands separators: ``"12 000"``
+    and ``"1,5"`` are rejected with a hint rather than guessed.
+    """
+    if pd.api.types.is_bool_dtype(values) or not pd.api.types.is_numeric_dtype(values):
+        parsed = pd.to_numeric(values.astype(object).map(_strip), errors="coerce")
+    else:
+        parsed = values
+    parsed = parsed.astype(float)
+    items = []
+    for label, raw, number in zip(values.index, values, parsed, strict=True):
+        problem = _number_problem(raw, number, non_negative=non_negative)
+        if problem:
+            items.append(f"{where.row(label)}: {problem}")
+    if items:
+        expected = "a non-negative finite number" if non_negative else "a finite number"
+        fail(
+            InputValidationError,
+            where,
+            f"column {values.name!r}: {len(items)} invalid value(s) (expected {expected}):",
+            items,
+        )
+    return parsed
+
+
+def _strip(value: object) -> object:
+    return value.strip() if isinstance(value, str) else value
+
+
+def _number_problem(raw: object, number: float, *, non_negative: bool) -> str | None:
+    if raw is None or (isinstance(raw, float) and np.isnan(raw)) or raw is pd.NA:
+        return "missing value"
+    if np.isnan(number):
+        text = str(raw)
+        if any(ch in text for ch in " \u00a0\u202f"):
+            return f"{text!r} is not a number (remove the space used as thousands separator)"
+        if "," in text:
+            return f"{text!r} is not a number (use '.' as decimal separator)"
+        return f"{text!r} is not a number"
+    if not np.isfinite(number):
+        return f"{raw!r} is not finite"
+    if non_negative and number < 0:
+        return f"{raw!r} is negative"
+    return None
+
+
+def require_crs(gdf: gpd.GeoDataFrame, *, where: Where) -> None:
+    """Raise CRSError, with the fix, when ``gdf`` has no CRS."""
+    if gdf.crs is None:
+        raise CRSError(
+            f"{where.prefix()}the geometry has no coordinate reference system (CRS); "
+            "set it with gdf.set_crs(...), e.g. gdf.set_crs('EPSG:3006') for SWEREF 99 TM "
+            "metres or gdf.set_crs('EPSG:4326') for longitude/latitude, and save again"
+        )
+
+
+def points(
+    gdf: gpd.GeoDataFrame,
+    *,
+    where: Where,
+    polygons: Literal["error", "representative_point"] = "error",
+) -> gpd.GeoSeries:
+    """Return the geometry as points; raise naming missing, invalid or non-point rows.
+
+    With ``polygons="representative_point"``, (multi)polygons are replaced by a point
+    guaranteed to lie inside them (used only where the caller documents it).
+    """
+    geom = gdf.geometry
+    field = f"column {geom.name!r}"
+    missing = geom.isna() | geom.is_empty
+    if missing.any():
+        items = [f"{where.row(label)}: no geometry" for label in geom.index[missing]]
+        fail(InputValidationError, where, f"{field}: {len(items)} missing geometries:", items)
+    invalid = ~geom.is_valid
+    if invalid.any():
+        reasons = shapely.is_valid_reason(geom[invalid].to_numpy())
+        items = [
+            f"{where.row(lab)}: {r}" for lab, r in zip(geom.index[invalid], reasons, strict=True)
+        ]
+        fail(
+            InputValidationError,
+            where,
+            f"{field}: {len(items)} invalid geometries (repair them, e.g. with gdf.make_valid()):",
+            items,
+        )
+    kinds = geom.geom_type
+    allowed = {"Point"}
+    if polygons == "representative_point":
+        allowed |= {"Polygon", "MultiPolygon"}
+    wrong = ~kinds.isin(list(allowed))
+    if wrong.any():
+        items = [
+            f"{where.row(lab)}: {k}" for lab, k in zip(geom.index[wrong], kinds[wrong], strict=True)
+        ]
+        expected = " or ".join(sorted(allowed))
+        fail(
+            InputValidationError,
+            where,
+            f"{field}: {len(items)} geometries are not {expected}:",
+            items,
+        )
+    is_polygon = kinds != "Point"
+    if not is_polygon.any():
+        return geom.copy()
+    out = geom.copy()
+    out[is_polygon] = geom[is_polygon].representative_point()
+    return out
+
+
+@cache
+def sweden_extent() -> tuple[float, float, float, float]:
+    """Return (minx, miny, maxx, maxy) of the municipalities plus the margin, EPSG:3006."""
+    minx, miny, maxx, maxy = _kommuner().total_bounds
+    m = SWEDEN_MARGIN_M
+    return (minx - m, miny - m, maxx + m, maxy + m)
+
+
+def to_sweref_in_sweden(
+    gdf: gpd.GeoDataFrame, *, where: Where, field: str | None = None
+) -> gpd.GeoDataFrame:
+    """Return ``gdf`` (point geometry, CRS set) in EPSG:3006; raise for points outside Sweden."""
+    out = gdf.to_crs(SWEREF99TM)
+    x, y = out.geometry.x.to_numpy(), out.geometry.y.to_numpy()
+    minx, miny, maxx, maxy = sweden_extent()
+    with np.errstate(invalid="ignore"):
+        inside = (x >= minx) & (x <= maxx) & (y >= miny) & (y <= maxy)
+    if inside.all():
+        return out
+    src = gdf.crs.to_string()
+    ox, oy = gdf.geometry.x.to_numpy(), gdf.geometry.y.to_numpy()
+    items = [
+        f"{where.row(label)}: ({_num(ox[i])}, {_num(oy[i])}) in {src} -> "
+        + (
+            f"({x[i]:.0f}, {y[i]:.0f}) in EPSG:3006"
+            if np.isfinite([x[i], y[i]]).all()
+            else "no valid position in EPSG:3006"
+        )
+        for i, label in enumerate(gdf.index)
+        if not inside[i]
+    ]
+    field = field or f"column {gdf.geometry.name!r}"
+    fail(
+        InputValidationError,
+        where,
+        f"{field}: {len(items)} point(s) outside Sweden (the municipalities' extent plus "
+        f"{SWEDEN_MARGIN_M / 1000:.0f} km) after transforming from {src} to EPSG:3006; are "
+        "latitude and longitude swapped, or is the CRS wrong (e.g. SWEREF 99 TM metres "
+        "labelled EPSG:4326)?",
+        items,
+    )
+
+
+def _num(value: float) -> str:
+    return f"{value:.0f}" if abs(value) >= 1000 else f"{value:.6g}"
+
+
+def assign_kommun(geometry: gpd.GeoSeries, *, where: Where, field: str = "kommun_kod") -> pd.Series:
+    """Return the municipality code of each point (EPSG:3006) by point-in-polygon.
+
+    Points outside every polygon (coast, islands, simplified borders) get the nearest
+    municipality within NEAREST_KOMMUN_MAX_M metres; farther points raise, naming the row.
+    """
+    table = _kommuner()
+    tree = STRtree(table.geometry.to_numpy())
+    pts = geometry.to_numpy()
+    codes = np.full(len(pts), None, dtype=object)
+    found_pt, found_poly = tree.query(pts, predicate="within")
+    codes[found_pt[::-1]] = table["kommun_kod"].to_numpy()[found_poly[::-1]]
+    rest = np.flatnonzero(pd.isna(codes))
+    if len(rest):
+        (near_pt, near_poly), dist = tree.query_nearest(pts[rest], return_distance=True)
+        first = ~pd.Series(near_pt).duplicated().to_numpy()
+        near_pt, near_poly, dist = near_pt[first], near_poly[first], dist[first]
+        close = dist <= NEAREST_KOMMUN_MAX_M
+        codes[rest[near_pt[close]]] = table["kommun_kod"].to_numpy()[near_poly[close]]
+        far = [
+            f"{where.row(geometry.index[rest[p]])}: ({pts[rest[p]].x:.0f}, "
+            f"{pts[rest[p]].y:.0f}) in EPSG:3006 is {d / 1000:.1f} km from the nearest "
+            f"municipality ({table['kommun'].iloc[q]})"
+            for p, q, d in zip(near_pt[~close], near_poly[~close], dist[~close], strict=True)
+        ]
+        if far:
+            fail(
+                InputValidationError,
+                where,
+                f"column {field!r} is absent, so municipalities are assigned by location; "
+                f"{len(far)} point(s) lie more than {NEAREST_KOMMUN_MAX_M / 1000:.0f} km "
+                f"from every municipality (add a {field!r} column or fix the coordinates):",
+                far,
+            )
+    return pd.Series(codes, index=geometry.index, name="kommun_kod", dtype=str)

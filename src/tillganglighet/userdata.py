@@ -1,0 +1,459 @@
+"""Loaders of user-supplied data: meeting points, scenario candidates and population.
+
+Every loader validates its input at once and raises an
+:class:`~tillganglighet.InputValidationError` (or :class:`~tillganglighet.MissingColumnError`,
+:class:`~tillganglighet.CRSError`) whose message starts with the file path, names the
+field and lists the offending rows: for CSV the **line in the file** as a text editor
+shows it (header = line 1, first data row = line 2), for GeoPackage the feature's
+**fid**, for GeoParquet the 1-based row. Up to 10 problems of one kind are listed.
+
+Conventions:
+
+* Results are new frames in **EPSG:3006** (SWEREF 99 TM, metres); loaders never write.
+* CSV files may be separated by ``,``, ``;`` or tab (detected from the header) and be
+  UTF-8 (with or without BOM) or Windows-1252.
+* Numbers must use ``.`` as decimal separator and no thousands separators. A value such
+  as ``"12 000"`` or ``"1,5"`` is **rejected** with an error naming the line (with a
+  hint), not guessed: ``"1,500"`` could mean 1.5 or 1500.
+* Municipality codes (SCB kommunkod) may be integers or strings; they are zero-padded
+  to 4 digits (``180`` -> ``"0180"``).
+* Points without a municipality column get one by point-in-polygon; points just outside
+  every polygon (coast, islands) get the nearest municipality within 5 km.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+from pathlib import Path
+from typing import Literal
+
+import geopandas as gpd
+import pandas as pd
+import pyproj
+
+from . import _validate as v
+from ._errors import CRSError, InputValidationError, MissingColumnError
+
+__all__ = ["read_points", "read_population"]
+
+#: Accepted names (case-insensitive) of SCB's grid cell id column, in order of preference.
+CELL_COLUMNS = ("Ruta", "rut_id", "RutID")
+#: Accepted names (case-insensitive) of the population column, in order of preference.
+POPULATION_COLUMNS = ("population", "Pop", "befolkning")
+_CSV_SUFFIXES = {".csv", ".txt", ".tsv"}
+_GEO_SUFFIXES = {".gpkg", ".parquet", ".geoparquet"}
+_SCB_CELL_EXAMPLE = "'4810006589000'"
+
+
+def read_points(
+    path: str | os.PathLike[str],
+    *,
+    id_column: str = "id",
+    name_column: str = "name",
+    kommun_column: str = "kommun_kod",
+    crs: str | int | pyproj.CRS | None = None,
+) -> gpd.GeoDataFrame:
+    """Read meeting points or scenario candidate sites from a file.
+
+    Parameters
+    ----------
+    path
+        A CSV file with coordinates in columns ``x``, ``y`` (in the CRS given by ``crs``,
+        e.g. ``"EPSG:3006"`` for SWEREF 99 TM metres) or ``lon``, ``lat`` (WGS 84
+        degrees); or a GeoPackage (``.gpkg``) or GeoParquet (``.parquet``) file with point
+        geometry and a CRS.
+    id_column
+        Column of unique point ids (compared as text, so ``"007"`` stays ``"007"``).
+    name_column
+        Column of display names; if absent, the id is used as name.
+    kommun_column
+        Column of SCB municipality codes. If absent, each point gets the municipality it
+        lies in (or the nearest one within 5 km).
+    crs
+        CRS of the ``x``, ``y`` columns of a CSV file (required for them); not allowed
+        with ``lon``, ``lat`` or geometry files, which carry their own.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``point_id`` (str), ``name`` (str), ``kommun_kod`` (4-digit str), then the file's
+        other columns unchanged, and ``geometry`` (Point, EPSG:3006 metres). The columns
+        used for id, name, municipality and coordinates are consumed. Index 0..n-1.
+
+    Raises
+    ------
+    MissingColumnError
+        A required column (id, coordinates) is missing.
+    CRSError
+        No CRS: a geometry file without one, or CSV ``x``, ``y`` without ``crs``.
+    InputValidationError
+        Duplicated or empty ids, invalid municipality codes, non-numeric coordinates,
+        missing, invalid or non-point geometries, points outside Sweden, or points more
+        than 5 km from every municipality.
+    """
+    path = Path(path)
+    kind = _file_kind(path)
+    text_columns = {id_column, name_column, kommun_column, "kommun", "x", "y", "lon", "lat"}
+    if kind == "csv":
+        df, where = _read_csv(path, text_columns=text_columns)
+        v.require_columns(df, [id_column], where=where)
+        point_ids = v.ids(df[id_column], where=where)
+        gdf = _csv_points(df, where=where, crs=crs)
+    else:
+        gdf, where = _read_geo(path, crs=crs)
+        v.require_columns(gdf, [id_column], where=where)
+        point_ids = v.ids(gdf[id_column], where=where)
+        gdf = _geo_points(gdf, where=where, polygons="error")
+    if name_column in gdf.columns:
+        names = gdf[name_column].where(gdf[name_column].notna(), point_ids).astype(str)
+    else:
+        names = point_ids
+    codes = _kommun(gdf, kommun_column, where=where)
+    consumed = [id_column, name_column, kommun_column]
+    return _assemble(gdf, {"point_id": point_ids, "name": names, "kommun_kod": codes}, consumed)
+
+
+def read_population(
+    path: str | os.PathLike[str],
+    *,
+    kind: Literal["auto", "table", "grid", "points"] = "auto",
+    cell_size_m: int = 1000,
+    population_column: str | None = None,
+    jobseekers_column: str = "jobseekers",
+    kommun_column: str = "kommun_kod",
+    cell_column: str | None = None,
+    crs: str | int | pyproj.CRS | None = None,
+) -> pd.DataFrame:
+    """Read population per municipality, per SCB grid cell, or at points.
+
+    Three kinds are recognised (``kind="auto"`` picks from the extension and columns:
+    GeoPackage/GeoParquet -> ``"points"``; CSV with a cell id column -> ``"grid"``; CSV
+    with ``kommun_column`` -> ``"table"``; CSV with coordinates -> ``"points"``):
+
+    ``"table"``
+        Population per municipality: CSV with ``kommun_column``, a population column and
+        optionally ``jobseekers_column`` (inskrivna arbetssökande, persons).
+    ``"grid"``
+        SCB's population grid: CSV with a cell id column (``Ruta``, ``rut_id`` or
+        ``RutID``) and a population column. SCB cell ids have 13 digits: the first 6 are
+        the easting and the last 7 the northing (SWEREF 99 TM metres) of the cell's
+        lower-left corner, e.g. ``"4810006589000"`` -> (481000, 6589000). Each cell
+        becomes its centre point.
+    ``"points"``
+        GeoPackage/GeoParquet of points or polygons (with a CRS), or a CSV with ``x``,
+        ``y`` (+ ``crs``) or ``lon``, ``lat``, with a population column. Polygons are
+        replaced by a representative point (a point guaranteed to lie inside).
+
+    Parameters
+    ----------
+    path
+        CSV, GeoPackage (``.gpkg``) or GeoParquet (``.parquet``) file.
+    kind
+        Force the kind of data instead of detecting it.
+    cell_size_m
+        Side of a grid cell in metres: 1000 for SCB's national grid, 250 in urban grids.
+    population_column
+        Population column (persons); by default the first of ``population``, ``Pop``,
+        ``befolkning`` (case-insensitive).
+    jobseekers_column
+        Optional column of registered jobseekers (persons), kept as ``jobseekers``.
+    kommun_column
+        SCB municipality code column. Required for tables; for grids and points it is
+        assigned by location (nearest municipality within 5 km) when absent.
+    cell_column
+        Grid cell id column; by default the first of ``Ruta``, ``rut_id``, ``RutID``
+        (case-insensitive).
+    crs
+        CRS of CSV ``x``, ``y`` columns (kind ``"points"`` only).
+
+    Returns
+    -------
+    pandas.DataFrame or geopandas.GeoDataFrame
+        ``"table"``: a DataFrame indexed by ``kommun_kod`` (4-digit str) with
+        ``population`` (persons, float), ``jobseekers`` (persons, float; if present) and
+        the other columns. ``"grid"``: a GeoDataFrame with ``cell_id`` (str),
+        ``population`` (persons, float), ``kommun_kod``, the other columns and
+        ``geometry`` (cell-centre Point, EPSG:3006). ``"points"``: a GeoDataFrame with
+        ``population``, ``kommun_kod``, the other columns and ``geometry`` (Point,
+        EPSG:3006).
+
+    Raises
+    ------
+    MissingColumnError
+        A required column is missing, or the kind cannot be detected.
+    CRSError
+        A geometry file without CRS, or CSV ``x``, ``y`` without ``crs``.
+    InputValidationError
+        Negative, missing or non-numeric population, malformed cell ids, invalid
+        municipality codes, duplicated cells or municipalities, invalid geometries, or
+        points outside Sweden.
+    """
+    if kind not in ("auto", "table", "grid", "points"):
+        raise ValueError(f"kind must be 'auto', 'table', 'grid' or 'points', not {kind!r}")
+    path = Path(path)
+    file_kind = _file_kind(path)
+    text_columns = {kommun_column, "kommun", jobseekers_column, "x", "y", "lon", "lat"}
+    text_columns |= set(CELL_COLUMNS) | set(POPULATION_COLUMNS)
+    text_columns |= {c for c in (population_column, cell_column) if c}
+    if file_kind == "csv":
+        df, where = _read_csv(path, text_columns=text_columns)
+    else:
+        df, where = _read_geo(path, crs=crs)
+    if kind == "auto":
+        kind = _detect_population_kind(df, file_kind, where, kommun_column, cell_column)
+    if file_kind == "geo" and kind != "points":
+        raise InputValidationError(
+            f"{path}: kind={kind!r} needs a CSV file; GeoPackage/GeoParquet hold points"
+        )
+    pop_col = population_column or _find_column(df, POPULATION_COLUMNS, where, "population_column")
+    v.require_columns(df, [pop_col], where=where)
+    if kind == "table":
+        return _population_table(df, where, pop_col, kommun_column, jobseekers_column)
+    if kind == "grid":
+        cell_col = cell_column or _find_column(df, CELL_COLUMNS, where, "cell_column")
+        gdf, cells = _grid_points(df, where, cell_col, cell_size_m)
+        consumed = [cell_col]
+        first = {"cell_id": cells}
+    else:
+        if file_kind == "csv":
+            gdf = _csv_points(df, where=where, crs=crs)
+        else:
+            gdf = _geo_points(df, where=where, polygons="representative_point")
+        consumed, first = [], {}
+    first["population"] = v.numbers(gdf[pop_col], where=where, non_negative=True)
+    first["kommun_kod"] = _kommun(gdf, kommun_column, where=where)
+    return _assemble(gdf, first, [*consumed, pop_col, kommun_column])
+
+
+# --- reading files -----------------------------------------------------------------
+
+
+def _file_kind(path: Path) -> Literal["csv", "geo"]:
+    suffix = path.suffix.lower()
+    if suffix not in _CSV_SUFFIXES | _GEO_SUFFIXES:
+        raise InputValidationError(
+            f"{path}: unsupported file type {suffix!r}; use CSV (.csv), GeoPackage (.gpkg) "
+            "or GeoParquet (.parquet)"
+        )
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no such file")
+    return "csv" if suffix in _CSV_SUFFIXES else "geo"
+
+
+def _read_csv(path: Path, *, text_columns: set[str]) -> tuple[pd.DataFrame, v.Where]:
+    """Read a CSV file; the index holds each record's line number in the file."""
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = raw.decode("cp1252")
+    header = text.split("\n", 1)[0]
+    sep = max([",", ";", "\t"], key=header.count)
+    # Line where each non-blank record starts (pandas skips blank lines, as we do here).
+    lines, start = [], 1
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
+    records = []
+    for record in reader:
+        if record:
+            lines.append(start)
+            records.append(record)
+        start = reader.line_num + 1
+    if not records:
+        raise InputValidationError(f"{path}: the file is empty")
+    lowered = {c.lower() for c in text_columns}
+    dtype = {c: str for c in records[0] if c.lower() in lowered}
+    try:
+        df = pd.read_csv(io.StringIO(text), sep=sep, dtype=dtype)
+    except (pd.errors.ParserError, ValueError) as exc:
+        raise InputValidationError(f"{path}: cannot parse the CSV file: {exc}") from None
+    if len(df) == len(lines) - 1:
+        df.index = pd.Index(lines[1:], name="line")
+        return df, v.Where(str(path), "line")
+    df.index = pd.RangeIndex(1, len(df) + 1, name="row")  # unusual quoting: data row
+    return df, v.Where(str(path), "data row")
+
+
+def _read_geo(
+    path: Path, *, crs: str | int | pyproj.CRS | None
+) -> tuple[gpd.GeoDataFrame, v.Where]:
+    if crs is not None:
+        raise CRSError(
+            f"{path}: crs={crs!r} applies only to CSV x/y columns; a geometry file carries "
+            "its own CRS (fix a wrong one with gdf.set_crs(..., allow_override=True))"
+        )
+    try:
+        if path.suffix.lower() == ".gpkg":
+            gdf = gpd.read_file(path, engine="pyogrio", fid_as_index=True)
+            gdf.index = gdf.index.rename("fid")
+            return gdf, v.Where(str(path), "fid")
+        gdf = gpd.read_parquet(path)
+    except (ValueError, OSError) as exc:
+        raise InputValidationError(f"{path}: cannot read the file: {exc}") from None
+    gdf.index = pd.RangeIndex(1, len(gdf) + 1, name="row")
+    return gdf, v.Where(str(path), "row")
+
+
+def _csv_points(
+    df: pd.DataFrame, *, where: v.Where, crs: str | int | pyproj.CRS | None
+) -> gpd.GeoDataFrame:
+    """Build points from CSV coordinate columns and return them in EPSG:3006."""
+    if {"x", "y"} <= set(df.columns):
+        if crs is None:
+            raise CRSError(
+                f"{where.prefix()}columns 'x', 'y' have no coordinate reference system; pass "
+                "crs=..., e.g. crs='EPSG:3006' for SWEREF 99 TM metres (or name the columns "
+                "'lon', 'lat' for WGS 84 degrees)"
+            )
+        xcol, ycol = "x", "y"
+        try:
+            source_crs = pyproj.CRS.from_user_input(crs)
+        except pyproj.exceptions.CRSError as exc:
+            raise CRSError(f"{where.prefix()}crs={crs!r} is not a valid CRS: {exc}") from None
+    elif {"lon", "lat"} <= set(df.columns):
+        if crs is not None:
+            raise CRSError(
+                f"{where.prefix()}columns 'lon', 'lat' are always WGS 84 (EPSG:4326); "
+                f"crs={crs!r} applies only to columns 'x', 'y'"
+            )
+        xcol, ycol, source_crs = "lon", "lat", pyproj.CRS("EPSG:4326")
+    else:
+        v.require_columns(df, ["x", "y"], where=where, purpose=" (or 'lon', 'lat')")
+        raise AssertionError  # unreachable: require_columns raised
+    x = v.numbers(df[xcol], where=where)
+    y = v.numbers(df[ycol], where=where)
+    gdf = gpd.GeoDataFrame(
+        df.drop(columns=[xcol, ycol]), geometry=gpd.points_from_xy(x, y), crs=source_crs
+    )
+    return v.to_sweref_in_sweden(gdf, where=where, field=f"columns {xcol!r}, {ycol!r}")
+
+
+def _geo_points(
+    gdf: gpd.GeoDataFrame,
+    *,
+    where: v.Where,
+    polygons: Literal["error", "representative_point"],
+) -> gpd.GeoDataFrame:
+    v.require_crs(gdf, where=where)
+    gdf = gdf.set_geometry(v.points(gdf, where=where, polygons=polygons))
+    return v.to_sweref_in_sweden(gdf, where=where)
+
+
+def _kommun(gdf: gpd.GeoDataFrame, column: str, *, where: v.Where) -> pd.Series:
+    if column not in gdf.columns:
+        return v.assign_kommun(gdf.geometry, where=where, field=column)
+    names = gdf["kommun"] if "kommun" in gdf.columns and column != "kommun" else None
+    return v.kommun_codes(gdf[column], where=where, names=names)
+
+
+def _assemble(
+    gdf: gpd.GeoDataFrame, first: dict[str, pd.Series], consumed: list[str]
+) -> gpd.GeoDataFrame:
+    """Return new columns ``first``, then the unconsumed ones, then geometry (EPSG:3006)."""
+    geometry_name = gdf.geometry.name
+    drop = {geometry_name, *consumed, *first}
+    rest = gdf[[c for c in gdf.columns if c not in drop]]
+    out = pd.concat([pd.DataFrame(first, index=gdf.index), pd.DataFrame(rest)], axis=1)
+    return gpd.GeoDataFrame(
+        out.reset_index(drop=True), geometry=gdf.geometry.to_numpy(), crs=v.SWEREF99TM
+    )
+
+
+# --- population ----------------------------------------------------------------------
+
+
+def _find_column(
+    df: pd.DataFrame, candidates: tuple[str, ...], where: v.Where, keyword: str
+) -> str:
+    """Return the first column matching ``candidates`` (case-insensitive)."""
+    by_lower = {str(c).lower(): c for c in df.columns}
+    for name in candidates:
+        if name.lower() in by_lower:
+            return str(by_lower[name.lower()])
+    also = ", ".join(repr(c) for c in candidates[1:])
+    purpose = f" (also accepted: {also}; or pass {keyword}=...)"
+    v.require_columns(df, [candidates[0]], where=where, purpose=purpose)
+    raise AssertionError  # unreachable: require_columns raised
+
+
+def _detect_population_kind(
+    df: pd.DataFrame,
+    file_kind: str,
+    where: v.Where,
+    kommun_column: str,
+    cell_column: str | None,
+) -> Literal["table", "grid", "points"]:
+    if file_kind == "geo":
+        return "points"
+    lower = {str(c).lower() for c in df.columns}
+    cells = {c.lower() for c in ((cell_column,) if cell_column else CELL_COLUMNS)}
+    if lower & cells:
+        return "grid"
+    if kommun_column in df.columns:
+        return "table"
+    if {"x", "y"} <= lower or {"lon", "lat"} <= lower:
+        return "points"
+    raise MissingColumnError(
+        f"{where.prefix()}cannot tell the kind of population data: expected a grid cell id "
+        f"column ({', '.join(repr(c) for c in CELL_COLUMNS)}), a {kommun_column!r} column "
+        "(table per municipality) or coordinate columns ('x', 'y' or 'lon', 'lat'); "
+        f"available columns: {', '.join(repr(str(c)) for c in df.columns)}; or pass kind=..."
+    )
+
+
+def _population_table(
+    df: pd.DataFrame, where: v.Where, pop_col: str, kommun_column: str, jobseekers: str
+) -> pd.DataFrame:
+    v.require_columns(df, [kommun_column, pop_col], where=where)
+    names = df["kommun"] if "kommun" in df.columns and kommun_column != "kommun" else None
+    codes = v.kommun_codes(df[kommun_column], where=where, names=names)
+    v.unique(codes, where=where)
+    out = pd.DataFrame({"population": v.numbers(df[pop_col], where=where, non_negative=True)})
+    if jobseekers in df.columns:
+        out["jobseekers"] = v.numbers(df[jobseekers], where=where, non_negative=True)
+    rest = df.drop(columns=[kommun_column, pop_col, jobseekers], errors="ignore")
+    out = pd.concat([out, rest.drop(columns=list(out.columns), errors="ignore")], axis=1)
+    out.index = pd.Index(codes.to_numpy(), name="kommun_kod")
+    return out
+
+
+def _grid_points(
+    df: pd.DataFrame, where: v.Where, cell_col: str, cell_size_m: int
+) -> tuple[gpd.GeoDataFrame, pd.Series]:
+    """Return cell-centre points (EPSG:3006) and the cell ids of an SCB grid table."""
+    if cell_size_m <= 0:
+        raise ValueError(f"cell_size_m must be positive, not {cell_size_m!r}")
+    cells = df[cell_col].map(v.as_text, na_action="ignore").astype(str)
+    well_formed = cells.str.fullmatch(r"\d{13}") & df[cell_col].notna()
+    east = pd.to_numeric(cells.where(well_formed).str[:6]).fillna(0).astype("int64")
+    north = pd.to_numeric(cells.where(well_formed).str[6:]).fillna(0).astype("int64")
+    on_grid = (east % cell_size_m == 0) & (north % cell_size_m == 0)
+    items = []
+    for label in df.index[~(well_formed & on_grid)]:
+        value = df[cell_col][label]
+        if not well_formed[label]:
+            problem = "missing" if pd.isna(value) else f"{value!r} is not 13 digits"
+        else:
+            problem = (
+                f"{value!r}: corner ({east[label]}, {north[label]}) is not a multiple of "
+                f"the cell size {cell_size_m} m (check cell_size_m: 1000 nationally, 250 "
+                "in urban grids)"
+            )
+        items.append(f"{where.row(label)}: {problem}")
+    if items:
+        v.fail(
+            InputValidationError,
+            where,
+            f"column {cell_col!r}: {len(items)} invalid SCB grid cell id(s) (13 digits: "
+            "6 for the easting and 7 for the northing of the lower-left corner in "
+            f"SWEREF 99 TM metres, e.g. {_SCB_CELL_EXAMPLE}):",
+            items,
+        )
+    v.unique(cells.rename(cell_col), where=where)
+    half = cell_size_m / 2
+    gdf = gpd.GeoDataFrame(
+        df, geometry=gpd.points_from_xy(east + half, north + half), crs=v.SWEREF99TM
+    )
+    gdf = v.to_sweref_in_sweden(gdf, where=where, field=f"column {cell_col!r}")
+    return gdf, cells
