@@ -1,0 +1,5 @@
+"""Allow ``python -m tillganglighet``."""
+
+from .cli import main
+
+main()
