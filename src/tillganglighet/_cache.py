@@ -1,0 +1,142 @@
+"""On-disk cache of built networks.
+
+A cache entry is one ``.npz`` written by :meth:`Network.save`, named by a sha256 of
+
+* the content hash of every input file listed under ``builder_key["input_files"]``
+  (so a changed input file invalidates the entry, a moved or renamed one does not),
+* the rest of ``builder_key`` (build parameters, as canonical JSON),
+* the package version and the network file format version.
+
+The cache folder is ``$TILLGANGLIGHET_CACHE_DIR`` if set, else
+``$XDG_CACHE_HOME/tillganglighet``, else ``~/.cache/tillganglighet``. Warnings raised
+while building are stored beside the entry and raised again on a cache hit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from ._errors import InputValidationError, NetworkError
+from .network import FORMAT_VERSION, Network
+
+__all__ = ["cached_network", "default_cache_dir", "file_sha256", "network_cache_path"]
+
+
+def default_cache_dir() -> Path:
+    """Return the cache folder (see module docstring); it is not created here."""
+    env = os.environ.get("TILLGANGLIGHET_CACHE_DIR")
+    if env:
+        return Path(env).expanduser()
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    if xdg:
+        return Path(xdg).expanduser() / "tillganglighet"
+    return Path.home() / ".cache" / "tillganglighet"
+
+
+def file_sha256(path: str | os.PathLike[str], *, chunk_bytes: int = 8 << 20) -> str:
+    """Return the hex sha256 of a file's content.
+
+    Raises
+    ------
+    NetworkError
+        If the file cannot be read.
+    """
+    h = hashlib.sha256()
+    try:
+        with open(path, "rb") as fh:
+            while chunk := fh.read(chunk_bytes):
+                h.update(chunk)
+    except OSError as exc:
+        raise NetworkError(f"Cannot read input file {os.fspath(path)!r}: {exc}") from exc
+    return h.hexdigest()
+
+
+def _key_digest(builder_key: dict[str, Any]) -> str:
+    from . import __version__
+
+    if not isinstance(builder_key, dict):
+        raise InputValidationError("`builder_key` must be a dict.")
+    key = dict(builder_key)
+    files = key.pop("input_files", [])
+    if isinstance(files, (str, os.PathLike)):
+        files = [files]
+    material = {
+        "params": key,
+        "input_sha256": [file_sha256(f) for f in files],
+        "package_version": __version__,
+        "format_version": FORMAT_VERSION,
+    }
+    try:
+        text = json.dumps(material, sort_keys=True, separators=(",", ":"))
+    except TypeError as exc:
+        raise InputValidationError(f"`builder_key` must be JSON-serialisable: {exc}") from exc
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def network_cache_path(
+    builder_key: dict[str, Any], *, cache_dir: str | os.PathLike[str] | None = None
+) -> Path:
+    """Return the cache file that :func:`cached_network` uses for ``builder_key``.
+
+    This hashes the input files, so it costs a full read of them.
+    """
+    folder = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+    return folder / f"network-{_key_digest(builder_key)[:40]}.npz"
+
+
+def cached_network(
+    builder_key: dict[str, Any],
+    build: Callable[[], Network],
+    *,
+    cache_dir: str | os.PathLike[str] | None = None,
+) -> Network:
+    """Return the cached network for ``builder_key``, building and storing it if needed.
+
+    Parameters
+    ----------
+    builder_key
+        JSON-serialisable description of the build. Paths listed under
+        ``"input_files"`` (a path or a list of paths) are hashed by content; every
+        other entry (builder name, mode, parameters) is hashed as given.
+    build
+        Zero-argument function that builds the network on a cache miss.
+    cache_dir
+        Cache folder; default from the environment, see the module docstring.
+
+    Returns
+    -------
+    Network
+        The cached or freshly built network.
+    """
+    path = network_cache_path(builder_key, cache_dir=cache_dir)
+    warn_path = path.with_suffix(".warnings.json")
+    if path.is_file():
+        try:
+            net = Network.load(path)
+        except NetworkError as exc:
+            warnings.warn(f"Ignoring unreadable cache entry {path}: {exc}", stacklevel=2)
+        else:
+            if warn_path.is_file():
+                for msg in json.loads(warn_path.read_text(encoding="utf-8")):
+                    warnings.warn(f"(cached build) {msg}", UserWarning, stacklevel=2)
+            return net
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        net = build()
+    messages = [str(w.message) for w in caught]
+    for w in caught:
+        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    net.save(path)
+    fd, tmp = tempfile.mkstemp(prefix=".warn.", dir=path.parent)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        json.dump(messages, fh)
+    os.replace(tmp, warn_path)
+    return net

@@ -1,0 +1,532 @@
+"""Shortest-path kernels on a :class:`~tillganglighet.network.Network` (no I/O).
+
+All times are in seconds, all distances in metres, all coordinates in EPSG:3006.
+Unreachable is ``inf`` (time) and ``-1`` (node / facility index); it is never 0 and
+never dropped.
+
+Direction: every "time to facility" here is measured **from the node to the
+facility** (the trip a customer makes to a meeting point). It is computed with one
+multi-source Dijkstra (:func:`scipy.sparse.csgraph.dijkstra`) on the *reversed*
+graph, seeded at all facilities at once.
+
+Tie rule (deterministic): when several facilities are exactly equally near to a node
+(equal float64 travel time along the shortest-path DAG), the one with the **lowest
+facility index** (position in ``facility_nodes``) is reported. It is enforced by a
+label-propagation pass over the tight edges after the search, so it does not depend
+on the heap order inside scipy.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.sparse.csgraph import dijkstra
+from scipy.spatial import cKDTree
+
+from ._errors import InputValidationError
+from .network import Network
+
+__all__ = [
+    "DEFAULT_ACCESS_SPEED_KPH",
+    "DEFAULT_MAX_SNAP_M",
+    "KNearestResult",
+    "NearestResult",
+    "SnapResult",
+    "k_nearest_facilities",
+    "nearest_facility",
+    "nearest_facility_within_groups",
+    "od_matrix",
+    "snap_points",
+]
+
+#: Straight-line speed (km/h) used for the access leg from a point to its snapped
+#: node: 30 km/h for car (slow local roads/driveways not in the network), 5 km/h walk.
+DEFAULT_ACCESS_SPEED_KPH: dict[str, float] = {"car": 30.0, "walk": 5.0}
+#: Points farther than this (metres) from any node are not snapped (node -1, time inf).
+DEFAULT_MAX_SNAP_M = 3000.0
+#: Default memory budget (bytes) for the dense distance blocks of batched searches.
+DEFAULT_MEMORY_BUDGET = 512 * 2**20
+
+_NO_LABEL = np.iinfo(np.int64).max
+
+
+# ---------------------------------------------------------------------- results
+@dataclass(frozen=True)
+class SnapResult:
+    """Points snapped to network nodes.
+
+    Attributes
+    ----------
+    node
+        Node index per point (int64), ``-1`` where the point is beyond ``max_snap_m``.
+    distance_m
+        Straight-line distance (metres, EPSG:3006) to the nearest eligible node, also
+        for points beyond the limit.
+    access_time_s
+        ``distance_m`` at the access speed, in seconds; ``inf`` beyond the limit.
+    beyond_max
+        True where the point was not snapped.
+    """
+
+    node: np.ndarray
+    distance_m: np.ndarray
+    access_time_s: np.ndarray
+    beyond_max: np.ndarray
+
+    def to_frame(self) -> Any:
+        """Return the result as a :class:`pandas.DataFrame` (one row per point)."""
+        import pandas as pd
+
+        return pd.DataFrame(
+            {
+                "node": self.node,
+                "snap_distance_m": self.distance_m,
+                "access_time_s": self.access_time_s,
+                "beyond_max_snap": self.beyond_max,
+            }
+        )
+
+
+@dataclass(frozen=True)
+class NearestResult:
+    """Per node: travel time (seconds) to the nearest facility and which one.
+
+    Attributes
+    ----------
+    time_s
+        float64 seconds from the node to its nearest facility (incl. the facility
+        offset); ``inf`` where no facility is reachable.
+    facility
+        int64 index into ``facility_nodes`` of that facility; ``-1`` where unreachable.
+    """
+
+    time_s: np.ndarray
+    facility: np.ndarray
+
+
+@dataclass(frozen=True)
+class KNearestResult:
+    """Per node: the ``k`` nearest facilities, nearest first.
+
+    Attributes
+    ----------
+    time_s
+        ``(n_nodes, k)`` float64 seconds, ascending per row; ``inf`` where fewer than
+        ``k`` facilities are reachable.
+    facility
+        ``(n_nodes, k)`` int64 facility indices; ``-1`` where ``time_s`` is ``inf``.
+    """
+
+    time_s: np.ndarray
+    facility: np.ndarray
+
+
+# ---------------------------------------------------------------------- validation
+def _as_nodes(network: Network, nodes: Any, name: str) -> np.ndarray:
+    a = np.asarray(nodes)
+    if a.ndim != 1:
+        raise InputValidationError(f"`{name}` must be one-dimensional, got shape {a.shape}.")
+    if a.size and not np.issubdtype(a.dtype, np.integer):
+        raise InputValidationError(f"`{name}` must hold integer node indices, got {a.dtype}.")
+    a = a.astype(np.int64, copy=False)
+    bad = (a < -1) | (a >= network.n_nodes)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise InputValidationError(
+            f"{int(bad.sum())} value(s) of `{name}` are not node indices in "
+            f"[-1, {network.n_nodes}); e.g. position {i} = {int(a[i])}."
+        )
+    return a
+
+
+def _as_offsets(offsets: Any, n: int) -> np.ndarray:
+    if offsets is None:
+        return np.zeros(n, dtype=np.float64)
+    o = np.asarray(offsets, dtype=np.float64)
+    if o.shape != (n,):
+        raise InputValidationError(
+            f"`facility_offset_s` must have one value per facility ({n}), got shape {o.shape}."
+        )
+    bad = np.isnan(o) | (o < 0)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise InputValidationError(
+            f"{int(bad.sum())} value(s) of `facility_offset_s` are NaN or negative; "
+            f"e.g. facility {i} = {o[i]!r}."
+        )
+    return o
+
+
+def _rows_per_block(n_nodes: int, budget: int) -> int:
+    return max(1, int(budget // (8 * max(n_nodes, 1))))
+
+
+# ---------------------------------------------------------------------- snapping
+def snap_points(
+    network: Network,
+    x_m: Any,
+    y_m: Any,
+    *,
+    access_speed_kph: float | None = None,
+    max_snap_m: float = DEFAULT_MAX_SNAP_M,
+    largest_component_only: bool = False,
+) -> SnapResult:
+    """Snap points to their nearest network node (straight line, KD-tree).
+
+    Parameters
+    ----------
+    network
+        The network.
+    x_m, y_m
+        Point coordinates in EPSG:3006 metres.
+    access_speed_kph
+        Speed (km/h) of the straight-line access leg; default
+        :data:`DEFAULT_ACCESS_SPEED_KPH` for the network's mode (car 30, walk 5).
+    max_snap_m
+        Points farther than this (metres) from every eligible node are not snapped:
+        node ``-1``, access time ``inf``, and a :class:`UserWarning` is raised. This
+        keeps a point on an island from snapping across water to the mainland.
+    largest_component_only
+        Snap only to nodes of the largest strongly connected component, so that a
+        snapped point can reach, and be reached from, the bulk of the network.
+
+    Returns
+    -------
+    SnapResult
+        Node index, distance (metres), access time (seconds) and the beyond-limit flag.
+    """
+    x = np.asarray(x_m, dtype=np.float64).ravel()
+    y = np.asarray(y_m, dtype=np.float64).ravel()
+    if x.shape != y.shape:
+        raise InputValidationError(f"`x_m` ({x.size}) and `y_m` ({y.size}) differ in length.")
+    bad = ~(np.isfinite(x) & np.isfinite(y))
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise InputValidationError(
+            f"{int(bad.sum())} point(s) have non-finite coordinates; e.g. point {i}."
+        )
+    speed = DEFAULT_ACCESS_SPEED_KPH[network.mode] if access_speed_kph is None else access_speed_kph
+    if not (np.isfinite(speed) and speed > 0):
+        raise InputValidationError(f"`access_speed_kph` must be > 0 km/h, got {speed!r}.")
+    if not max_snap_m >= 0:
+        raise InputValidationError(f"`max_snap_m` must be >= 0 metres, got {max_snap_m!r}.")
+    if largest_component_only:
+        eligible = np.flatnonzero(network.largest_component_mask("strong"))
+        tree = cKDTree(np.column_stack([network.node_x[eligible], network.node_y[eligible]]))
+    else:
+        eligible = None
+        tree = _node_tree(network)
+    if x.size == 0:
+        empty = np.empty(0)
+        return SnapResult(empty.astype(np.int64), empty, empty, empty.astype(bool))
+    dist, idx = tree.query(np.column_stack([x, y]), k=1)
+    node = idx.astype(np.int64) if eligible is None else eligible[idx].astype(np.int64)
+    beyond = dist > max_snap_m
+    node[beyond] = -1
+    access = dist / (speed / 3.6)
+    access[beyond] = np.inf
+    if beyond.any():
+        warnings.warn(
+            f"{int(beyond.sum())} of {x.size} point(s) lie more than {max_snap_m:g} m from "
+            f"the network (e.g. point {int(np.flatnonzero(beyond)[0])}); they are not snapped "
+            "(node -1) and will be unreachable (inf).",
+            UserWarning,
+            stacklevel=2,
+        )
+    return SnapResult(node=node, distance_m=dist, access_time_s=access, beyond_max=beyond)
+
+
+def _node_tree(network: Network) -> cKDTree:
+    tree = network.__dict__.get("_kdtree")
+    if tree is None:
+        tree = cKDTree(np.column_stack([network.node_x, network.node_y]))
+        network.__dict__["_kdtree"] = tree  # cache on the (frozen) instance
+    return tree
+
+
+# ---------------------------------------------------------------------- kernels
+def _seed_table(
+    fac_nodes: np.ndarray, offsets: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per distinct facility node: its smallest offset and lowest facility index at it."""
+    fi = np.flatnonzero((fac_nodes >= 0) & np.isfinite(offsets))
+    nodes, offs = fac_nodes[fi], offsets[fi]
+    order = np.lexsort((fi, offs, nodes))
+    nodes, offs, fi = nodes[order], offs[order], fi[order]
+    first = np.ones(len(nodes), dtype=bool)
+    first[1:] = nodes[1:] != nodes[:-1]
+    return nodes[first], offs[first], fi[first]
+
+
+def _propagate_min_label(graph: sp.csr_matrix, dist: np.ndarray, label: np.ndarray) -> None:
+    """Lower every label to the minimum over tight in-edges (in place, to a fixed point)."""
+    n = len(dist)
+    indptr, heads, w = graph.indptr, graph.indices, graph.data
+    tails = np.repeat(np.arange(n, dtype=heads.dtype), np.diff(indptr))
+    dt = dist[tails]
+    tight = np.isfinite(dt) & (dt + w == dist[heads])
+    ta, tb = tails[tight], heads[tight]
+    if ta.size == 0:
+        return
+    tptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(ta, minlength=n), out=tptr[1:])
+    ca, cb = ta, tb
+    while True:
+        vals = label[ca]
+        better = vals < label[cb]
+        if not better.any():
+            return
+        cb, vals = cb[better], vals[better]
+        np.minimum.at(label, cb, vals)
+        changed = np.unique(cb)
+        starts, counts = tptr[changed], tptr[changed + 1] - tptr[changed]
+        total = int(counts.sum())
+        if total == 0:
+            return
+        offs = np.repeat(starts - np.concatenate(([0], np.cumsum(counts)[:-1])), counts)
+        pos = offs + np.arange(total)
+        ca, cb = ta[pos], tb[pos]
+
+
+def _multi_source(
+    graph: sp.csr_matrix, fac_nodes: np.ndarray, offsets: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """One Dijkstra from all facilities on ``graph``; returns (time_s, facility index)."""
+    n = graph.shape[0]
+    seeds, seed_off, seed_fac = _seed_table(fac_nodes, offsets)
+    if seeds.size == 0:
+        return np.full(n, np.inf), np.full(n, -1, dtype=np.int64)
+    if not seed_off.any():
+        # All offsets zero: scipy's multi-source mode reports the source reached.
+        dist, _, root = dijkstra(
+            graph, directed=True, indices=seeds, min_only=True, return_predecessors=True
+        )
+        root = root.astype(np.int64)
+    else:
+        # Virtual super-source S = n with an edge of weight `offset` to each seed.
+        s = n
+        indptr = np.concatenate([graph.indptr, [graph.indptr[-1] + seeds.size]])
+        indices = np.concatenate([graph.indices, seeds.astype(graph.indices.dtype)])
+        data = np.concatenate([graph.data, seed_off])
+        aug = sp.csr_matrix((data, indices, indptr), shape=(n + 1, n + 1))
+        dist, pred = dijkstra(aug, directed=True, indices=s, return_predecessors=True)
+        dist, pred = dist[:n], pred[:n].astype(np.int64)
+        ar = np.arange(n, dtype=np.int64)
+        p = np.where((pred == s) | (pred < 0), ar, pred)
+        while True:  # pointer jumping to the tree root (the seed the path starts at)
+            q = p[p]
+            if np.array_equal(q, p):
+                break
+            p = q
+        root = np.where(np.isfinite(dist), p, -1)
+    seed_label = np.full(n, _NO_LABEL, dtype=np.int64)
+    seed_label[seeds] = seed_fac
+    label = np.where(root >= 0, seed_label[np.maximum(root, 0)], _NO_LABEL)
+    tight_seed = seed_off == dist[seeds]
+    label[seeds[tight_seed]] = np.minimum(label[seeds[tight_seed]], seed_fac[tight_seed])
+    _propagate_min_label(graph, dist, label)
+    fac = np.where((label == _NO_LABEL) | ~np.isfinite(dist), -1, label)
+    return dist, fac
+
+
+def nearest_facility(
+    network: Network,
+    facility_nodes: Any,
+    *,
+    facility_offset_s: Any | None = None,
+) -> NearestResult:
+    """Travel time (seconds) from every node to its nearest facility, in one search.
+
+    Runs one multi-source Dijkstra on the reversed graph, seeded at all facilities.
+
+    Parameters
+    ----------
+    network
+        The network.
+    facility_nodes
+        Node index of each facility (e.g. ``snap_points(...).node``). Several
+        facilities may share a node. Entries of ``-1`` (not snapped) never win.
+    facility_offset_s
+        Optional extra seconds per facility added at the facility end (e.g. the access
+        leg from its node to the door). Must be >= 0; ``inf`` disables a facility.
+
+    Returns
+    -------
+    NearestResult
+        ``time_s`` (float64 seconds, ``inf`` if unreachable) and ``facility`` (index
+        into ``facility_nodes``, ``-1`` if unreachable). Ties go to the lowest index.
+    """
+    fac = _as_nodes(network, facility_nodes, "facility_nodes")
+    offs = _as_offsets(facility_offset_s, fac.size)
+    dist, label = _multi_source(network.reversed().csr(), fac, offs)
+    return NearestResult(time_s=dist, facility=label)
+
+
+def nearest_facility_within_groups(
+    network: Network,
+    facility_nodes: Any,
+    facility_group: Any,
+    node_group: Any,
+    *,
+    facility_offset_s: Any | None = None,
+) -> NearestResult:
+    """Nearest facility restricted to facilities of the node's own group.
+
+    One multi-source search per group that has facilities (e.g. per FA-region). The
+    path itself may leave the group's area; only the *destination* is restricted.
+
+    Parameters
+    ----------
+    network
+        The network.
+    facility_nodes
+        Node index per facility (``-1`` = not snapped, never chosen).
+    facility_group
+        Group label per facility (any hashable, comparable scalar type).
+    node_group
+        Group label per network node (same type as ``facility_group``).
+    facility_offset_s
+        Optional extra seconds per facility, as in :func:`nearest_facility`.
+
+    Returns
+    -------
+    NearestResult
+        Per node, time (seconds) and global facility index; ``inf`` / ``-1`` for nodes
+        whose group has no reachable facility. Ties go to the lowest index.
+    """
+    fac = _as_nodes(network, facility_nodes, "facility_nodes")
+    offs = _as_offsets(facility_offset_s, fac.size)
+    fg = np.asarray(facility_group)
+    ng = np.asarray(node_group)
+    if fg.shape != fac.shape:
+        raise InputValidationError(
+            f"`facility_group` must have one label per facility ({fac.size}), got {fg.shape}."
+        )
+    if ng.shape != (network.n_nodes,):
+        raise InputValidationError(
+            f"`node_group` must have one label per node ({network.n_nodes}), got {ng.shape}."
+        )
+    graph = network.reversed().csr()
+    time_s = np.full(network.n_nodes, np.inf)
+    facility = np.full(network.n_nodes, -1, dtype=np.int64)
+    for g in np.unique(fg):
+        nodes_in_g = ng == g
+        if not nodes_in_g.any():
+            continue
+        dist, label = _multi_source(graph, fac, np.where(fg == g, offs, np.inf))
+        time_s[nodes_in_g] = dist[nodes_in_g]
+        facility[nodes_in_g] = label[nodes_in_g]
+    return NearestResult(time_s=time_s, facility=facility)
+
+
+def k_nearest_facilities(
+    network: Network,
+    facility_nodes: Any,
+    k: int,
+    *,
+    facility_offset_s: Any | None = None,
+    memory_budget_bytes: int = DEFAULT_MEMORY_BUDGET,
+) -> KNearestResult:
+    """The ``k`` nearest facilities of every node (time measured node -> facility).
+
+    Runs one single-source Dijkstra per distinct facility node on the reversed graph,
+    in blocks whose dense ``(block, n_nodes)`` distance arrays fit in
+    ``memory_budget_bytes``, keeping a running top-``k`` per node. Cost is therefore
+    ``n_facilities`` searches; use :func:`nearest_facility` when ``k == 1``.
+
+    Parameters
+    ----------
+    network
+        The network.
+    facility_nodes
+        Node index per facility (``-1`` = not snapped, never listed).
+    k
+        Number of facilities per node (>= 1).
+    facility_offset_s
+        Optional extra seconds per facility, as in :func:`nearest_facility`.
+    memory_budget_bytes
+        Approximate bound on the distance block size.
+
+    Returns
+    -------
+    KNearestResult
+        ``(n_nodes, k)`` times (seconds, ascending) and facility indices; ties in time
+        are ordered by facility index.
+    """
+    if not isinstance(k, (int, np.integer)) or k < 1:
+        raise InputValidationError(f"`k` must be a positive integer, got {k!r}.")
+    fac = _as_nodes(network, facility_nodes, "facility_nodes")
+    offs = _as_offsets(facility_offset_s, fac.size)
+    n = network.n_nodes
+    graph = network.reversed().csr()
+    times = np.full((n, k), np.inf)
+    facs = np.full((n, k), -1, dtype=np.int64)
+    valid = np.flatnonzero((fac >= 0) & np.isfinite(offs))
+    step = max(1, _rows_per_block(n, memory_budget_bytes) // 2)
+    for start in range(0, valid.size, step):
+        chunk = valid[start : start + step]
+        uniq, inv = np.unique(fac[chunk], return_inverse=True)
+        d = np.atleast_2d(dijkstra(graph, directed=True, indices=uniq))
+        cand = d[inv] + offs[chunk][:, None]
+        all_t = np.concatenate([times, cand.T], axis=1)
+        all_f = np.concatenate([facs, np.broadcast_to(chunk, (n, chunk.size))], axis=1)
+        order = np.argsort(all_t, axis=1, kind="stable")[:, :k]
+        times = np.take_along_axis(all_t, order, axis=1)
+        facs = np.take_along_axis(all_f, order, axis=1)
+    facs[~np.isfinite(times)] = -1
+    return KNearestResult(time_s=times, facility=facs)
+
+
+def od_matrix(
+    network: Network,
+    origin_nodes: Any,
+    candidate_nodes: Any,
+    *,
+    memory_budget_bytes: int = DEFAULT_MEMORY_BUDGET,
+) -> np.ndarray:
+    """Travel-time matrix (seconds) from each origin to each candidate.
+
+    Searches from the smaller side: from every distinct candidate on the reversed
+    graph when there are fewer candidates than origins, else from every distinct
+    origin on the forward graph. Searches run in blocks whose dense distance arrays
+    fit in ``memory_budget_bytes``.
+
+    Parameters
+    ----------
+    network
+        The network.
+    origin_nodes
+        Node index per origin (``-1`` = not snapped: an all-``inf`` row).
+    candidate_nodes
+        Node index per candidate (``-1`` = an all-``inf`` column).
+    memory_budget_bytes
+        Approximate bound on the distance block size.
+
+    Returns
+    -------
+    numpy.ndarray
+        float64 array ``(n_origins, n_candidates)`` of seconds; ``inf`` where
+        unreachable.
+    """
+    orig = _as_nodes(network, origin_nodes, "origin_nodes")
+    cand = _as_nodes(network, candidate_nodes, "candidate_nodes")
+    reverse = cand.size < orig.size
+    src, tgt = (cand, orig) if reverse else (orig, cand)
+    graph = (network.reversed() if reverse else network).csr()
+    out = np.full((src.size, tgt.size), np.inf)
+    src_ok = np.flatnonzero(src >= 0)
+    tgt_ok = np.flatnonzero(tgt >= 0)
+    if src_ok.size and tgt_ok.size:
+        uniq, inv = np.unique(src[src_ok], return_inverse=True)
+        block = np.full((uniq.size, tgt_ok.size), np.inf)
+        step = _rows_per_block(network.n_nodes, memory_budget_bytes)
+        tgt_nodes = tgt[tgt_ok]
+        for start in range(0, uniq.size, step):
+            d = np.atleast_2d(dijkstra(graph, directed=True, indices=uniq[start : start + step]))
+            block[start : start + step] = d[:, tgt_nodes]
+        out[np.ix_(src_ok, tgt_ok)] = block[inv]
+    return np.ascontiguousarray(out.T) if reverse else out
