@@ -7,12 +7,14 @@ without a traceback and end the command with exit code 1.
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
 
 from ._errors import TillganglighetError
+from .cli_network import network_app
 
 app = typer.Typer(
     name="tillganglighet",
@@ -28,6 +30,7 @@ data_app = typer.Typer(
     help="Inspect and validate the embedded default data.", no_args_is_help=True
 )
 app.add_typer(data_app, name="data")
+app.add_typer(network_app, name="network")
 
 console = Console()
 err_console = Console(stderr=True)
@@ -86,6 +89,120 @@ def data_check() -> None:
     )
     if not all_passed(results):
         raise typer.Exit(code=1)
+
+
+@app.command("analyze")
+def analyze_command(
+    as_of: Annotated[
+        str, typer.Option("--as-of", help="Date of the office network, YYYY-MM-DD (2019-2021).")
+    ] = "2020-12-31",
+    threshold: Annotated[
+        float, typer.Option("--threshold", help="Guideline threshold, minutes one way.")
+    ] = 60.0,
+    network: Annotated[
+        str,
+        typer.Option(
+            "--network",
+            help="'modelled' (embedded default), a network .npz from `network build`, "
+            "or an OSM .pbf.",
+        ),
+    ] = "modelled",
+    within_fa_region: Annotated[
+        bool,
+        typer.Option(
+            "--within-fa-region",
+            help="Map and list gaps by the report's rule: nearest point in the own FA-region.",
+        ),
+    ] = False,
+    out: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("outputs"),
+    offline: Annotated[
+        bool,
+        typer.Option(
+            "--offline/--online",
+            help="Self-contained map (no internet needed) or CDN-loaded map.",
+        ),
+    ] = True,
+    tiles: Annotated[
+        bool, typer.Option("--tiles", help="Add an OpenStreetMap background (needs internet).")
+    ] = False,
+) -> None:
+    """Travel time from every municipality to the nearest booked-meeting point.
+
+    Writes municipalities.parquet/.gpkg/.csv, origins.parquet, meeting_points.parquet,
+    summary.md and map.html to --out, and prints the municipalities beyond the threshold.
+
+    Examples:
+
+      [bold]tillganglighet analyze[/bold]                      (end of 2020, 60 min, modelled network)
+
+      [bold]tillganglighet analyze --as-of 2019-01-01 --threshold 45 --out outputs/2019[/bold]
+
+      [bold]tillganglighet analyze --network sweden.npz --within-fa-region[/bold]
+    """
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from .analysis import analyze
+    from .outputs import write_outputs
+
+    try:
+        with Progress(
+            SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+            console=err_console, transient=False,
+        ) as bar:
+            task = bar.add_task("starting", total=None)
+            result = analyze(
+                as_of=as_of, threshold_min=threshold, network=network,
+                progress=lambda msg: bar.update(task, description=msg),
+            )
+            files = write_outputs(
+                result, out, offline=offline, tiles=tiles,
+                rule="fa_region" if within_fa_region else "nearest",
+                progress=lambda name: bar.update(task, description=f"writing {name}"),
+            )
+            bar.update(task, description="done")
+    except TillganglighetError as exc:
+        raise _fail(exc) from None
+    _print_analysis(result, files, within_fa_region=within_fa_region)
+
+
+def _print_analysis(result, files, *, within_fa_region: bool) -> None:  # type: ignore[no-untyped-def]
+    import math
+
+    from rich.table import Table
+
+    meta, muni = result.meta, result.municipalities
+    thr = meta["threshold_min"]
+    suffix = "_fa" if within_fa_region else ""
+    rule = "nearest point in own FA-region" if within_fa_region else "nearest point anywhere"
+    gaps = muni[muni[f"gap{suffix}"]].sort_values(f"mean_time{suffix}_min", ascending=False)
+    table = Table(
+        title=f"Municipalities beyond {thr:g} min ({rule}) — {meta['as_of']}, "
+        f"{meta['mode']}, {result.network.label_en}"
+    )
+    for column in ("Municipality", "County", "Mean min", "Over by", "Worst min", "People"):
+        table.add_column(column, justify="left" if column in {"Municipality", "County"} else "right")
+
+    def fmt(v: float) -> str:
+        return "unreachable" if not math.isfinite(v) else f"{v:.0f}"
+
+    for _, r in gaps.head(40).iterrows():
+        table.add_row(
+            r["kommun"], r["lan"], fmt(r[f"mean_time{suffix}_min"]),
+            fmt(r[f"exceeds_by{suffix}_min"]), fmt(r[f"worst_time{suffix}_min"]),
+            f"{int(r['population']):,}",
+        )
+    if len(gaps):
+        console.print(table)
+    console.print(
+        f"{len(gaps)} of {len(muni)} municipalities beyond {thr:g} min "
+        f"({int(gaps['population'].sum()):,} people); "
+        f"{int(muni[f'population_beyond_threshold{suffix}'].sum()):,} people live in settlements "
+        f"beyond it. Other rule: "
+        f"{int(muni['gap_fa' if not within_fa_region else 'gap'].sum())} municipalities."
+    )
+    if result.network.modelled:
+        console.print(f"[yellow]Note:[/yellow] {result.network.how_to_use_osm}")
+    console.print(f"Wrote {len(files)} files to {files[0].parent}/ (open map.html in a browser).")
 
 
 def main() -> None:

@@ -1,0 +1,99 @@
+"""``tillganglighet network ...`` commands (mounted by :mod:`tillganglighet.cli`).
+
+Thin: parses options, calls :func:`tillganglighet.osm.network_from_pbf` through the
+on-disk cache, prints a summary, and turns :class:`TillganglighetError` into exit 1.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Annotated, Literal
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from ._errors import NetworkError, TillganglighetError
+
+network_app = typer.Typer(help="Build and inspect road networks.", no_args_is_help=True)
+
+_console = Console()
+_err = Console(stderr=True)
+
+
+@network_app.callback()
+def _group() -> None:
+    """Build and inspect road networks."""
+
+
+@network_app.command("build")
+def build(
+    osm: Annotated[
+        Path | None, typer.Option("--osm", help="OSM PBF (or .osm XML) file to build from.")
+    ] = None,
+    mode: Annotated[str, typer.Option("--mode", help="car or walk.")] = "car",
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Also write the network to this .npz file.")
+    ] = None,
+    no_cache: Annotated[
+        bool, typer.Option("--no-cache", help="Build from scratch; do not read or write the cache.")
+    ] = False,
+    modelled: Annotated[
+        bool, typer.Option("--modelled", help="Build the modelled national default network.")
+    ] = False,
+) -> None:
+    """Build a road network (cached) and print a summary."""
+    from ._cache import network_cache_path
+    from .modelled import modelled_builder_key
+    from .networks import modelled_network, osm_network
+
+    started = time.perf_counter()
+    try:
+        if mode not in ("car", "walk"):
+            raise typer.BadParameter(f"--mode must be 'car' or 'walk', got {mode!r}.")
+        m: Literal["car", "walk"] = "car" if mode == "car" else "walk"
+        if modelled == (osm is not None):
+            raise typer.BadParameter("give either --osm FILE.pbf or --modelled.")
+        cache_path: Path | None = None
+        cache_hit = False
+        if modelled:
+            if m != "car":
+                raise typer.BadParameter("the modelled network is a car network (--mode car).")
+            if not no_cache:
+                cache_path = network_cache_path(modelled_builder_key())
+                cache_hit = cache_path.is_file()
+            net = modelled_network(use_cache=not no_cache)
+        else:
+            assert osm is not None
+            if not osm.is_file():
+                raise NetworkError(f"OSM file not found: {str(osm)!r}.")
+            if not no_cache:
+                key = {"builder": "network_from_pbf", "mode": m, "input_files": [str(osm)]}
+                cache_path = network_cache_path(key)
+                cache_hit = cache_path.is_file()
+            net = osm_network(osm, mode=m, use_cache=not no_cache, progress=True)
+        if out is not None:
+            net.save(out)
+        share = net.largest_component_share("strong")
+    except TillganglighetError as exc:
+        _err.print(f"[bold red]Error:[/] {exc}", highlight=False)
+        raise typer.Exit(code=1) from None
+    table = Table(title="Network", show_header=False)
+    table.add_column("what")
+    table.add_column("value")
+    table.add_row("mode", net.mode)
+    table.add_row("nodes", f"{net.n_nodes:,}")
+    table.add_row("edges", f"{net.n_edges:,}")
+    table.add_row("largest strongly connected share", f"{share:.1%}")
+    table.add_row("source", str(net.metadata.get("source")))
+    table.add_row("source file", str(net.metadata.get("source_file")))
+    table.add_row("sha256", str(net.metadata.get("source_sha256")))
+    if cache_path is not None:
+        table.add_row("cache", f"{cache_path} ({'hit' if cache_hit else 'written'})")
+    else:
+        table.add_row("cache", "not used (--no-cache)")
+    if out is not None:
+        table.add_row("written to", str(out))
+    table.add_row("seconds", f"{time.perf_counter() - started:.2f}")
+    _console.print(table)
