@@ -1,0 +1,391 @@
+"""The main job: travel time from every origin to the nearest booked-meeting point.
+
+:func:`analyze` ties the parts together: the meeting points as of a date
+(:mod:`~tillganglighet.presence`), the origins (:mod:`~tillganglighet.geodata`), a
+road network (modelled default, a built ``.npz`` or an OSM PBF), one origins × points
+travel-time matrix (:func:`~tillganglighet.routing.od_matrix`), and the metrics of
+:mod:`~tillganglighet.accessibility`. It does no file output (see
+:mod:`~tillganglighet.outputs`).
+
+Travel time origin → point (seconds) = access leg from the origin to its snapped node
+(straight line at the access speed) + network time + access leg from the point's node
+to the point.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from . import __version__
+from ._errors import InputValidationError
+from .accessibility import (
+    check_threshold,
+    marginal_value,
+    municipality_metrics,
+    nearest_in_matrix,
+    neighbour_pairs,
+    relation_to_point,
+    time_class,
+)
+from .geocoding import geocode_place
+from .geodata import SWEREF99TM, municipalities, origins
+from .network import Network
+from .networks import NetworkSpec, load_network
+from .presence import meeting_points, parse_as_of, service_offices
+from .routing import od_matrix, snap_points
+
+#: Called with (step description) as the analysis advances.
+ProgressCallback = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class NetworkInfo:
+    """What the travel times were computed on (printed on every output)."""
+
+    label_en: str
+    label_sv: str
+    source: str
+    modelled: bool
+    sha256: str
+    how_to_use_osm: str = ""
+
+    @classmethod
+    def of(cls, network: Network) -> NetworkInfo:
+        """Describe ``network`` for outputs."""
+        meta = network.metadata
+        if meta.get("modelled"):
+            from .modelled import HOW_TO_USE_OSM, MODELLED_LABEL_EN, MODELLED_LABEL_SV
+
+            return cls(MODELLED_LABEL_EN, MODELLED_LABEL_SV, "modelled", True,
+                       str(meta.get("source_sha256", "")), HOW_TO_USE_OSM)
+        name = Path(str(meta.get("source_file") or "")).name or str(meta.get("source", "?"))
+        return cls(
+            f"OpenStreetMap road network ({name})",
+            f"OpenStreetMap-vägnät ({name})",
+            str(meta.get("source", "")),
+            False,
+            str(meta.get("source_sha256", "")),
+        )
+
+
+@dataclass(frozen=True)
+class AnalysisResult:
+    """Everything :func:`analyze` computed. All frames are new; geometry in EPSG:3006.
+
+    Attributes
+    ----------
+    municipalities
+        One row per municipality (290): metrics, gap flags, nearest point.
+    origins
+        One row per origin: its nearest point anywhere and in its FA-region.
+    meeting_points
+        The booked-meeting points used, with their marginal value and staff travel.
+    service_offices
+        SSC offices with kundtorg on the date (spontaneous visits).
+    nearby_replacements
+        The closure places whose replacement is a nearby office, with the travel time
+        from the place to the nearest booked-meeting point.
+    by_county, by_fa_region
+        Summaries per county and per FA-region.
+    meta
+        Date, threshold (minutes), mode, network description, version.
+    """
+
+    municipalities: gpd.GeoDataFrame
+    origins: gpd.GeoDataFrame
+    meeting_points: gpd.GeoDataFrame
+    service_offices: gpd.GeoDataFrame
+    nearby_replacements: pd.DataFrame
+    by_county: pd.DataFrame
+    by_fa_region: pd.DataFrame
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def network(self) -> NetworkInfo:
+        """The :class:`NetworkInfo` of the network used."""
+        return self.meta["network"]
+
+
+#: Snapping on the modelled network: its nodes are settlements and a 20 km grid, so a
+#: point may lie up to ~15 km from the nearest node; the access leg is driven at
+#: 40 km/h (straight line). On OSM networks the routing defaults apply (3 km, 30 km/h).
+MODELLED_MAX_SNAP_M = 25_000.0
+MODELLED_ACCESS_SPEED_KPH = 40.0
+
+
+def _snap(network: Network, frame: gpd.GeoDataFrame) -> pd.DataFrame:
+    options: dict[str, float] = {}
+    if network.metadata.get("modelled"):
+        options = {"max_snap_m": MODELLED_MAX_SNAP_M, "access_speed_kph": MODELLED_ACCESS_SPEED_KPH}
+    with warnings.catch_warnings():
+        # Points beyond the snap distance are reported in the tables as unreachable.
+        warnings.simplefilter("ignore", UserWarning)
+        snapped = snap_points(
+            network, frame.geometry.x.to_numpy(), frame.geometry.y.to_numpy(), **options
+        )
+    return snapped.to_frame()
+
+
+def _travel_matrix(
+    network: Network, from_snap: pd.DataFrame, to_snap: pd.DataFrame
+) -> np.ndarray:
+    """Seconds from each `from` point to each `to` point, access legs included."""
+    network_s = od_matrix(network, from_snap["node"].to_numpy(), to_snap["node"].to_numpy())
+    return (
+        from_snap["access_time_s"].to_numpy()[:, None]
+        + network_s
+        + to_snap["access_time_s"].to_numpy()[None, :]
+    )
+
+
+def analyze(
+    *,
+    as_of: dt.date | str | None = None,
+    threshold_min: float = 60.0,
+    network: NetworkSpec = "modelled",
+    points: gpd.GeoDataFrame | None = None,
+    progress: ProgressCallback | None = None,
+) -> AnalysisResult:
+    """Compute accessibility of booked meetings for all 290 municipalities.
+
+    Parameters
+    ----------
+    as_of
+        Date of the office network (``YYYY-MM-DD``; default 2020-12-31, the report's
+        target state); must lie in 2019-2021.
+    threshold_min
+        The guideline's threshold in minutes (default 60, Bilaga 2).
+    network
+        ``"modelled"`` (default), a :class:`Network`, a ``.npz`` network file or an OSM
+        PBF.
+    points
+        Optional booked-meeting points replacing the report's (e.g. a scenario): a
+        GeoDataFrame with ``point_id``, ``name``, ``kommun_kod``, ``kind`` and point
+        geometry; CRS required.
+    progress
+        Called with a short description before each step.
+
+    Returns
+    -------
+    AnalysisResult
+    """
+    say = progress or (lambda _msg: None)
+    day = parse_as_of(as_of)
+    threshold = check_threshold(threshold_min)
+    say("loading network")
+    net = load_network(network)
+    info = NetworkInfo.of(net)
+    say("loading meeting points and origins")
+    kommuner = municipalities()
+    mp = meeting_points(day) if points is None else _scenario_points(points, kommuner)
+    if len(mp) == 0:
+        raise InputValidationError("no booked-meeting points: nothing to travel to")
+    so = service_offices(day)
+    org = origins()
+
+    say("snapping points to the network")
+    org_snap = _snap(net, org)
+    mp_snap = _snap(net, mp)
+    so_snap = _snap(net, so)
+
+    say(f"travel times {len(org)} origins × {len(mp)} meeting points")
+    times = _travel_matrix(net, org_snap, mp_snap)
+    fa_of = dict(zip(kommuner["kommun_kod"], kommuner["fa_kod"], strict=True))
+    org_fa = org["kommun_kod"].map(fa_of).to_numpy()
+    mp_fa = mp["kommun_kod"].map(fa_of).to_numpy()
+    nearest = nearest_in_matrix(times)
+    nearest_fa = nearest_in_matrix(times, org_fa[:, None] == mp_fa[None, :])
+    say("travel times to SSC service offices")
+    ssc_nearest = nearest_in_matrix(_travel_matrix(net, org_snap, so_snap))
+
+    say("municipality metrics")
+    org_out = _origin_table(org, org_snap, mp, nearest, nearest_fa, so, ssc_nearest)
+    metrics = municipality_metrics(
+        pd.DataFrame({
+            "kommun_kod": org["kommun_kod"].to_numpy(),
+            "name": org["name"].to_numpy(),
+            "population": org["population"].to_numpy(),
+            "is_largest": org["is_largest"].to_numpy(),
+            "time_s": nearest.time_s,
+            "time_fa_s": nearest_fa.time_s,
+        }),
+        threshold_min=threshold,
+    )
+    muni = _municipality_table(kommuner, metrics, org_out, mp, threshold)
+
+    say("marginal value of each point and staff travel")
+    mv = marginal_value(
+        times, population=org["population"].to_numpy(), kommun_kod=org["kommun_kod"].to_numpy(),
+        threshold_min=threshold,
+    )
+    mp_out = _points_table(net, mp, mp_snap, mv)
+
+    say("nearby-office replacements")
+    nearby = _nearby_replacements(net, mp, mp_snap, threshold)
+    meta = {
+        "as_of": day.isoformat(),
+        "threshold_min": threshold,
+        "mode": "car",
+        "network": info,
+        "n_origins": len(org),
+        "n_points": len(mp),
+        "tillganglighet_version": __version__,
+        "scenario_points": points is not None,
+    }
+    return AnalysisResult(
+        municipalities=muni,
+        origins=org_out,
+        meeting_points=mp_out,
+        service_offices=so.copy(),
+        nearby_replacements=nearby,
+        by_county=_summary(muni, "lan"),
+        by_fa_region=_summary(muni, "fa_namn"),
+        meta=meta,
+    )
+
+
+def _scenario_points(points: gpd.GeoDataFrame, kommuner: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    from .presence import KIND_LABEL_SV
+
+    required = {"point_id", "name", "kommun_kod", "kind"}
+    missing = required - set(points.columns)
+    if missing:
+        raise InputValidationError(f"points: missing columns {sorted(missing)}")
+    if points.crs is None:
+        raise InputValidationError("points: no CRS; set it with points.set_crs(...)")
+    pts = points.to_crs(SWEREF99TM).copy()
+    unknown = sorted(set(pts["kommun_kod"]) - set(kommuner["kommun_kod"]))
+    if unknown:
+        raise InputValidationError(f"points: unknown kommun_kod {unknown[:10]}")
+    if not pts["point_id"].is_unique:
+        raise InputValidationError("points: point_id values are not unique")
+    bad_kinds = sorted(set(pts["kind"]) - set(KIND_LABEL_SV))
+    if bad_kinds:
+        raise InputValidationError(
+            f"points: unknown kind {bad_kinds}; use one of {sorted(KIND_LABEL_SV)}"
+        )
+    pts["kind_sv"] = pts["kind"].map(KIND_LABEL_SV)
+    pts = pts.merge(kommuner[["kommun_kod", "kommun", "lan_kod", "lan", "fa_kod"]],
+                    on="kommun_kod", how="left", suffixes=("_user", ""))
+    for col in ("place", "note"):
+        if col not in pts:
+            pts[col] = ""
+    return pts.sort_values("point_id").reset_index(drop=True)
+
+
+def _origin_table(org, org_snap, mp, nearest, nearest_fa, so, ssc_nearest) -> gpd.GeoDataFrame:
+    out = org.copy()
+    out["snap_distance_m"] = org_snap["snap_distance_m"].to_numpy()
+    for prefix, res in (("", nearest), ("fa_", nearest_fa)):
+        ok = res.index >= 0
+        suffix = "" if not prefix else "_fa"
+        out[f"time{suffix}_min"] = res.time_s / 60.0
+        for col, src in (("point_id", "point_id"), ("point_name", "name"),
+                         ("point_kind", "kind"), ("point_kommun_kod", "kommun_kod")):
+            values = np.full(len(out), None, dtype=object)
+            values[ok] = mp[src].to_numpy()[res.index[ok]]
+            out[f"nearest_{prefix}{col}"] = values
+    out["ssc_time_min"] = ssc_nearest.time_s / 60.0
+    names = np.full(len(out), None, dtype=object)
+    oks = ssc_nearest.index >= 0
+    names[oks] = so["name"].to_numpy()[ssc_nearest.index[oks]]
+    out["nearest_ssc_name"] = names
+    return out
+
+
+def _municipality_table(kommuner, metrics, org_out, mp, threshold) -> gpd.GeoDataFrame:
+    from .presence import KIND_LABEL_SV
+
+    muni = kommuner.merge(metrics.reset_index(), on="kommun_kod", how="left", validate="1:1")
+    largest = org_out[org_out["is_largest"]].set_index("kommun_kod")
+    muni["nearest_point_id"] = muni["kommun_kod"].map(largest["nearest_point_id"])
+    muni["nearest_point_name"] = muni["kommun_kod"].map(largest["nearest_point_name"])
+    muni["nearest_point_kind"] = muni["kommun_kod"].map(largest["nearest_point_kind"])
+    muni["nearest_point_kind_sv"] = muni["nearest_point_kind"].map(KIND_LABEL_SV)
+    muni["nearest_point_kommun_kod"] = muni["kommun_kod"].map(largest["nearest_point_kommun_kod"])
+    names = dict(zip(kommuner["kommun_kod"], kommuner["kommun"], strict=True))
+    muni["nearest_point_kommun"] = muni["nearest_point_kommun_kod"].map(names)
+    fa_of = dict(zip(kommuner["kommun_kod"], kommuner["fa_kod"], strict=True))
+    muni["nearest_point_relation"] = relation_to_point(
+        muni["kommun_kod"], muni["nearest_point_kommun_kod"],
+        neighbours=neighbour_pairs(kommuner), fa_of=fa_of,
+    )
+    muni["has_point_in_municipality"] = muni["kommun_kod"].isin(set(mp["kommun_kod"]))
+    muni["ssc_time_min"] = muni["kommun_kod"].map(largest["ssc_time_min"])
+    muni["time_class"] = time_class(muni["mean_time_min"], threshold_min=threshold)
+    return gpd.GeoDataFrame(muni, geometry="geometry", crs=SWEREF99TM)
+
+
+def _points_table(net, mp, mp_snap, mv) -> gpd.GeoDataFrame:
+    out = mp.copy()
+    out["snap_distance_m"] = mp_snap["snap_distance_m"].to_numpy()
+    for col in mv.columns:
+        out[col] = mv[col].to_numpy()
+    # Staff travel (Bilaga 2): from the nearest staffed office to each point.
+    staffed = (out["kind"] == "staffed_office").to_numpy()
+    staff_min = np.full(len(out), np.nan)
+    staff_from = np.full(len(out), None, dtype=object)
+    if staffed.any():
+        sub = mp_snap[staffed].reset_index(drop=True)
+        t = _travel_matrix(net, sub, mp_snap)
+        best = nearest_in_matrix(t.T)
+        staff_min = best.time_s / 60.0
+        ok = best.index >= 0
+        staff_from[ok] = out.loc[staffed, "name"].to_numpy()[best.index[ok]]
+    out["staff_travel_min"] = np.where(staffed, 0.0, staff_min)
+    out["staff_travel_from"] = np.where(staffed, out["name"], staff_from)
+    return out
+
+
+def _nearby_replacements(net, mp, mp_snap, threshold) -> pd.DataFrame:
+    from ._resources import geodata_path
+
+    closures = pd.read_csv(
+        geodata_path("report", "closures_bilaga5.csv"), dtype={"kommun_kod": str},
+        keep_default_na=False,
+    )
+    nearby = closures[closures["replacement"] == "nearby_office"].copy()
+    coded = [geocode_place(p, k) for p, k in zip(nearby["place"], nearby["kommun_kod"], strict=True)]
+    frame = gpd.GeoDataFrame(
+        nearby, geometry=gpd.points_from_xy([c.x_m for c in coded], [c.y_m for c in coded]),
+        crs=SWEREF99TM,
+    )
+    t = _travel_matrix(net, _snap(net, frame), mp_snap)
+    best = nearest_in_matrix(t)
+    ok = best.index >= 0
+    names = np.full(len(frame), None, dtype=object)
+    names[ok] = mp["name"].to_numpy()[best.index[ok]]
+    out = pd.DataFrame({
+        "closure_id": nearby["closure_id"].to_numpy(),
+        "office_name": nearby["office_name"].to_numpy(),
+        "place": nearby["place"].to_numpy(),
+        "kommun": nearby["kommun"].to_numpy(),
+        "closure_date": nearby["closure_date"].to_numpy(),
+        "nearest_point": names,
+        "time_min": best.time_s / 60.0,
+    })
+    out["within_threshold"] = out["time_min"] <= threshold
+    return out
+
+
+def _summary(muni: gpd.GeoDataFrame, by: str) -> pd.DataFrame:
+    g = muni.groupby(by, sort=True)
+    out = pd.DataFrame({
+        "municipalities": g.size(),
+        "population": g["population"].sum(),
+        "gaps": g["gap"].sum(),
+        "gaps_fa_rule": g["gap_fa"].sum(),
+        "population_beyond_threshold": g["population_beyond_threshold"].sum(),
+        "population_beyond_threshold_fa": g["population_beyond_threshold_fa"].sum(),
+        "worst_mean_time_min": g["mean_time_min"].max(),
+    })
+    return out.reset_index()

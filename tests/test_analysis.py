@@ -1,0 +1,202 @@
+"""End-to-end tests of the main job on the embedded default (modelled network).
+
+Values are checked against independent computations: networkx shortest paths on the
+same network, a re-run with one point removed, and sums recomputed from the tables.
+"""
+
+from __future__ import annotations
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from tillganglighet import InputValidationError
+from tillganglighet.analysis import MODELLED_ACCESS_SPEED_KPH, analyze
+from tillganglighet.cli import app
+from tillganglighet.geodata import municipalities
+from tillganglighet.networks import modelled_network
+from tillganglighet.outputs import OUTPUT_FILES, write_outputs
+
+
+@pytest.fixture(scope="module")
+def result():
+    return analyze()
+
+
+@pytest.fixture(scope="module")
+def graph():
+    net = modelled_network()
+    g = nx.DiGraph()
+    tails = net.tails()
+    for u, v, w in zip(tails, net.indices, net.travel_time_s, strict=True):
+        g.add_edge(int(u), int(v), weight=float(w))
+    return net, g
+
+
+def _nearest_node(net, x, y):
+    d = np.hypot(net.node_x - x, net.node_y - y)
+    i = int(np.argmin(d))
+    return i, float(d[i])
+
+
+def test_origin_times_match_networkx(result, graph):
+    net, g = graph
+    pts = result.meeting_points
+    speed = MODELLED_ACCESS_SPEED_KPH / 3.6
+    pt_nodes = [_nearest_node(net, p.x, p.y) for p in pts.geometry]
+    rng = np.random.default_rng(7)
+    sample = result.origins.iloc[rng.choice(len(result.origins), 25, replace=False)]
+    for _, o in sample.iterrows():
+        node, dist = _nearest_node(net, o.geometry.x, o.geometry.y)
+        lengths = nx.single_source_dijkstra_path_length(g, node, weight="weight")
+        best = min(
+            (dist / speed + lengths[n] + d / speed) for n, d in pt_nodes if n in lengths
+        ) if any(n in lengths for n, _ in pt_nodes) else np.inf
+        assert o["time_min"] * 60 == pytest.approx(best, rel=1e-9, abs=1e-6), o["name"]
+
+
+def test_fa_rule_chooses_points_in_own_region(result):
+    o = result.origins
+    fa_of = dict(zip(municipalities()["kommun_kod"], municipalities()["fa_kod"], strict=True))
+    reachable = o["nearest_fa_point_kommun_kod"].notna()
+    assert (o.loc[reachable, "nearest_fa_point_kommun_kod"].map(fa_of)
+            == o.loc[reachable, "fa_kod"]).all()
+    assert (o["time_fa_min"] >= o["time_min"] - 1e-9).all()
+
+
+def test_municipality_figures_recomputed_from_origins(result):
+    o, m = result.origins, result.municipalities.set_index("kommun_kod")
+    assert len(m) == 290
+    for kommun, g in o.groupby("kommun_kod"):
+        t = g["time_min"].to_numpy()
+        w = g["population"].to_numpy(float)
+        ok = np.isfinite(t)
+        expected = np.average(t[ok], weights=w[ok]) if w[ok].sum() > 0 else t[ok].mean()
+        assert m.loc[kommun, "mean_time_min"] == pytest.approx(expected)
+        assert m.loc[kommun, "population"] == g["population"].sum()
+    by_county = result.by_county.set_index("lan")
+    assert by_county["municipalities"].sum() == 290
+    assert by_county["population"].sum() == m["population"].sum()
+
+
+def test_marginal_value_agrees_with_rerun_without_the_point():
+    # At 20 minutes closing a point moves people across the threshold, so the check bites.
+    base = analyze(threshold_min=20)
+    pts = base.meeting_points
+    for column in ("population_newly_beyond", "municipalities_newly_gap"):
+        j = int(np.argmax(pts[column].to_numpy()))
+        assert pts.iloc[j][column] > 0
+        without = pts.drop(index=pts.index[j])
+        rerun = analyze(
+            threshold_min=20,
+            points=without[["point_id", "name", "kommun_kod", "kind", "geometry"]],
+        )
+        before = base.origins.set_index("origin_id")["time_min"]
+        after = rerun.origins.set_index("origin_id")["time_min"]
+        pop = base.origins.set_index("origin_id")["population"]
+        crossed = (before <= 20) & (after > 20)
+        assert pts.iloc[j]["population_newly_beyond"] == pop[crossed].sum()
+        newly = rerun.municipalities["gap"].to_numpy() & ~base.municipalities["gap"].to_numpy()
+        assert pts.iloc[j]["municipalities_newly_gap"] == int(newly.sum())
+
+
+def test_staff_travel_matches_networkx(result, graph):
+    net, g = graph
+    pts = result.meeting_points
+    speed = MODELLED_ACCESS_SPEED_KPH / 3.6
+    staffed = pts[pts["kind"] == "staffed_office"]
+    assert (staffed["staff_travel_min"] == 0).all()
+    target = pts[pts["kind"] == "visiting_office"].iloc[0]
+    tnode, tdist = _nearest_node(net, target.geometry.x, target.geometry.y)
+    rev = nx.single_source_dijkstra_path_length(g.reverse(copy=False), tnode, weight="weight")
+    best = min(
+        d / speed + rev[n] + tdist / speed
+        for n, d in (_nearest_node(net, p.x, p.y) for p in staffed.geometry) if n in rev
+    )
+    assert target["staff_travel_min"] * 60 == pytest.approx(best, rel=1e-9)
+
+
+def test_nearby_replacements_cover_the_24_places(result):
+    nb = result.nearby_replacements
+    assert len(nb) == 24
+    assert nb["within_threshold"].sum() >= 20  # "in most cases" by car
+
+
+def test_result_is_labelled_with_its_network(result):
+    assert result.network.modelled
+    assert result.network.label_sv == "modellerat vägnät"
+    assert "sweden-latest.osm.pbf" in result.network.how_to_use_osm
+
+
+def test_outputs_written_deterministic_and_labelled(result, tmp_path):
+    a = write_outputs(result, tmp_path / "a")
+    b = write_outputs(result, tmp_path / "b")
+    assert sorted(p.name for p in a) == sorted(OUTPUT_FILES)
+    for name in ("municipalities.csv", "municipalities.parquet", "meeting_points.csv",
+                 "origins.parquet", "by_county.csv", "summary.md", "municipalities.gpkg"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
+    csv = pd.read_csv(tmp_path / "a" / "municipalities.csv", dtype={"kommun_kod": str})
+    assert len(csv) == 290
+    assert set(csv["network"]) == {"modelled road network"}
+    assert set(csv["as_of"]) == {"2020-12-31"} and set(csv["threshold_min"]) == {60.0}
+    summary = (tmp_path / "a" / "summary.md").read_text()
+    assert "Modelled road network" in summary and "2020-12-31" in summary
+    assert "modellerat vägnät" in (tmp_path / "a" / "map.html").read_text()
+    assert not list((tmp_path / "a").glob(".tmp-*"))
+
+
+def test_unwritable_output_folder_is_an_error(result, tmp_path):
+    blocker = tmp_path / "file.txt"
+    blocker.write_text("x")
+    with pytest.raises(InputValidationError, match="file.txt"):
+        write_outputs(result, blocker / "sub")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--threshold", "0"], "threshold_min"),
+        (["--threshold", "-5"], "threshold_min"),
+        (["--as-of", "2022-06-01"], "outside the report"),
+        (["--network", "no-such-file.pbf"], "no-such-file.pbf"),
+    ],
+)
+def test_cli_bad_input_fails_cleanly(tmp_path, args, message):
+    out = tmp_path / "out"
+    res = CliRunner().invoke(app, ["analyze", "--out", str(out), *args], env={"COLUMNS": "200"})
+    assert res.exit_code == 1
+    assert message in res.output
+    assert not out.exists() or not any(out.iterdir())
+
+
+def test_cli_analyze_writes_everything(tmp_path):
+    out = tmp_path / "out"
+    res = CliRunner().invoke(
+        app, ["analyze", "--out", str(out), "--threshold", "20", "--within-fa-region"],
+        env={"COLUMNS": "200"},
+    )
+    assert res.exit_code == 0, res.output
+    assert "beyond 20 min" in res.output and "FA-region" in res.output
+    assert {p.name for p in out.iterdir()} == set(OUTPUT_FILES)
+
+
+def test_scenario_point_names_are_escaped_in_the_map(result, tmp_path):
+    pts = result.meeting_points[["point_id", "name", "kommun_kod", "kind", "geometry"]].copy()
+    pts.loc[pts.index[0], "name"] = "<script>alert('x')</script>"
+    scenario = analyze(points=pts)
+    paths = write_outputs(scenario, tmp_path)
+    html = next(p for p in paths if p.name == "map.html").read_text()
+    assert "<script>alert('x')</script>" not in html
+    assert "&lt;script&gt;" in html
+
+
+def test_scenario_points_are_validated(result):
+    pts = result.meeting_points[["point_id", "name", "kommun_kod", "kind", "geometry"]].copy()
+    bad = pts.copy()
+    bad.loc[bad.index[0], "kommun_kod"] = "9999"
+    with pytest.raises(InputValidationError, match="9999"):
+        analyze(points=bad)
+    with pytest.raises(InputValidationError, match="kind"):
+        analyze(points=pts.assign(kind="castle"))
