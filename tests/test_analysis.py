@@ -145,6 +145,9 @@ def test_outputs_written_deterministic_and_labelled(result, tmp_path):
     assert "Modelled road network" in summary and "2020-12-31" in summary
     assert "modellerat vägnät" in (tmp_path / "a" / "map.html").read_text()
     assert not list((tmp_path / "a").glob(".tmp-*"))
+    # Islands without a connection are named with the people they strand.
+    assert "## Origins unreachable on this network" in summary
+    assert "Styrsö (Göteborg)" in summary
 
 
 def test_unwritable_output_folder_is_an_error(result, tmp_path):

@@ -174,25 +174,32 @@ def _print_analysis(result, files, *, within_fa_region: bool) -> None:  # type: 
     thr = meta["threshold_min"]
     suffix = "_fa" if within_fa_region else ""
     rule = "nearest point in own FA-region" if within_fa_region else "nearest point anywhere"
-    gaps = muni[muni[f"gap{suffix}"]].sort_values(f"mean_time{suffix}_min", ascending=False)
+    ranked = muni.sort_values(f"mean_time{suffix}_min", ascending=False)
+    gaps = ranked[ranked[f"gap{suffix}"]]
+    shown = gaps if len(gaps) else ranked.head(10)
+    heading = (
+        f"Municipalities beyond {thr:g} min" if len(gaps)
+        else f"No municipality beyond {thr:g} min; the 10 slowest"
+    )
     table = Table(
-        title=f"Municipalities beyond {thr:g} min ({rule}) — {meta['as_of']}, "
-        f"{meta['mode']}, {result.network.label_en}"
+        title=f"{heading} ({rule}) — {meta['as_of']}, {meta['mode']}, "
+        f"{result.network.label_en}"
     )
     for column in ("Municipality", "County", "Mean min", "Over by", "Worst min", "People"):
         table.add_column(column, justify="left" if column in {"Municipality", "County"} else "right")
 
     def fmt(v: float) -> str:
-        return "unreachable" if not math.isfinite(v) else f"{v:.0f}"
+        if math.isnan(v):
+            return "–"
+        return "unreachable" if math.isinf(v) else f"{v:.0f}"
 
-    for _, r in gaps.head(40).iterrows():
+    for _, r in shown.head(40).iterrows():
         table.add_row(
             r["kommun"], r["lan"], fmt(r[f"mean_time{suffix}_min"]),
             fmt(r[f"exceeds_by{suffix}_min"]), fmt(r[f"worst_time{suffix}_min"]),
             f"{int(r['population']):,}",
         )
-    if len(gaps):
-        console.print(table)
+    console.print(table)
     console.print(
         f"{len(gaps)} of {len(muni)} municipalities beyond {thr:g} min "
         f"({int(gaps['population'].sum()):,} people); "
@@ -200,6 +207,13 @@ def _print_analysis(result, files, *, within_fa_region: bool) -> None:  # type: 
         f"beyond it. Other rule: "
         f"{int(muni['gap_fa' if not within_fa_region else 'gap'].sum())} municipalities."
     )
+    stranded = result.origins[~result.origins["time_min"].map(math.isfinite)]
+    if len(stranded):
+        names = ", ".join(f"{n} ({k})" for n, k in zip(stranded["name"], stranded["kommun"]))
+        console.print(
+            f"[yellow]{len(stranded)} origins ({int(stranded['population'].sum()):,} people) "
+            f"are unreachable on this network:[/yellow] {names}"
+        )
     if result.network.modelled:
         console.print(f"[yellow]Note:[/yellow] {result.network.how_to_use_osm}")
     console.print(f"Wrote {len(files)} files to {files[0].parent}/ (open map.html in a browser).")

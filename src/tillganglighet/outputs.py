@@ -124,7 +124,9 @@ def _write_gpkg(gdf: gpd.GeoDataFrame, path: Path, *, timestamp: str) -> None:
 
 
 def _fmt_min(value: float) -> str:
-    return "unreachable" if not np.isfinite(value) else f"{value:.0f}"
+    if np.isnan(value):
+        return "–"
+    return "unreachable" if np.isinf(value) else f"{value:.0f}"
 
 
 def summary_markdown(result: AnalysisResult) -> str:
@@ -174,6 +176,19 @@ def summary_markdown(result: AnalysisResult) -> str:
                 f"| {r['kommun']} | {r['lan']} | {_fmt_min(r['mean_time_min'])} | "
                 f"{_fmt_min(over)} | {_fmt_min(r['mean_time_fa_min'])} | {int(r['population']):,} |"
             )
+    else:
+        lines.append("None.")
+    stranded = result.origins[~np.isfinite(result.origins["time_min"].to_numpy(float))]
+    lines += ["", "## Origins unreachable on this network", ""]
+    if len(stranded):
+        lines.append(
+            f"{len(stranded)} origins ({int(stranded['population'].sum()):,} people) have no "
+            "connection to any booked-meeting point on this network (islands without a "
+            "modelled bridge or ferry, or beyond the snapping distance):"
+        )
+        lines.append("")
+        for _, r in stranded.sort_values(["kommun", "name"]).iterrows():
+            lines.append(f"- {r['name']} ({r['kommun']}), {int(r['population']):,} people")
     else:
         lines.append("None.")
     nearby = result.nearby_replacements
