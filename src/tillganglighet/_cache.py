@@ -17,12 +17,12 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from ._atomic import atomic_write_text
 from ._errors import InputValidationError, NetworkError
 from .network import FORMAT_VERSION, Network
 
@@ -135,8 +135,5 @@ def cached_network(
         warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     path.parent.mkdir(parents=True, exist_ok=True)
     net.save(path)
-    fd, tmp = tempfile.mkstemp(prefix=".warn.", dir=path.parent)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        json.dump(messages, fh)
-    os.replace(tmp, warn_path)
+    atomic_write_text(warn_path, json.dumps(messages))
     return net

@@ -24,7 +24,6 @@ import json
 import math
 import os
 import re
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -37,6 +36,7 @@ import pandas as pd
 import shapely
 
 from . import _validate as v
+from ._atomic import atomic_write_text
 from ._errors import InputValidationError, TillganglighetError
 
 if TYPE_CHECKING:
@@ -973,27 +973,6 @@ def _inline_leaflet(page: str) -> str:
     return _LINK_HREF.sub(link, _SCRIPT_SRC.sub(script, page))
 
 
-def _atomic_write_text(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        # mkstemp creates the file 0600; a map is meant to be shared: keep the mode of
-        # the file it replaces, else make it readable by all (rw-r--r--).
-        mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
-        os.chmod(tmp, mode)
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-
-
 def save_map(m: folium.Map, path: str | os.PathLike[str], *, offline: bool = True) -> Path:
     """Write a map to one HTML file, atomically (temporary file, then rename).
 
@@ -1034,5 +1013,6 @@ def save_map(m: folium.Map, path: str | os.PathLike[str], *, offline: bool = Tru
                 "m.default_js / m.default_css, or save with offline=False."
             )
     page = page.replace("<html>", '<html lang="sv">', 1)
-    _atomic_write_text(target, page)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(target, page)
     return target

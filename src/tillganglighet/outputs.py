@@ -9,16 +9,15 @@ GeoPackage's timestamp is pinned to the analysis date).
 
 from __future__ import annotations
 
-import contextlib
 import os
-import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from ._atomic import atomic_path, atomic_write_text
 from ._errors import InputValidationError
 from .analysis import AnalysisResult
 
@@ -55,22 +54,6 @@ def _check_out_dir(out_dir: Path) -> Path:
     return out_dir
 
 
-@contextlib.contextmanager
-def _atomic(path: Path) -> Iterator[Path]:
-    """Yield a temporary path beside ``path``; rename it to ``path`` on success."""
-    # Keep the real extension last: some writers (GDAL's GPKG driver) check it.
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".tmp-{path.stem}-", suffix=path.suffix)
-    os.close(fd)
-    tmp_path = Path(tmp)
-    tmp_path.unlink()
-    try:
-        yield tmp_path
-        os.chmod(tmp_path, 0o644)
-        os.replace(tmp_path, path)
-    finally:
-        tmp_path.unlink(missing_ok=True)
-
-
 def _stamp(df: pd.DataFrame, result: AnalysisResult) -> pd.DataFrame:
     """Add the provenance columns every table carries."""
     out = df.copy()
@@ -90,7 +73,7 @@ def _plain(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def _write_csv(df: pd.DataFrame, path: Path) -> None:
-    with _atomic(path) as tmp:
+    with atomic_path(path) as tmp:
         _plain(df).to_csv(tmp, index=False, lineterminator="\n", float_format="%.3f")
 
 
@@ -101,7 +84,7 @@ def _write_parquet(gdf: pd.DataFrame, path: Path) -> None:
             frame[col] = frame[col].map(
                 lambda v: v.isoformat() if hasattr(v, "isoformat") else (None if v is None else v)
             )
-    with _atomic(path) as tmp:
+    with atomic_path(path) as tmp:
         if isinstance(frame, gpd.GeoDataFrame):
             frame.to_parquet(tmp, index=False, write_covering_bbox=False)
         else:
@@ -117,7 +100,7 @@ def _write_gpkg(gdf: gpd.GeoDataFrame, path: Path, *, timestamp: str) -> None:
             frame[col] = frame[col].astype(str)
     pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": timestamp})
     try:
-        with _atomic(path) as tmp:
+        with atomic_path(path) as tmp:
             frame.to_file(tmp, driver="GPKG", layer="municipalities", engine="pyogrio")
     finally:
         pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": None})
@@ -281,9 +264,7 @@ def write_outputs(
     _write_csv(_stamp(result.nearby_replacements, result), target("nearby_replacements.csv"))
     _write_csv(_stamp(result.by_county, result), target("by_county.csv"))
     _write_csv(_stamp(result.by_fa_region, result), target("by_fa_region.csv"))
-    path = target("summary.md")
-    with _atomic(path) as tmp:
-        tmp.write_text(summary_markdown(result), encoding="utf-8")
+    atomic_write_text(target("summary.md"), summary_markdown(result))
     write_map(result, target("map.html"), offline=offline, tiles=tiles, rule=rule)
     return written
 
