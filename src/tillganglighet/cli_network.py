@@ -43,7 +43,12 @@ def build(
         bool, typer.Option("--modelled", help="Build the modelled national default network.")
     ] = False,
 ) -> None:
-    """Build a road network (cached) and print a summary."""
+    """Build a road network (cached) and print a summary.
+
+    Examples: [bold]tillganglighet network build --osm sweden-latest.osm.pbf --out sweden.npz[/bold]
+    (then `tillganglighet analyze --network sweden.npz`), or
+    [bold]tillganglighet network build --modelled[/bold].
+    """
     from ._cache import network_cache_path
     from .modelled import modelled_builder_key
     from .networks import modelled_network, osm_network
