@@ -234,7 +234,7 @@ def analyze(
     meta = {
         "as_of": day.isoformat(),
         "threshold_min": threshold,
-        "mode": "car",
+        "mode": net.mode,
         "network": info,
         "n_origins": len(org),
         "n_points": len(mp),

@@ -269,6 +269,9 @@ def write_outputs(
     return written
 
 
+#: Swedish names of the travel modes, for the map.
+_MODE_SV = {"car": "bil", "walk": "gång"}
+
 #: Columns of the FA-region rule that replace the nearest-anywhere ones on the map.
 _FA_COLUMNS = {
     "mean_time_min": "mean_time_fa_min",
@@ -310,6 +313,7 @@ def write_map(
         threshold_min=result.meta["threshold_min"],
         as_of=result.meta["as_of"],
         network_label_sv=result.network.label_sv,
+        mode_label_sv=_MODE_SV.get(result.meta["mode"], result.meta["mode"]),
         tiles=tiles,
     )
     return save_map(m, path, offline=offline)
