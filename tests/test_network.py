@@ -179,3 +179,18 @@ def test_cache_replays_build_warnings(tmp_path):
         cached_network(key, build, cache_dir=tmp_path)
     warn_file = next(tmp_path.glob("*.warnings.json"))
     assert json.loads(warn_file.read_text()) == ["something odd in the input"]
+
+
+def test_tails_are_cached_read_only_and_match_csr():
+    net = Network.from_edges(
+        [0, 0, 1, 2, 2], [1, 2, 2, 0, 1], [1.0] * 5, [1.0] * 5, [0.0] * 3, [0.0] * 3, mode="car"
+    )
+    t = net.tails()
+    assert t is net.tails() and not t.flags.writeable
+    assert t.dtype == net.indices.dtype == np.int32
+    assert t.tolist() == [0, 0, 1, 2, 2]
+    rev = net.reversed()
+    assert rev.reversed() is net and net.reversed() is rev
+    # reversed edges: (head, tail) pairs of the forward graph
+    pairs = sorted(zip(rev.tails().tolist(), rev.indices.tolist(), strict=True))
+    assert pairs == sorted(zip(net.indices.tolist(), t.tolist(), strict=True))

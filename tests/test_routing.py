@@ -222,3 +222,78 @@ def test_tie_rule_is_lowest_index_not_search_order():
         res = nearest_facility(net, perm)
         assert res.time_s[0] == 5.0
         assert res.facility[0] == 0  # index 0 of each permutation
+
+
+def _grid(side, weights):
+    """Bidirectional side x side grid; ``weights(m)`` gives the m edge weights."""
+    r, c = np.divmod(np.arange(side * side), side)
+    h = np.flatnonzero(c < side - 1)
+    v = np.flatnonzero(r < side - 1)
+    a = np.concatenate([h, v])
+    b = np.concatenate([h + 1, v + side])
+    u, w_ = np.concatenate([a, b]), np.concatenate([b, a])
+    wt = weights(u.size)
+    net = Network.from_edges(u, w_, wt, wt, c.astype(float), r.astype(float), mode="car")
+    return net
+
+
+def _scipy_brute_force(net, fac, offs=None):
+    from scipy.sparse.csgraph import dijkstra
+
+    d = dijkstra(net.reversed().csr(), directed=True, indices=np.asarray(fac))
+    t = np.atleast_2d(d).T.copy()
+    if offs is not None:
+        t += np.asarray(offs, dtype=float)[None, :]
+    return _lowest_index_nearest(t)
+
+
+@pytest.mark.parametrize("with_offsets", [False, True])
+def test_tie_rule_on_grid_with_many_exact_ties(with_offsets):
+    # Unit weights on a 70 x 70 grid: most nodes are exactly equally far from several
+    # facilities, so the label propagation (not the no-tie fast path) decides.
+    rng = np.random.default_rng(7)
+    net = _grid(70, lambda m: np.ones(m))
+    fac = rng.choice(net.n_nodes, 60, replace=True)  # includes shared nodes
+    offs = rng.integers(0, 3, fac.size).astype(float) if with_offsets else None
+    res = nearest_facility(net, fac, facility_offset_s=offs)
+    best, ids = _scipy_brute_force(net, fac, offs)
+    assert np.array_equal(res.time_s, best)
+    assert np.array_equal(res.facility, ids)
+    # Permuting the facilities changes only which index is the lowest.
+    perm = rng.permutation(fac.size)
+    offs2 = None if offs is None else offs[perm]
+    res2 = nearest_facility(net, fac[perm], facility_offset_s=offs2)
+    assert np.array_equal(res2.time_s, res.time_s)
+    assert np.array_equal(res2.facility, _scipy_brute_force(net, fac[perm], offs2)[1])
+
+
+def test_nearest_on_grid_with_real_valued_weights():
+    # Real-valued weights: exact ties only at shared facility nodes (fast path).
+    rng = np.random.default_rng(11)
+    net = _grid(60, lambda m: rng.uniform(5.0, 90.0, m))
+    fac = np.concatenate([rng.choice(net.n_nodes, 40, replace=False), [5, 5]])
+    res = nearest_facility(net, fac)
+    best, ids = _scipy_brute_force(net, fac)
+    assert np.array_equal(res.time_s, best)
+    assert np.array_equal(res.facility, ids)
+    assert res.facility.dtype == np.int64
+
+
+def test_od_matrix_parallel_and_cutoff_match_serial():
+    rng = np.random.default_rng(3)
+    net = _grid(40, lambda m: rng.uniform(5.0, 90.0, m))
+    origins = np.concatenate([rng.choice(net.n_nodes, 30), [-1]])
+    cands = np.concatenate([rng.choice(net.n_nodes, 12), [-1, 0]])
+    serial = od_matrix(net, origins, cands, n_jobs=1)
+    for o, c in ((origins, cands), (cands, origins)):  # reversed and forward search
+        ref = od_matrix(net, o, c, n_jobs=1)
+        par = od_matrix(net, o, c, n_jobs=2, memory_budget_bytes=1)
+        assert np.array_equal(par, ref)
+    assert np.array_equal(od_matrix(net, origins, cands), serial)  # small: serial default
+    cut = float(np.median(serial[np.isfinite(serial)]))
+    got = od_matrix(net, origins, cands, max_time_s=cut)
+    assert np.array_equal(got, np.where(serial <= cut, serial, INF))
+    with pytest.raises(InputValidationError, match="n_jobs"):
+        od_matrix(net, origins, cands, n_jobs=0)
+    with pytest.raises(InputValidationError, match="max_time_s"):
+        od_matrix(net, origins, cands, max_time_s=-1.0)

@@ -219,18 +219,21 @@ class Network:
             order[involved] = sub[np.lexsort((ln[sub], tt[sub], key[involved]))]
         first = np.ones(len(key), dtype=bool)
         first[1:] = ~dup
+        del key, dup
         sel = order[first]
-        uu = u[sel]
+        del order, first
         idx_dtype = _index_dtype(n)
+        if len(sel) < np.iinfo(np.int32).max:
+            sel = sel.astype(np.int32)  # smaller gathers and temporaries
         indptr = np.zeros(n + 1, dtype=np.int64)
-        np.cumsum(np.bincount(uu, minlength=n), out=indptr[1:])
+        np.cumsum(np.bincount(u[sel], minlength=n), out=indptr[1:])
         meta = dict(metadata or {})
         meta["crs"] = _CRS
         meta.setdefault("created_with", f"tillganglighet {_package_version()}")
         meta.setdefault("modelled", False)
         return cls(
             indptr=indptr,
-            indices=v[sel].astype(idx_dtype),
+            indices=v.astype(idx_dtype, copy=False)[sel],
             travel_time_s=np.ascontiguousarray(tt[sel]),
             length_m=np.ascontiguousarray(ln[sel]),
             node_x=x,
@@ -280,8 +283,18 @@ class Network:
         return f"Network(mode={self.mode!r}, n_nodes={self.n_nodes}, n_edges={self.n_edges}, source={src!r})"
 
     def tails(self) -> np.ndarray:
-        """Tail node index of every edge (same order as :attr:`indices`)."""
-        return np.repeat(np.arange(self.n_nodes, dtype=self.indices.dtype), np.diff(self.indptr))
+        """Tail node index of every edge (same order as :attr:`indices`).
+
+        Computed once and cached on the instance (read-only array, same dtype as
+        :attr:`indices`).
+        """
+        return self._tails
+
+    @cached_property
+    def _tails(self) -> np.ndarray:
+        t = np.repeat(np.arange(self.n_nodes, dtype=self.indices.dtype), np.diff(self.indptr))
+        t.flags.writeable = False
+        return t
 
     def csr(self, weight: Literal["travel_time_s", "length_m"] = "travel_time_s") -> sp.csr_matrix:
         """Return the graph as a scipy CSR matrix (no copy of the arrays).
@@ -318,16 +331,18 @@ class Network:
 
     @cached_property
     def _reversed_network(self) -> Network:
-        tails = self.tails()
-        order = np.argsort(self.indices, kind="stable")
         n = self.n_nodes
+        order = np.argsort(self.indices, kind="stable")
+        if n < np.iinfo(np.int32).max and len(order) < np.iinfo(np.int32).max:
+            order = order.astype(np.int32)  # halves the temporary
         indptr = np.zeros(n + 1, dtype=np.int64)
         np.cumsum(np.bincount(self.indices, minlength=n), out=indptr[1:])
         meta = dict(self.metadata)
         meta["reversed"] = not bool(self.metadata.get("reversed", False))
         rev = Network(
             indptr=indptr,
-            indices=tails[order],
+            # not self.tails(): that would keep a cached copy alive on this instance
+            indices=np.repeat(np.arange(n, dtype=self.indices.dtype), np.diff(self.indptr))[order],
             travel_time_s=self.travel_time_s[order],
             length_m=self.length_m[order],
             node_x=self.node_x,

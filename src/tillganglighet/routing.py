@@ -18,7 +18,9 @@ on the heap order inside scipy.
 
 from __future__ import annotations
 
+import os
 import warnings
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,6 +35,7 @@ from .network import Network
 __all__ = [
     "DEFAULT_ACCESS_SPEED_KPH",
     "DEFAULT_MAX_SNAP_M",
+    "PARALLEL_MIN_WORK",
     "KNearestResult",
     "NearestResult",
     "SnapResult",
@@ -262,26 +265,70 @@ def _seed_table(
     return nodes[first], offs[first], fi[first]
 
 
-def _propagate_min_label(graph: sp.csr_matrix, dist: np.ndarray, label: np.ndarray) -> None:
-    """Lower every label to the minimum over tight in-edges (in place, to a fixed point)."""
+def _lower_labels(label: np.ndarray, heads: np.ndarray, vals: np.ndarray) -> None:
+    """``label[heads] = min(label[heads], vals)`` with repeated heads (in place).
+
+    Every value in ``vals`` must already be below the current label of its head.
+    Repeated assignment (each round fixes at least one head) instead of the slow,
+    unbuffered ``np.minimum.at``; duplicates are rare, so it ends in a round or two.
+    """
+    while heads.size:
+        label[heads] = vals
+        still = vals < label[heads]
+        heads, vals = heads[still], vals[still]
+
+
+def _propagate_min_label(
+    graph: sp.csr_matrix, dist: np.ndarray, label: np.ndarray, tails: np.ndarray | None = None
+) -> None:
+    """Lower every label to the minimum over tight in-edges (in place, to a fixed point).
+
+    An edge ``t -> h`` is tight when ``dist[t] + w == dist[h]`` (exactly, float64).
+    ``label`` is already at its fixed point when no tight edge has
+    ``label[t] < label[h]``; that is checked first with one vectorised pass over the
+    edges (the usual case on real-valued weights: no exact ties between facilities),
+    and only otherwise is the tight sub-graph built and the minimum propagated.
+    """
     n = len(dist)
     indptr, heads, w = graph.indptr, graph.indices, graph.data
-    tails = np.repeat(np.arange(n, dtype=heads.dtype), np.diff(indptr))
-    dt = dist[tails]
-    tight = np.isfinite(dt) & (dt + w == dist[heads])
-    ta, tb = tails[tight], heads[tight]
-    if ta.size == 0:
+    if tails is None:
+        tails = np.repeat(np.arange(n, dtype=heads.dtype), np.diff(indptr))
+    # Fast path: only edges whose tail label is below the head label can change
+    # anything (an unreached tail carries _NO_LABEL, never below).
+    # Checked in slices of edges to keep the temporaries small.
+    step = 1 << 20
+    cand = np.concatenate(
+        [
+            np.flatnonzero(label[tails[s : s + step]] < label[heads[s : s + step]]) + s
+            for s in range(0, len(heads), step)
+        ]
+        or [np.empty(0, dtype=np.int64)]
+    )
+    if cand.size == 0:
         return
+    ct, ch = tails[cand], heads[cand]
+    dt = dist[ct]
+    tight = np.isfinite(dt) & (dt + w[cand] == dist[ch])
+    if not tight.any():
+        return
+    ca, cb = ct[tight], ch[tight]
+    del cand, ct, ch, dt, tight
+    # Slow path: the tight sub-graph in CSR order, then a frontier propagation.
+    dt = dist[tails]
+    tight = np.isfinite(dt)
+    tight &= dt + w == dist[heads]
+    del dt
+    ta, tb = tails[tight], heads[tight]
+    del tight
     tptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.bincount(ta, minlength=n), out=tptr[1:])
-    ca, cb = ta, tb
     while True:
         vals = label[ca]
         better = vals < label[cb]
         if not better.any():
             return
         cb, vals = cb[better], vals[better]
-        np.minimum.at(label, cb, vals)
+        _lower_labels(label, cb, vals)
         changed = np.unique(cb)
         starts, counts = tptr[changed], tptr[changed + 1] - tptr[changed]
         total = int(counts.sum())
@@ -293,7 +340,10 @@ def _propagate_min_label(graph: sp.csr_matrix, dist: np.ndarray, label: np.ndarr
 
 
 def _multi_source(
-    graph: sp.csr_matrix, fac_nodes: np.ndarray, offsets: np.ndarray
+    graph: sp.csr_matrix,
+    fac_nodes: np.ndarray,
+    offsets: np.ndarray,
+    tails: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """One Dijkstra from all facilities on ``graph``; returns (time_s, facility index)."""
     n = graph.shape[0]
@@ -302,10 +352,10 @@ def _multi_source(
         return np.full(n, np.inf), np.full(n, -1, dtype=np.int64)
     if not seed_off.any():
         # All offsets zero: scipy's multi-source mode reports the source reached.
-        dist, _, root = dijkstra(
+        dist, pred, root = dijkstra(
             graph, directed=True, indices=seeds, min_only=True, return_predecessors=True
         )
-        root = root.astype(np.int64)
+        del pred
     else:
         # Virtual super-source S = n with an edge of weight `offset` to each seed.
         s = n
@@ -325,12 +375,14 @@ def _multi_source(
         root = np.where(np.isfinite(dist), p, -1)
     seed_label = np.full(n, _NO_LABEL, dtype=np.int64)
     seed_label[seeds] = seed_fac
-    label = np.where(root >= 0, seed_label[np.maximum(root, 0)], _NO_LABEL)
+    label = seed_label[np.maximum(root, 0)]  # unreached (root < 0) is reset next
+    label[root < 0] = _NO_LABEL
+    del root, seed_label
     tight_seed = seed_off == dist[seeds]
     label[seeds[tight_seed]] = np.minimum(label[seeds[tight_seed]], seed_fac[tight_seed])
-    _propagate_min_label(graph, dist, label)
-    fac = np.where((label == _NO_LABEL) | ~np.isfinite(dist), -1, label)
-    return dist, fac
+    _propagate_min_label(graph, dist, label, tails)
+    label[(label == _NO_LABEL) | ~np.isfinite(dist)] = -1
+    return dist, label
 
 
 def nearest_facility(
@@ -362,7 +414,8 @@ def nearest_facility(
     """
     fac = _as_nodes(network, facility_nodes, "facility_nodes")
     offs = _as_offsets(facility_offset_s, fac.size)
-    dist, label = _multi_source(network.reversed().csr(), fac, offs)
+    rev = network.reversed()
+    dist, label = _multi_source(rev.csr(), fac, offs, rev.tails())
     return NearestResult(time_s=dist, facility=label)
 
 
@@ -410,14 +463,15 @@ def nearest_facility_within_groups(
         raise InputValidationError(
             f"`node_group` must have one label per node ({network.n_nodes}), got {ng.shape}."
         )
-    graph = network.reversed().csr()
+    rev = network.reversed()
+    graph, tails = rev.csr(), rev.tails()
     time_s = np.full(network.n_nodes, np.inf)
     facility = np.full(network.n_nodes, -1, dtype=np.int64)
     for g in np.unique(fg):
         nodes_in_g = ng == g
         if not nodes_in_g.any():
             continue
-        dist, label = _multi_source(graph, fac, np.where(fg == g, offs, np.inf))
+        dist, label = _multi_source(graph, fac, np.where(fg == g, offs, np.inf), tails)
         time_s[nodes_in_g] = dist[nodes_in_g]
         facility[nodes_in_g] = label[nodes_in_g]
     return NearestResult(time_s=time_s, facility=facility)
@@ -481,19 +535,66 @@ def k_nearest_facilities(
     return KNearestResult(time_s=times, facility=facs)
 
 
+#: Below this much work (distinct searches x directed edges) :func:`od_matrix` runs
+#: serially by default: starting worker processes would cost more than it saves.
+PARALLEL_MIN_WORK = 200_000_000
+
+_WORKER_GRAPH: sp.csr_matrix | None = None
+
+
+def _worker_init(data: np.ndarray, indices: np.ndarray, indptr: np.ndarray, n: int) -> None:
+    global _WORKER_GRAPH
+    _WORKER_GRAPH = sp.csr_matrix((data, indices, indptr), shape=(n, n), copy=False)
+
+
+def _search_block(
+    graph: sp.csr_matrix, sources: np.ndarray, targets: np.ndarray, limit: float
+) -> np.ndarray:
+    d = dijkstra(graph, directed=True, indices=sources, limit=limit)
+    return np.atleast_2d(d)[:, targets]
+
+
+def _worker_block(sources: np.ndarray, targets: np.ndarray, limit: float) -> np.ndarray:
+    assert _WORKER_GRAPH is not None
+    return _search_block(_WORKER_GRAPH, sources, targets, limit)
+
+
+def _available_cpus() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # pragma: no cover - not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _resolve_jobs(n_jobs: int | None, n_searches: int, n_edges: int) -> int:
+    if n_jobs is None:
+        if n_searches * max(n_edges, 1) < PARALLEL_MIN_WORK:
+            return 1
+        jobs = _available_cpus()
+    elif isinstance(n_jobs, (int, np.integer)) and not isinstance(n_jobs, bool) and n_jobs != 0:
+        jobs = _available_cpus() if n_jobs < 0 else int(n_jobs)
+    else:
+        raise InputValidationError(
+            f"`n_jobs` must be None, a positive integer or -1 (all cores), got {n_jobs!r}."
+        )
+    return max(1, min(jobs, n_searches))
+
+
 def od_matrix(
     network: Network,
     origin_nodes: Any,
     candidate_nodes: Any,
     *,
     memory_budget_bytes: int = DEFAULT_MEMORY_BUDGET,
+    n_jobs: int | None = None,
+    max_time_s: float | None = None,
 ) -> np.ndarray:
     """Travel-time matrix (seconds) from each origin to each candidate.
 
     Searches from the smaller side: from every distinct candidate on the reversed
     graph when there are fewer candidates than origins, else from every distinct
     origin on the forward graph. Searches run in blocks whose dense distance arrays
-    fit in ``memory_budget_bytes``.
+    fit in ``memory_budget_bytes`` (per worker process when run in parallel).
 
     Parameters
     ----------
@@ -505,15 +606,31 @@ def od_matrix(
         Node index per candidate (``-1`` = an all-``inf`` column).
     memory_budget_bytes
         Approximate bound on the distance block size.
+    n_jobs
+        Worker processes for the searches. ``None`` (default): all available cores
+        when the work (distinct searches x edges) is at least
+        :data:`PARALLEL_MIN_WORK`, else serial in this process; ``1``: always serial;
+        ``k > 1``: ``k`` processes; ``-1``: all available cores. The graph is handed
+        to each worker once; results are identical to the serial path.
+    max_time_s
+        Optional cutoff in seconds: every search stops at this travel time, and
+        times **above** it are reported as ``inf`` (times equal to it are kept).
+        Faster when only short trips matter. ``None`` (default): no cutoff.
 
     Returns
     -------
     numpy.ndarray
         float64 array ``(n_origins, n_candidates)`` of seconds; ``inf`` where
-        unreachable.
+        unreachable (or beyond ``max_time_s``).
     """
     orig = _as_nodes(network, origin_nodes, "origin_nodes")
     cand = _as_nodes(network, candidate_nodes, "candidate_nodes")
+    if max_time_s is None:
+        limit = np.inf
+    else:
+        limit = float(max_time_s)
+        if not limit >= 0:
+            raise InputValidationError(f"`max_time_s` must be >= 0 seconds, got {max_time_s!r}.")
     reverse = cand.size < orig.size
     src, tgt = (cand, orig) if reverse else (orig, cand)
     graph = (network.reversed() if reverse else network).csr()
@@ -523,10 +640,28 @@ def od_matrix(
     if src_ok.size and tgt_ok.size:
         uniq, inv = np.unique(src[src_ok], return_inverse=True)
         block = np.full((uniq.size, tgt_ok.size), np.inf)
-        step = _rows_per_block(network.n_nodes, memory_budget_bytes)
         tgt_nodes = tgt[tgt_ok]
-        for start in range(0, uniq.size, step):
-            d = np.atleast_2d(dijkstra(graph, directed=True, indices=uniq[start : start + step]))
-            block[start : start + step] = d[:, tgt_nodes]
+        jobs = _resolve_jobs(n_jobs, uniq.size, network.n_edges)
+        step = _rows_per_block(network.n_nodes, memory_budget_bytes // jobs)
+        if jobs == 1:
+            for start in range(0, uniq.size, step):
+                block[start : start + step] = _search_block(
+                    graph, uniq[start : start + step], tgt_nodes, limit
+                )
+        else:
+            # Several small tasks per worker balance the load; one task is one
+            # scipy call (which holds the GIL, hence processes, not threads).
+            step = max(1, min(step, -(-uniq.size // (4 * jobs))))
+            starts = range(0, uniq.size, step)
+            with ProcessPoolExecutor(
+                max_workers=jobs,
+                initializer=_worker_init,
+                initargs=(graph.data, graph.indices, graph.indptr, network.n_nodes),
+            ) as pool:
+                futures = [
+                    pool.submit(_worker_block, uniq[s : s + step], tgt_nodes, limit) for s in starts
+                ]
+                for s, fut in zip(starts, futures, strict=True):
+                    block[s : s + step] = fut.result()
         out[np.ix_(src_ok, tgt_ok)] = block[inv]
     return np.ascontiguousarray(out.T) if reverse else out
