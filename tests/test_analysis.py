@@ -132,7 +132,7 @@ def test_result_is_labelled_with_its_network(result):
 
 def test_outputs_written_deterministic_and_labelled(result, tmp_path):
     a = write_outputs(result, tmp_path / "a")
-    b = write_outputs(result, tmp_path / "b")
+    write_outputs(result, tmp_path / "b")
     assert sorted(p.name for p in a) == sorted(OUTPUT_FILES)
     for name in ("municipalities.csv", "municipalities.parquet", "meeting_points.csv",
                  "origins.parquet", "by_county.csv", "summary.md", "municipalities.gpkg"):

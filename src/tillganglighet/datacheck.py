@@ -105,9 +105,9 @@ def run_data_check() -> list[FigureCheck]:
         source="summary: '126 orter (avser 112 kommuner)'",
         explained_by=(
             len(without_office),
-            f"the 126 places lie in {len(closure_kommuner)} municipalities; "
+            (f"the 126 places lie in {len(closure_kommuner)} municipalities; "
             f"{len(without_office)} of them keep no office of their own, which is the "
-            "report's count",
+            "report's count"),
         ),
     ))
     coop = closures[closures["replacement"] == "cooperation"]
@@ -150,9 +150,9 @@ def run_data_check() -> list[FigureCheck]:
         source="summary; chapter 4.5 (model as of 2020-12-31)",
         explained_by=(
             report_reading,
-            f"the report adds {len(office_kommuner)} office municipalities and "
+            (f"the report adds {len(office_kommuner)} office municipalities and "
             f"{len(coop)} cooperation places = {report_reading}, but the cooperation "
-            f"solution of {names} lies in a municipality that keeps its own office",
+            f"solution of {names} lies in a municipality that keeps its own office"),
         ),
     ))
     add(_check(
@@ -173,10 +173,10 @@ def run_data_check() -> list[FigureCheck]:
         source="chapter 5.2.3; Bilaga 5",
         explained_by=(
             len(plain),
-            f"Bilaga 5 says 'Ja' on {len(ssc_yes)} rows; without the "
+            (f"Bilaga 5 says 'Ja' on {len(ssc_yes)} rows; without the "
             f"{int(ssc_yes['kommun_kod'].isin(CITY_DISTRICT_KOMMUNER).sum())} city-district "
             "offices of Stockholm, Göteborg and Malmö and Sälen (service office in Malung) "
-            f"they are {len(plain)}",
+            f"they are {len(plain)}"),
         ),
     ))
     no_af = rollout[rollout["af_office_status"] == "no_office"]

@@ -138,13 +138,13 @@ def summary_markdown(result: AnalysisResult) -> str:
         "",
         "| measure | nearest point anywhere | nearest point in own FA-region |",
         "|---|---:|---:|",
-        f"| municipalities beyond {thr:g} min (population-weighted mean) | {len(gaps)} | "
-        f"{len(gaps_fa)} |",
-        f"| people in those municipalities | {int(gaps['population'].sum()):,} | "
-        f"{int(gaps_fa['population'].sum()):,} |",
-        f"| people in settlements beyond {thr:g} min | "
+        (f"| municipalities beyond {thr:g} min (population-weighted mean) | {len(gaps)} | "
+        f"{len(gaps_fa)} |"),
+        (f"| people in those municipalities | {int(gaps['population'].sum()):,} | "
+        f"{int(gaps_fa['population'].sum()):,} |"),
+        (f"| people in settlements beyond {thr:g} min | "
         f"{int(muni['population_beyond_threshold'].sum()):,} | "
-        f"{int(muni['population_beyond_threshold_fa'].sum()):,} |",
+        f"{int(muni['population_beyond_threshold_fa'].sum()):,} |"),
         f"| people unreachable on this network | {int(muni['population_unreachable'].sum()):,} | |",
         "",
         "## Municipalities beyond the threshold",
@@ -177,11 +177,11 @@ def summary_markdown(result: AnalysisResult) -> str:
     nearby = result.nearby_replacements
     lines += [
         "",
-        "## Places whose replacement is a nearby office (report: reachable 'in most cases' "
-        f"within {thr:g} minutes)",
+        ("## Places whose replacement is a nearby office (report: reachable 'in most cases' "
+        f"within {thr:g} minutes)"),
         "",
-        f"{int(nearby['within_threshold'].sum())} of {len(nearby)} places reach a booked-meeting "
-        f"point within {thr:g} minutes.",
+        (f"{int(nearby['within_threshold'].sum())} of {len(nearby)} places reach a booked-meeting "
+        f"point within {thr:g} minutes."),
         "",
         "| place | municipality | nearest point | minutes |",
         "|---|---|---|---:|",
