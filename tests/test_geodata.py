@@ -116,3 +116,14 @@ def test_geodata_files_are_found(name):
     from tillganglighet._resources import geodata_path
 
     assert geodata_path(name).is_file()
+
+
+def test_top_level_shortcuts():
+    import tillganglighet as tg
+    from tillganglighet import analysis, presence
+
+    assert tg.analyze is analysis.analyze
+    assert tg.meeting_points is presence.meeting_points
+    assert "analyze" in dir(tg)
+    with pytest.raises(AttributeError):
+        _ = tg.no_such_thing
