@@ -40,6 +40,7 @@ from .geocoding import geocode_place
 from .geodata import SWEREF99TM, municipalities, origins
 from .network import Network
 from .networks import NetworkSpec, load_network
+from .population import origins_from_population
 from .presence import meeting_points, parse_as_of, service_offices
 from .routing import od_matrix, snap_points
 
@@ -153,6 +154,7 @@ def analyze(
     threshold_min: float = 60.0,
     network: NetworkSpec = "modelled",
     points: gpd.GeoDataFrame | None = None,
+    population: pd.DataFrame | None = None,
     progress: ProgressCallback | None = None,
 ) -> AnalysisResult:
     """Compute accessibility of booked meetings for all 290 municipalities.
@@ -171,6 +173,10 @@ def analyze(
         Optional booked-meeting points replacing the report's (e.g. a scenario): a
         GeoDataFrame with ``point_id``, ``name``, ``kommun_kod``, ``kind`` and point
         geometry; CRS required.
+    population
+        Optional population data from :func:`tillganglighet.userdata.read_population`
+        (SCB grid, points, or per-municipality totals) replacing the embedded GeoNames
+        origins or their populations (see :mod:`tillganglighet.population`).
     progress
         Called with a short description before each step.
 
@@ -190,7 +196,7 @@ def analyze(
     if len(mp) == 0:
         raise InputValidationError("no booked-meeting points: nothing to travel to")
     so = service_offices(day)
-    org = origins()
+    org = origins() if population is None else origins_from_population(population)
 
     say("snapping points to the network")
     org_snap = _snap(net, org)
@@ -240,6 +246,7 @@ def analyze(
         "n_points": len(mp),
         "tillganglighet_version": __version__,
         "scenario_points": points is not None,
+        "population_source": ",".join(sorted(set(org["population_source"]))),
     }
     return AnalysisResult(
         municipalities=muni,

@@ -114,6 +114,14 @@ def analyze_command(
             help="Map and list gaps by the report's rule: nearest point in the own FA-region.",
         ),
     ] = False,
+    population: Annotated[
+        Path | None,
+        typer.Option(
+            "--population",
+            help="Population data replacing GeoNames': SCB grid CSV, points GeoPackage, or "
+            "a per-municipality table (kommun_kod, population).",
+        ),
+    ] = None,
     out: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("outputs"),
     offline: Annotated[
         bool,
@@ -138,6 +146,8 @@ def analyze_command(
       [bold]tillganglighet analyze --as-of 2019-01-01 --threshold 45 --out outputs/2019[/bold]
 
       [bold]tillganglighet analyze --network sweden.npz --within-fa-region[/bold]
+
+      [bold]tillganglighet analyze --population befolkning_1km.csv[/bold]   (SCB grid)
     """
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
@@ -150,8 +160,14 @@ def analyze_command(
             console=err_console, transient=False,
         ) as bar:
             task = bar.add_task("starting", total=None)
+            pop = None
+            if population is not None:
+                from .userdata import read_population
+
+                bar.update(task, description=f"reading {population}")
+                pop = read_population(population)
             result = analyze(
-                as_of=as_of, threshold_min=threshold, network=network,
+                as_of=as_of, threshold_min=threshold, network=network, population=pop,
                 progress=lambda msg: bar.update(task, description=msg),
             )
             files = write_outputs(

@@ -104,7 +104,8 @@ def origins(*, include_sections: bool = False) -> gpd.GeoDataFrame:
         Columns ``origin_id`` (``"gn<geonameid>"`` or ``"rp<kommun_kod>"``), ``name``,
         ``kommun_kod``, ``kommun``, ``lan_kod``, ``fa_kod``, ``population`` (persons,
         int), ``population_imputed`` (bool: GeoNames had 0, set to 500),
-        ``origin_kind`` (``settlement`` / ``representative_point``), ``is_largest``
+        ``origin_kind`` (``settlement`` / ``representative_point``),
+        ``population_source`` (``geonames`` / ``unknown``), ``is_largest``
         (largest origin of its municipality), ``geometry`` (Point, EPSG:3006).
         Sorted by ``kommun_kod`` then population (descending) then ``origin_id``.
     """
@@ -120,6 +121,7 @@ def origins(*, include_sections: bool = False) -> gpd.GeoDataFrame:
             "population": st["population"].astype("int64"),
             "population_imputed": st["population"] <= 0,
             "origin_kind": "settlement",
+            "population_source": "geonames",
         },
         geometry=st.geometry.to_numpy(),
         crs=SWEREF99TM,
@@ -136,6 +138,7 @@ def origins(*, include_sections: bool = False) -> gpd.GeoDataFrame:
                 "population": 0,
                 "population_imputed": False,
                 "origin_kind": "representative_point",
+                "population_source": "unknown",
             },
             geometry=missing.geometry.representative_point().to_numpy(),
             crs=SWEREF99TM,
@@ -150,6 +153,6 @@ def origins(*, include_sections: bool = False) -> gpd.GeoDataFrame:
     out["is_largest"] = ~out["kommun_kod"].duplicated()
     columns = [
         "origin_id", "name", "kommun_kod", "kommun", "lan_kod", "fa_kod", "population",
-        "population_imputed", "origin_kind", "is_largest", "geometry",
+        "population_imputed", "origin_kind", "population_source", "is_largest", "geometry",
     ]
     return gpd.GeoDataFrame(out[columns], geometry="geometry", crs=SWEREF99TM)

@@ -123,7 +123,8 @@ def summary_markdown(result: AnalysisResult) -> str:
         f"- Date of the office network: **{meta['as_of']}**",
         f"- Threshold: **{thr:g} minutes** one way (report, Bilaga 2)",
         f"- Mode: **{meta['mode']}**; network: **{net.label_en}**",
-        f"- Origins: {meta['n_origins']} settlements; booked-meeting points: {meta['n_points']}",
+        f"- Origins: {meta['n_origins']} (population source: "
+        f"{meta.get('population_source', 'geonames')}); booked-meeting points: {meta['n_points']}",
         "",
     ]
     if net.modelled:
