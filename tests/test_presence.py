@@ -139,3 +139,12 @@ def test_footnote_26_premises_are_noted():
     mp = presence.meeting_points()
     noted = mp[mp["note"].str.contains("footnote 26")]
     assert sorted(noted["place"]) == ["Falun", "Skara", "Söderhamn"]
+
+
+def test_closure_places_are_geocoded_in_report_order():
+    places = presence.closure_places()
+    assert len(places) == 126 and places.crs.to_epsg() == 3006
+    assert places["closure_id"].tolist() == sorted(places["closure_id"])
+    hede = places[places["place"] == "Hede"].iloc[0]
+    timeline = presence.presence_timeline().set_index("point_id")
+    assert hede.geometry.equals(timeline.loc[f"{hede['closure_id']}-office", "geometry"])

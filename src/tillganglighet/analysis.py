@@ -36,12 +36,11 @@ from .accessibility import (
     relation_to_point,
     time_class,
 )
-from .geocoding import geocode_place
 from .geodata import SWEREF99TM, municipalities, origins
 from .network import Network
 from .networks import NetworkSpec, load_network
 from .population import origins_from_population
-from .presence import meeting_points, parse_as_of, service_offices
+from .presence import closure_places, meeting_points, parse_as_of, service_offices
 from .routing import od_matrix, snap_points
 
 #: Called with (step description) as the analysis advances.
@@ -353,33 +352,18 @@ def _points_table(net, mp, mp_snap, mv) -> gpd.GeoDataFrame:
     return out
 
 
-def _nearby_replacements(net, mp, mp_snap, threshold) -> pd.DataFrame:
-    from ._resources import geodata_path
-
-    closures = pd.read_csv(
-        geodata_path("report", "closures_bilaga5.csv"), dtype={"kommun_kod": str},
-        keep_default_na=False,
-    )
-    nearby = closures[closures["replacement"] == "nearby_office"].copy()
-    coded = [geocode_place(p, k) for p, k in zip(nearby["place"], nearby["kommun_kod"], strict=True)]
-    frame = gpd.GeoDataFrame(
-        nearby, geometry=gpd.points_from_xy([c.x_m for c in coded], [c.y_m for c in coded]),
-        crs=SWEREF99TM,
-    )
-    t = _travel_matrix(net, _snap(net, frame), mp_snap)
-    best = nearest_in_matrix(t)
+def _nearby_replacements(
+    net: Network, mp: gpd.GeoDataFrame, mp_snap: pd.DataFrame, threshold: float
+) -> pd.DataFrame:
+    places = closure_places()
+    nearby = places[places["replacement"] == "nearby_office"].reset_index(drop=True)
+    best = nearest_in_matrix(_travel_matrix(net, _snap(net, nearby), mp_snap))
     ok = best.index >= 0
-    names = np.full(len(frame), None, dtype=object)
+    names = np.full(len(nearby), None, dtype=object)
     names[ok] = mp["name"].to_numpy()[best.index[ok]]
-    out = pd.DataFrame({
-        "closure_id": nearby["closure_id"].to_numpy(),
-        "office_name": nearby["office_name"].to_numpy(),
-        "place": nearby["place"].to_numpy(),
-        "kommun": nearby["kommun"].to_numpy(),
-        "closure_date": nearby["closure_date"].to_numpy(),
-        "nearest_point": names,
-        "time_min": best.time_s / 60.0,
-    })
+    out = pd.DataFrame(nearby[["closure_id", "office_name", "place", "kommun", "closure_date"]])
+    out["nearest_point"] = names
+    out["time_min"] = best.time_s / 60.0
     out["within_threshold"] = out["time_min"] <= threshold
     return out
 

@@ -19,11 +19,9 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Literal
 
-import pandas as pd
 
-from ._resources import geodata_path
 from .geodata import municipalities
-from .presence import DEFAULT_AS_OF, MODEL_START, meeting_points, service_offices
+from .presence import DEFAULT_AS_OF, MODEL_START, meeting_points, report_table, service_offices
 
 Status = Literal["OK", "DOCUMENTED", "FAIL"]
 
@@ -63,12 +61,6 @@ def _check(
     return FigureCheck(figure, report, found, "FAIL", note, source)
 
 
-def _table(name: str) -> pd.DataFrame:
-    return pd.read_csv(
-        geodata_path("report", name), dtype={"kommun_kod": str}, keep_default_na=False
-    )
-
-
 def run_data_check() -> list[FigureCheck]:
     """Recompute the report's published figures from the curated data.
 
@@ -77,9 +69,9 @@ def run_data_check() -> list[FigureCheck]:
     list of FigureCheck
         One entry per figure, in the order of the report's summary.
     """
-    offices = _table("offices_bilaga4.csv")
-    closures = _table("closures_bilaga5.csv")
-    rollout = _table("ssc_rollout_bilaga3.csv")
+    offices = report_table("offices_bilaga4.csv")
+    closures = report_table("closures_bilaga5.csv")
+    rollout = report_table("ssc_rollout_bilaga3.csv")
     n_kommuner = len(municipalities())
     office_kommuner = set(offices["kommun_kod"])
     checks: list[FigureCheck] = []

@@ -114,9 +114,23 @@ def parse_as_of(as_of: dt.date | str | None) -> dt.date:
     return as_of
 
 
-def _read_report_table(name: str, **kwargs: object) -> pd.DataFrame:
+def report_table(name: str) -> pd.DataFrame:
+    """Return one of the report's tables in ``geodata/report/`` (all columns as text).
+
+    Parameters
+    ----------
+    name
+        File name, e.g. ``"offices_bilaga4.csv"``, ``"closures_bilaga5.csv"``,
+        ``"ssc_rollout_bilaga3.csv"`` or ``"report_facts.csv"`` (columns in
+        ``docs/data.md``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        A new frame; ``kommun_kod`` is a 4-digit string, empty cells are ``""``.
+    """
     return pd.read_csv(
-        geodata_path("report", name), dtype={"kommun_kod": str}, keep_default_na=False, **kwargs
+        geodata_path("report", name), dtype={"kommun_kod": str}, keep_default_na=False
     )
 
 
@@ -126,9 +140,9 @@ def _bool(series: pd.Series) -> pd.Series:
 
 @cache
 def _presence_rows() -> pd.DataFrame:
-    offices = _read_report_table("offices_bilaga4.csv")
-    closures = _read_report_table("closures_bilaga5.csv")
-    facts = _read_report_table("report_facts.csv")
+    offices = report_table("offices_bilaga4.csv")
+    closures = report_table("closures_bilaga5.csv")
+    facts = report_table("report_facts.csv")
     other_premises: set[str] = set()
     fact = facts[facts["fact_id"] == "own_premises_other_activities_places"]
     if len(fact):
@@ -245,6 +259,22 @@ def presence_timeline() -> gpd.GeoDataFrame:
     return _as_frame(out[columns])
 
 
+def closure_places() -> gpd.GeoDataFrame:
+    """Return the 126 closure places of Bilaga 5 with their geocoded location.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        The columns of ``closures_bilaga5.csv`` (see ``docs/data.md``) plus ``x_m``,
+        ``y_m``, ``geocode_method`` and ``geometry`` (Point, EPSG:3006), in report order.
+    """
+    closures = report_table("closures_bilaga5.csv")
+    offices = _geocoded("presence").set_index("point_id")
+    located = offices.loc[closures["closure_id"] + "-office", ["x_m", "y_m", "geocode_method"]]
+    out = closures.assign(**{c: located[c].to_numpy() for c in located.columns})
+    return _as_frame(out)
+
+
 def _active(df: pd.DataFrame, day: dt.date) -> pd.Series:
     start_ok = df["available_from"].map(lambda d: d <= day)
     end_ok = df["available_until"].map(lambda d: d is None or pd.isna(d) or day < d)
@@ -273,7 +303,7 @@ def meeting_points(as_of: dt.date | str | None = None) -> gpd.GeoDataFrame:
 
 @cache
 def _service_rows() -> pd.DataFrame:
-    ssc = _read_report_table("ssc_rollout_bilaga3.csv")
+    ssc = report_table("ssc_rollout_bilaga3.csv")
     rows = pd.DataFrame(
         {
             "service_office_id": ssc["rollout_id"],
