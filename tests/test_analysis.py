@@ -143,7 +143,9 @@ def test_outputs_written_deterministic_and_labelled(result, tmp_path):
     assert set(csv["as_of"]) == {"2020-12-31"} and set(csv["threshold_min"]) == {60.0}
     summary = (tmp_path / "a" / "summary.md").read_text()
     assert "Modelled road network" in summary and "2020-12-31" in summary
-    assert "modellerat vägnät" in (tmp_path / "a" / "map.html").read_text()
+    page = (tmp_path / "a" / "map.html").read_text()
+    assert "modellerat vägnät" in page
+    assert "kollektiva färdmedel" in page  # the car-vs-guideline caveat is on the map
     assert not list((tmp_path / "a").glob(".tmp-*"))
     # Islands without a connection are named with the people they strand.
     assert "## Origins unreachable on this network" in summary

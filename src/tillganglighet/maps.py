@@ -372,6 +372,7 @@ _CSS = """
 .tg-title .tg-facts{margin:0;padding:0;list-style:none;}
 .tg-title .tg-facts li{margin:1px 0;}
 .tg-title .tg-sum{margin-top:6px;font-weight:600;}
+.tg-title .tg-note{margin-top:6px;font-size:12px;color:#6b3d00;max-width:300px;}
 .tg-legend h2{font-size:13px;margin:4px 0 4px 0;font-weight:700;}
 .tg-row{display:flex;align-items:center;margin:2px 0;}
 .tg-sw{flex:none;display:inline-block;width:24px;height:15px;margin-right:8px;
@@ -589,6 +590,7 @@ def accessibility_map(
     mode_label_sv: str = "bil",
     attributions: Sequence[str] = DEFAULT_ATTRIBUTIONS,
     title: str | None = None,
+    note_sv: str | None = None,
     tiles: bool = False,
     m: folium.Map | None = None,
 ) -> folium.Map:
@@ -638,6 +640,9 @@ def accessibility_map(
         ``tiles`` is true.
     title
         Map title; default "Tillgång till förbokat fysiskt möte hos Arbetsförmedlingen".
+    note_sv
+        Optional caveat shown under the summary in the title box (escaped), e.g. that
+        the times are car times on a modelled network.
     tiles
         Draw OpenStreetMap background tiles (needs internet when the map is opened).
         False: no tile requests at all.
@@ -836,6 +841,7 @@ def accessibility_map(
         f"<li>Färdsätt: <b>{_esc(mode_label_sv)}</b></li>"
         f"<li>Nätverk: <b>{_esc(network_label_sv)}</b></li></ul>"
         f'<div class="tg-sum">{summary}</div>'
+        + (f'<div class="tg-note">{_esc(note_sv)}</div>' if note_sv else "")
     )
     legend = ["<h2>Befolkningsviktad restid till närmaste mötesplats</h2>"]
     present_missing = bool((cls_idx < 0).any())

@@ -270,6 +270,24 @@ def write_outputs(
     return written
 
 
+def _map_note_sv(result: AnalysisResult, rule: str) -> str:
+    """The caveats a board member must read with the map (Swedish)."""
+    parts = []
+    if rule == "fa_region":
+        parts.append("Färgerna visar FA-regeln: närmaste mötesplats i kommunens egen FA-region.")
+    if result.meta["mode"] == "car":
+        parts.append(
+            "Riktvärdet gäller resa med kollektiva färdmedel; restider med bil är "
+            "kortare och visar en nedre gräns."
+        )
+    if result.network.modelled:
+        parts.append(
+            "Restiderna kommer från ett modellerat vägnät (ungefärliga); kör med "
+            "OpenStreetMap för verkliga vägar."
+        )
+    return " ".join(parts)
+
+
 #: Swedish names of the travel modes, for the map.
 _MODE_SV = {"car": "bil", "walk": "gång"}
 
@@ -315,6 +333,7 @@ def write_map(
         as_of=result.meta["as_of"],
         network_label_sv=result.network.label_sv,
         mode_label_sv=_MODE_SV.get(result.meta["mode"], result.meta["mode"]),
+        note_sv=_map_note_sv(result, rule),
         tiles=tiles,
     )
     return save_map(m, path, offline=offline)
