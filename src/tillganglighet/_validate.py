@@ -244,9 +244,15 @@ def _number_problem(raw: object, number: float, *, non_negative: bool) -> str | 
     return None
 
 
+def _is_undefined_crs(crs: object) -> bool:
+    """True for the placeholder CRS some GDAL versions attach to data saved without one."""
+    name = str(getattr(crs, "name", "") or "")
+    return name.startswith("Undefined") or name.lower() == "unknown"
+
+
 def require_crs(gdf: gpd.GeoDataFrame, *, where: Where) -> None:
-    """Raise CRSError, with the fix, when ``gdf`` has no CRS."""
-    if gdf.crs is None:
+    """Raise CRSError, with the fix, when ``gdf`` has no (or only a placeholder) CRS."""
+    if gdf.crs is None or _is_undefined_crs(gdf.crs):
         raise CRSError(
             f"{where.prefix()}the geometry has no coordinate reference system (CRS); "
             "set it with gdf.set_crs(...), e.g. gdf.set_crs('EPSG:3006') for SWEREF 99 TM "
