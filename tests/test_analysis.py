@@ -219,3 +219,34 @@ def test_network_that_misses_sweden_gives_inf_not_zero():
     assert np.isinf(res.municipalities["mean_time_min"]).all()
     assert res.municipalities["gap"].all()
     assert (res.municipalities["population_unreachable"] == res.municipalities["population"]).all()
+
+
+def test_large_od_matrices_are_cached_on_disk(monkeypatch, tmp_path):
+    from tillganglighet import analysis, routing
+    from tillganglighet.network import Network
+
+    monkeypatch.setenv("TILLGANGLIGHET_CACHE_DIR", str(tmp_path))
+    net = modelled_network()
+    origins_ = np.arange(0, 400, 7)
+    points = np.array([3, 50, 900, -1])
+    first = analysis.network_od_matrix(net, origins_, points, cache_min_work=0)
+    assert len(list(tmp_path.glob("array-*.npy"))) == 1
+    expected = routing.od_matrix(net, origins_, points)
+    assert np.array_equal(first, expected)
+
+    def no_search(*_a, **_k):
+        raise AssertionError("cache miss")
+
+    monkeypatch.setattr(analysis, "od_matrix", no_search)
+    assert np.array_equal(analysis.network_od_matrix(net, origins_, points, cache_min_work=0),
+                          expected)
+    # Another network (one travel time changed) or other nodes: a new entry.
+    slower = Network.from_edges(
+        net.tails(), net.indices, net.travel_time_s * 1.01, net.length_m, net.node_x,
+        net.node_y, mode=net.mode, metadata=net.metadata,
+    )
+    with pytest.raises(AssertionError, match="cache miss"):
+        analysis.network_od_matrix(slower, origins_, points, cache_min_work=0)
+    # Small problems skip the cache by default.
+    with pytest.raises(AssertionError, match="cache miss"):
+        analysis.network_od_matrix(net, origins_, points[:1])

@@ -1,4 +1,4 @@
-"""On-disk cache of built networks.
+"""On-disk cache of built networks and of travel-time matrices.
 
 A cache entry is one ``.npz`` written by :meth:`Network.save`, named by a sha256 of
 
@@ -22,11 +22,20 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ._atomic import atomic_write_text
+import numpy as np
+
+from ._atomic import atomic_path, atomic_write_text
 from ._errors import InputValidationError, NetworkError
 from .network import FORMAT_VERSION, Network
 
-__all__ = ["cached_network", "default_cache_dir", "file_sha256", "network_cache_path"]
+__all__ = [
+    "cached_array",
+    "cached_network",
+    "default_cache_dir",
+    "file_sha256",
+    "network_cache_path",
+    "network_fingerprint",
+]
 
 
 def default_cache_dir() -> Path:
@@ -137,3 +146,56 @@ def cached_network(
     net.save(path)
     atomic_write_text(warn_path, json.dumps(messages))
     return net
+
+
+def network_fingerprint(network: Network) -> str:
+    """Return a sha256 of a network's graph (structure, travel times, coordinates).
+
+    Computed once per :class:`Network` instance and remembered on it.
+    """
+    cached = network.__dict__.get("_fingerprint")
+    if cached is None:
+        h = hashlib.sha256()
+        for array in (network.indptr, network.indices, network.travel_time_s,
+                      network.node_x, network.node_y):
+            h.update(np.ascontiguousarray(array).tobytes())
+        h.update(network.mode.encode())
+        cached = h.hexdigest()
+        network.__dict__["_fingerprint"] = cached
+    return cached
+
+
+def cached_array(
+    key: dict[str, Any],
+    compute: Callable[[], np.ndarray],
+    *,
+    cache_dir: str | os.PathLike[str] | None = None,
+) -> np.ndarray:
+    """Return the cached array for ``key``, computing and storing it on a miss.
+
+    Parameters
+    ----------
+    key
+        JSON-serialisable description of what the array is (hashed with the package
+        version; paths under ``"input_files"`` are hashed by content).
+    compute
+        Zero-argument function returning the array on a cache miss.
+    cache_dir
+        Cache folder; default :func:`default_cache_dir`.
+
+    Returns
+    -------
+    numpy.ndarray
+    """
+    folder = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+    path = folder / f"array-{_key_digest(key)[:40]}.npy"
+    if path.is_file():
+        try:
+            return np.load(path, allow_pickle=False)
+        except (OSError, ValueError) as exc:
+            warnings.warn(f"Ignoring unreadable cache entry {path}: {exc}", stacklevel=2)
+    array = compute()
+    folder.mkdir(parents=True, exist_ok=True)
+    with atomic_path(path) as tmp:
+        np.save(tmp, array, allow_pickle=False)
+    return array

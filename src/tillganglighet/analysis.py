@@ -15,6 +15,7 @@ to the point.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -135,11 +136,63 @@ def _snap(network: Network, frame: gpd.GeoDataFrame) -> pd.DataFrame:
     return snapped.to_frame()
 
 
+#: Travel-time matrices whose computation costs more than this (distinct searches ×
+#: directed edges) are kept in the on-disk cache, so a national OSM run computes its
+#: origins × points matrix once per network and point set.
+OD_CACHE_MIN_WORK = 100_000_000
+
+
+def network_od_matrix(
+    network: Network,
+    from_nodes: np.ndarray,
+    to_nodes: np.ndarray,
+    *,
+    cache_min_work: float = OD_CACHE_MIN_WORK,
+) -> np.ndarray:
+    """Network travel times (seconds) between node sets, cached on disk when large.
+
+    Parameters
+    ----------
+    network
+        The network.
+    from_nodes, to_nodes
+        Node indices (``-1`` = not snapped: an ``inf`` row or column).
+    cache_min_work
+        Cache the matrix when (distinct searches × directed edges) reaches this.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(len(from_nodes), len(to_nodes))`` seconds, as
+        :func:`~tillganglighet.routing.od_matrix`.
+    """
+    from_nodes = np.asarray(from_nodes, dtype=np.int64)
+    to_nodes = np.asarray(to_nodes, dtype=np.int64)
+    searches = min(np.unique(from_nodes).size, np.unique(to_nodes).size)
+
+    def compute() -> np.ndarray:
+        return od_matrix(network, from_nodes, to_nodes)
+
+    if searches * network.n_edges < cache_min_work:
+        return compute()
+    from ._cache import cached_array, network_fingerprint
+
+    key = {
+        "kind": "od_matrix_s",
+        "network": network_fingerprint(network),
+        "from_nodes": hashlib.sha256(from_nodes.tobytes()).hexdigest(),
+        "to_nodes": hashlib.sha256(to_nodes.tobytes()).hexdigest(),
+    }
+    return cached_array(key, compute)
+
+
 def _travel_matrix(
     network: Network, from_snap: pd.DataFrame, to_snap: pd.DataFrame
 ) -> np.ndarray:
     """Seconds from each `from` point to each `to` point, access legs included."""
-    network_s = od_matrix(network, from_snap["node"].to_numpy(), to_snap["node"].to_numpy())
+    network_s = network_od_matrix(
+        network, from_snap["node"].to_numpy(), to_snap["node"].to_numpy()
+    )
     return (
         from_snap["access_time_s"].to_numpy()[:, None]
         + network_s
