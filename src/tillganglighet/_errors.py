@@ -34,3 +34,7 @@ class DataIntegrityError(TillganglighetError):
 
 class NetworkError(ValueError, TillganglighetError):
     """A road or transit network is invalid (negative weights, empty, corrupt file...)."""
+
+
+class OutputWriteError(OSError, TillganglighetError):
+    """An output file could not be written; the message names the file and the reason."""

@@ -34,7 +34,9 @@ def check_threshold(threshold_min: float) -> float:
             f"threshold_min: expected minutes as a number, got {threshold_min!r}"
         ) from None
     if not np.isfinite(value) or value <= 0:
-        raise InputValidationError(f"threshold_min: must be > 0 minutes, got {threshold_min!r}")
+        raise InputValidationError(
+            f"threshold_min: must be a finite number of minutes > 0, got {threshold_min!r}"
+        )
     return value
 
 

@@ -42,7 +42,7 @@ from .network import Network
 from .networks import NetworkSpec, load_network
 from .population import origins_from_population
 from .presence import closure_places, meeting_points, parse_as_of, service_offices
-from .routing import od_matrix, snap_points
+from .routing import DEFAULT_ACCESS_SPEED_KPH, od_matrix, snap_points
 
 #: Called with (step description) as the analysis advances.
 ProgressCallback = Callable[[str], None]
@@ -127,13 +127,17 @@ def _snap(network: Network, frame: gpd.GeoDataFrame) -> pd.DataFrame:
     options: dict[str, float] = {}
     if network.metadata.get("modelled"):
         options = {"max_snap_m": MODELLED_MAX_SNAP_M, "access_speed_kph": MODELLED_ACCESS_SPEED_KPH}
+    x, y = frame.geometry.x.to_numpy(), frame.geometry.y.to_numpy()
     with warnings.catch_warnings():
         # Points beyond the snap distance are reported in the tables as unreachable.
         warnings.simplefilter("ignore", UserWarning)
-        snapped = snap_points(
-            network, frame.geometry.x.to_numpy(), frame.geometry.y.to_numpy(), **options
-        )
-    return snapped.to_frame()
+        snapped = snap_points(network, x, y, **options)
+    out = snapped.to_frame()
+    out["x_m"], out["y_m"] = x, y
+    # Seconds per metre of the straight-line access leg.
+    speed_kph = options.get("access_speed_kph", DEFAULT_ACCESS_SPEED_KPH[network.mode])
+    out["access_s_per_m"] = 3.6 / speed_kph
+    return out
 
 
 #: Travel-time matrices whose computation costs more than this (distinct searches ×
@@ -189,15 +193,36 @@ def network_od_matrix(
 def _travel_matrix(
     network: Network, from_snap: pd.DataFrame, to_snap: pd.DataFrame
 ) -> np.ndarray:
-    """Seconds from each `from` point to each `to` point, access legs included."""
-    network_s = network_od_matrix(
-        network, from_snap["node"].to_numpy(), to_snap["node"].to_numpy()
-    )
-    return (
+    """Seconds from each `from` point to each `to` point, access legs included.
+
+    Two points snapped to the same node travel the straight line between them at the
+    access speed instead of going to the node and back (by the triangle inequality
+    never longer).
+    """
+    from_nodes = from_snap["node"].to_numpy()
+    to_nodes = to_snap["node"].to_numpy()
+    network_s = network_od_matrix(network, from_nodes, to_nodes)
+    times = (
         from_snap["access_time_s"].to_numpy()[:, None]
         + network_s
         + to_snap["access_time_s"].to_numpy()[None, :]
     )
+    order = np.argsort(to_nodes, kind="stable")
+    sorted_nodes = to_nodes[order]
+    lo = np.searchsorted(sorted_nodes, from_nodes, side="left")
+    hi = np.searchsorted(sorted_nodes, from_nodes, side="right")
+    rows = np.flatnonzero((hi > lo) & (from_nodes >= 0))
+    if rows.size:
+        counts = hi[rows] - lo[rows]
+        i = np.repeat(rows, counts)
+        starts = np.repeat(lo[rows] - np.concatenate(([0], np.cumsum(counts)[:-1])), counts)
+        j = order[starts + np.arange(counts.sum())]
+        fx, fy = from_snap["x_m"].to_numpy(), from_snap["y_m"].to_numpy()
+        tx, ty = to_snap["x_m"].to_numpy(), to_snap["y_m"].to_numpy()
+        direct_m = np.hypot(fx[i] - tx[j], fy[i] - ty[j])
+        direct_s = direct_m * from_snap["access_s_per_m"].to_numpy()[i]
+        times[i, j] = np.minimum(times[i, j], direct_s)
+    return times
 
 
 def analyze(
@@ -365,7 +390,7 @@ def _municipality_table(kommuner, metrics, org_out, mp, threshold) -> gpd.GeoDat
     from .presence import KIND_LABEL_SV
 
     muni = kommuner.merge(metrics.reset_index(), on="kommun_kod", how="left", validate="1:1")
-    largest = org_out[org_out["is_largest"]].set_index("kommun_kod")
+    largest = org_out[org_out["is_largest"]].drop_duplicates("kommun_kod").set_index("kommun_kod")
     muni["nearest_point_id"] = muni["kommun_kod"].map(largest["nearest_point_id"])
     muni["nearest_point_name"] = muni["kommun_kod"].map(largest["nearest_point_name"])
     muni["nearest_point_kind"] = muni["kommun_kod"].map(largest["nearest_point_kind"])
@@ -410,7 +435,11 @@ def _nearby_replacements(
 ) -> pd.DataFrame:
     places = closure_places()
     nearby = places[places["replacement"] == "nearby_office"].reset_index(drop=True)
-    best = nearest_in_matrix(_travel_matrix(net, _snap(net, nearby), mp_snap))
+    # The question is where people go once the place's own office has closed: on
+    # dates before the closure, that office is not a valid answer.
+    own_office = (nearby["closure_id"] + "-office").to_numpy()
+    allowed = own_office[:, None] != mp["point_id"].to_numpy()[None, :]
+    best = nearest_in_matrix(_travel_matrix(net, _snap(net, nearby), mp_snap), allowed)
     ok = best.index >= 0
     names = np.full(len(nearby), None, dtype=object)
     names[ok] = mp["name"].to_numpy()[best.index[ok]]

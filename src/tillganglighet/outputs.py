@@ -10,6 +10,8 @@ GeoPackage's timestamp is pinned to the analysis date).
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -18,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ._atomic import atomic_path, atomic_write_text
-from ._errors import InputValidationError
+from ._errors import InputValidationError, OutputWriteError
 from .analysis import AnalysisResult
 
 #: Files written by :func:`write_outputs`, in order.
@@ -97,13 +99,18 @@ def _write_gpkg(gdf: gpd.GeoDataFrame, path: Path, *, timestamp: str) -> None:
     frame = gdf.copy()
     for col in frame.columns:
         if col != "geometry" and frame[col].dtype == object:
-            frame[col] = frame[col].astype(str)
+            # Text, with missing values kept as NULL (not the strings "None"/"nan").
+            frame[col] = frame[col].map(lambda v: None if _missing(v) else str(v))
     pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": timestamp})
     try:
         with atomic_path(path) as tmp:
             frame.to_file(tmp, driver="GPKG", layer="municipalities", engine="pyogrio")
     finally:
         pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": None})
+
+
+def _missing(value: object) -> bool:
+    return value is None or (isinstance(value, float) and np.isnan(value))
 
 
 def _fmt_min(value: float) -> str:
@@ -247,14 +254,45 @@ def write_outputs(
     origins = _stamp(result.origins, result).sort_values(["kommun_kod", "origin_id"])
     points = _stamp(result.meeting_points, result).sort_values("point_id")
     offices = _stamp(result.service_offices, result)
-    written: list[Path] = []
+    # All files are first written to a staging folder inside `out`, and moved into
+    # place only when every one of them succeeded: a failure leaves the previous run's
+    # files untouched instead of a mix of two runs.
+    try:
+        staging = Path(tempfile.mkdtemp(dir=out, prefix=".tmp-run-"))
+    except OSError as exc:
+        raise OutputWriteError(f"--out {out}: cannot write into the folder ({exc})") from None
+    names: list[str] = []
 
     def target(name: str) -> Path:
         say(name)
-        path = out / name
-        written.append(path)
-        return path
+        names.append(name)
+        return staging / name
 
+    try:
+        _write_all(result, target, muni, origins, points, offices,
+                   offline=offline, tiles=tiles, rule=rule)
+        for name in names:
+            os.replace(staging / name, out / name)
+    except OSError as exc:
+        failed = names[-1] if names else "?"
+        raise OutputWriteError(f"--out {out}: could not write {failed}: {exc}") from None
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return [out / name for name in names]
+
+
+def _write_all(
+    result: AnalysisResult,
+    target: Callable[[str], Path],
+    muni: pd.DataFrame,
+    origins: pd.DataFrame,
+    points: pd.DataFrame,
+    offices: pd.DataFrame,
+    *,
+    offline: bool,
+    tiles: bool,
+    rule: str,
+) -> None:
     _write_parquet(muni, target("municipalities.parquet"))
     _write_gpkg(muni, target("municipalities.gpkg"), timestamp=f"{result.meta['as_of']}T00:00:00Z")
     _write_csv(muni, target("municipalities.csv"))
@@ -267,7 +305,6 @@ def write_outputs(
     _write_csv(_stamp(result.by_fa_region, result), target("by_fa_region.csv"))
     atomic_write_text(target("summary.md"), summary_markdown(result))
     write_map(result, target("map.html"), offline=offline, tiles=tiles, rule=rule)
-    return written
 
 
 def _map_note_sv(result: AnalysisResult, rule: str) -> str:

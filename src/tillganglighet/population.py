@@ -15,6 +15,8 @@ The embedded origins are GeoNames settlements with GeoNames populations
 
 from __future__ import annotations
 
+import warnings
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -75,11 +77,26 @@ def _scaled(table: pd.DataFrame) -> gpd.GeoDataFrame:
         lambda p: p / p.sum() if p.sum() > 0 else pd.Series(1.0 / len(p), index=p.index)
     )
     has_total = base["kommun_kod"].isin(totals.index)
-    scaled = share * base["kommun_kod"].map(totals)
-    base["population"] = np.where(has_total, np.rint(scaled), base["population"]).astype("int64")
+    scaled = (share * base["kommun_kod"].map(totals)).where(has_total, 0.0)
+    rounded = _largest_remainder(scaled, base["kommun_kod"])
+    base["population"] = np.where(has_total, rounded, base["population"]).astype("int64")
     base["population_imputed"] = base["population_imputed"] & ~has_total
     base["population_source"] = np.where(has_total, "user_table_scaled", "geonames")
     return _finish(base)
+
+
+def _largest_remainder(values: pd.Series, groups: pd.Series) -> np.ndarray:
+    """Round ``values`` to integers so that each group keeps its (rounded) total."""
+    floor = np.floor(values.to_numpy())
+    remainder = values.to_numpy() - floor
+    out = floor.copy()
+    frame = pd.DataFrame({"g": groups.to_numpy(), "r": remainder, "i": np.arange(len(values))})
+    for _, g in frame.groupby("g", sort=False):
+        missing = int(round(values.to_numpy()[g["i"]].sum() - floor[g["i"]].sum()))
+        if missing > 0:
+            top = g.sort_values(["r", "i"], ascending=[False, True])["i"].to_numpy()[:missing]
+            out[top] += 1
+    return out
 
 
 def _from_points(points: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -111,9 +128,34 @@ def _from_points(points: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         crs=SWEREF99TM,
     )
     base = origins()
+    _warn_partial_coverage(out, base)
     uncovered = base[~base["kommun_kod"].isin(set(out["kommun_kod"]))].copy()
     uncovered["population_source"] = "geonames"
     return _finish(pd.concat([out, uncovered], ignore_index=True))
+
+
+#: A municipality whose grid/points population is below this share of its embedded
+#: (GeoNames) population is probably only partly covered by the user's file.
+PARTIAL_COVERAGE_SHARE = 0.25
+
+
+def _warn_partial_coverage(user: pd.DataFrame, base: pd.DataFrame) -> None:
+    user_total = user.groupby("kommun_kod")["population"].sum()
+    base_total = base.groupby("kommun_kod")["population"].sum()
+    ratio = user_total / base_total.reindex(user_total.index)
+    low = ratio[ratio < PARTIAL_COVERAGE_SHARE]
+    if len(low):
+        examples = ", ".join(
+            f"{k} ({int(user_total[k]):,} vs {int(base_total[k]):,})" for k in low.index[:5]
+        )
+        warnings.warn(
+            f"population: {len(low)} municipalities get less than "
+            f"{PARTIAL_COVERAGE_SHARE:.0%} of their GeoNames population from the file "
+            f"(e.g. {examples}); is the file clipped to a smaller area? Their origins are "
+            "replaced by the file's cells all the same.",
+            UserWarning,
+            stacklevel=3,
+        )
 
 
 def _nearest_settlement_names(pts: gpd.GeoDataFrame) -> list[str]:
