@@ -279,3 +279,61 @@ def test_population_kind_cannot_be_detected(tmp_path: Path) -> None:
     with pytest.raises(MissingColumnError, match=r"pop\.csv: cannot tell the kind"):
         read_population(path)
     assert isinstance(pd.read_csv(path), pd.DataFrame)  # the file is untouched
+
+
+# --- unreadable, missing and empty files ------------------------------------------------
+
+
+def test_missing_file_and_folder_are_input_errors(tmp_path: Path) -> None:
+    with pytest.raises(InputValidationError, match=r"nonexist\.csv: file not found"):
+        read_population(tmp_path / "nonexist.csv")
+    with pytest.raises(InputValidationError, match=r"nonexist\.gpkg: file not found"):
+        read_points(tmp_path / "nonexist.gpkg")
+    (tmp_path / "d.csv").mkdir()
+    with pytest.raises(InputValidationError, match=r"d\.csv: is a folder, not a file"):
+        read_population(tmp_path / "d.csv")
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "what"),
+    [
+        ("bad.gpkg", "this is text, not a GeoPackage\n", "GeoPackage"),
+        ("bad.gpkg", "", "GeoPackage"),
+        ("bad.parquet", "this is text\n", "GeoParquet"),
+    ],
+)
+def test_unreadable_geometry_file_is_an_input_error(
+    tmp_path: Path, name: str, content: str, what: str
+) -> None:
+    path = write(tmp_path / name, content)
+    with pytest.raises(InputValidationError, match=rf"{name}: not a readable {what} file") as err:
+        read_population(path)
+    assert "<DRIVER>" not in str(err.value)  # GDAL's hint does not apply here
+    with pytest.raises(InputValidationError, match=rf"{name}: not a readable {what} file"):
+        read_points(path)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["kommun_kod,population\n", "Ruta,Pop\n", "Ruta;Pop\r\n\r\n", "id,lon,lat,population\n"],
+)
+def test_header_without_data_rows_is_an_error(tmp_path: Path, text: str) -> None:
+    path = write(tmp_path / "pop.csv", text)
+    with pytest.raises(InputValidationError, match=r"pop\.csv: no data rows"):
+        read_population(path)
+    with pytest.raises(InputValidationError, match=r"pop\.csv: no data rows"):
+        read_points(path)
+
+
+@pytest.mark.parametrize("suffix", ["gpkg", "parquet"])
+def test_geometry_file_without_features_is_an_error(tmp_path: Path, suffix: str) -> None:
+    empty = gpd.GeoDataFrame(
+        {"population": pd.Series([], dtype=float)}, geometry=gpd.GeoSeries([]), crs="EPSG:3006"
+    )
+    path = tmp_path / f"empty.{suffix}"
+    if suffix == "gpkg":
+        empty.to_file(path, driver="GPKG")
+    else:
+        empty.to_parquet(path)
+    with pytest.raises(InputValidationError, match=rf"empty\.{suffix}: no data rows"):
+        read_population(path)

@@ -10,6 +10,11 @@ A cache entry is one ``.npz`` written by :meth:`Network.save`, named by a sha256
 The cache folder is ``$TILLGANGLIGHET_CACHE_DIR`` if set, else
 ``$XDG_CACHE_HOME/tillganglighet``, else ``~/.cache/tillganglighet``. Warnings raised
 while building are stored beside the entry and raised again on a cache hit.
+
+The cache never stops a run: an unreadable entry is reported with a ``UserWarning``,
+deleted and rebuilt; an entry that cannot be written (read-only folder, a file where
+the folder should be, full disk) is reported with a ``UserWarning`` and the freshly
+computed result is returned.
 """
 
 from __future__ import annotations
@@ -129,12 +134,16 @@ def cached_network(
     if path.is_file():
         try:
             net = Network.load(path)
-        except NetworkError as exc:
-            warnings.warn(f"Ignoring unreadable cache entry {path}: {exc}", stacklevel=2)
-        else:
+            replay = []
             if warn_path.is_file():
-                for msg in json.loads(warn_path.read_text(encoding="utf-8")):
-                    warnings.warn(f"(cached build) {msg}", UserWarning, stacklevel=2)
+                replay = json.loads(warn_path.read_text(encoding="utf-8"))
+            if not isinstance(replay, list):
+                raise TypeError(f"{warn_path} does not hold a list of messages")
+        except (NetworkError, OSError, ValueError, TypeError) as exc:
+            _discard_bad_entry(path, exc, warn_path)
+        else:
+            for msg in replay:
+                warnings.warn(f"(cached build) {msg}", UserWarning, stacklevel=2)
             return net
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -142,10 +151,43 @@ def cached_network(
     messages = [str(w.message) for w in caught]
     for w in caught:
         warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    net.save(path)
-    atomic_write_text(warn_path, json.dumps(messages))
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # The warnings first: a network entry is never left without its warnings.
+        atomic_write_text(warn_path, json.dumps(messages))
+        net.save(path)
+    except (OSError, NetworkError) as exc:  # Network.save wraps its OSError in NetworkError
+        _warn_write_failed(path, exc)
     return net
+
+
+def _os_reason(exc: BaseException) -> str:
+    if isinstance(exc, NetworkError) and isinstance(exc.__cause__, OSError):
+        exc = exc.__cause__  # Network.save's wrapped OSError: report the OS's reason
+    if isinstance(exc, OSError) and exc.strerror:
+        return f"{exc.strerror}: {exc.filename}" if exc.filename else exc.strerror
+    return str(exc)
+
+
+def _warn_write_failed(path: Path, exc: BaseException) -> None:
+    warnings.warn(
+        f"could not write the cache entry {path}: {_os_reason(exc)}; continuing without "
+        "the cache (set TILLGANGLIGHET_CACHE_DIR to a writable folder)",
+        UserWarning,
+        stacklevel=3,
+    )
+
+
+def _discard_bad_entry(path: Path, exc: BaseException, *extra: Path) -> None:
+    """Warn about an unreadable cache entry and delete it, so it is rebuilt and rewritten."""
+    warnings.warn(
+        f"Ignoring unreadable cache entry {path}: {exc}; recomputing it", UserWarning, stacklevel=3
+    )
+    for p in (path, *extra):
+        try:
+            p.unlink(missing_ok=True)
+        except OSError:
+            pass  # rewriting the entry (or warning that it cannot be written) follows
 
 
 def network_fingerprint(network: Network) -> str:
@@ -191,11 +233,19 @@ def cached_array(
     path = folder / f"array-{_key_digest(key)[:40]}.npy"
     if path.is_file():
         try:
-            return np.load(path, allow_pickle=False)
-        except (OSError, ValueError) as exc:
-            warnings.warn(f"Ignoring unreadable cache entry {path}: {exc}", stacklevel=2)
+            cached = np.load(path, allow_pickle=False)
+            if not isinstance(cached, np.ndarray):
+                raise TypeError("not a .npy array file")
+            return cached
+        except (OSError, ValueError, EOFError, TypeError) as exc:
+            _discard_bad_entry(path, exc)
     array = compute()
-    folder.mkdir(parents=True, exist_ok=True)
-    with atomic_path(path) as tmp:
-        np.save(tmp, array, allow_pickle=False)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with atomic_path(path) as tmp, open(tmp, "wb") as fh:
+            np.save(fh, array, allow_pickle=False)
+            fh.flush()
+            os.fsync(fh.fileno())
+    except OSError as exc:
+        _warn_write_failed(path, exc)
     return array

@@ -1,7 +1,9 @@
 """The ``tillganglighet`` command line: parses arguments and calls the library.
 
 Errors raised on purpose by the library (:class:`TillganglighetError`) are printed
-without a traceback and end the command with exit code 1.
+without a traceback and end the command with exit code 1; ``analyze`` and
+``network build`` treat an :class:`OSError` (a file that cannot be read or written)
+the same way. Usage errors keep typer's exit code 2.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ console = Console()
 err_console = Console(stderr=True)
 
 
-def _fail(exc: TillganglighetError) -> typer.Exit:
+def _fail(exc: TillganglighetError | OSError) -> typer.Exit:
     err_console.print(f"[bold red]Error:[/bold red] {exc}", highlight=False)
     return typer.Exit(code=1)
 
@@ -176,7 +178,9 @@ def analyze_command(
                 progress=lambda name: bar.update(task, description=f"writing {name}"),
             )
             bar.update(task, description="done")
-    except TillganglighetError as exc:
+    except (TillganglighetError, OSError) as exc:
+        # OSError: a file problem not turned into a TillganglighetError by the library
+        # (its message names the file); shown like the library's errors, no traceback.
         raise _fail(exc) from None
     _print_analysis(result, files, within_fa_region=within_fa_region)
 

@@ -1,7 +1,8 @@
 """``tillganglighet network ...`` commands (mounted by :mod:`tillganglighet.cli`).
 
 Thin: parses options, calls :func:`tillganglighet.osm.network_from_pbf` through the
-on-disk cache, prints a summary, and turns :class:`TillganglighetError` into exit 1.
+on-disk cache, prints a summary, and turns :class:`TillganglighetError` and
+:class:`OSError` into ``Error: ...`` and exit 1 (no traceback).
 """
 
 from __future__ import annotations
@@ -51,10 +52,13 @@ def build(
     """
     from ._cache import network_cache_path
     from .modelled import modelled_builder_key
+    from .network import check_output_path
     from .networks import modelled_network, osm_network
 
     started = time.perf_counter()
     try:
+        if out is not None:
+            check_output_path(out)  # fail before a long build, not after it
         if mode not in ("car", "walk"):
             raise typer.BadParameter(f"--mode must be 'car' or 'walk', got {mode!r}.")
         m: Literal["car", "walk"] = "car" if mode == "car" else "walk"
@@ -81,7 +85,9 @@ def build(
         if out is not None:
             net.save(out)
         share = net.largest_component_share("strong")
-    except TillganglighetError as exc:
+    except (TillganglighetError, OSError) as exc:
+        # OSError: a file problem not turned into a TillganglighetError by the library;
+        # its message names the file.
         _err.print(f"[bold red]Error:[/] {exc}", highlight=False)
         raise typer.Exit(code=1) from None
     table = Table(title="Network", show_header=False)
@@ -95,7 +101,8 @@ def build(
     table.add_row("source file", str(net.metadata.get("source_file")))
     table.add_row("sha256", str(net.metadata.get("source_sha256")))
     if cache_path is not None:
-        table.add_row("cache", f"{cache_path} ({'hit' if cache_hit else 'written'})")
+        state = "hit" if cache_hit else "written" if cache_path.is_file() else "not written"
+        table.add_row("cache", f"{cache_path} ({state})")
     else:
         table.add_row("cache", "not used (--no-cache)")
     if out is not None:

@@ -21,8 +21,8 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -32,6 +32,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
+from ._atomic import atomic_path
 from ._errors import NetworkError
 
 if TYPE_CHECKING:
@@ -68,6 +69,23 @@ def _check_weights(name: str, w: np.ndarray, u: np.ndarray, v: np.ndarray) -> No
             f"e.g. edge #{i} ({int(u[i])} -> {int(v[i])}) has {name}={w[i]!r}. "
             "Weights must be finite and >= 0."
         )
+
+
+def check_output_path(path: str | os.PathLike[str]) -> None:
+    """Raise NetworkError if ``path`` is a folder or lies under a file (cheap, no writes).
+
+    Lets a command reject an impossible ``--out`` before a long build; other failures
+    (permissions, full disk) surface from :meth:`Network.save`.
+    """
+    path = Path(path)
+    if path.is_dir():
+        raise NetworkError(f"Cannot write the network to {str(path)!r}: it is a folder.")
+    for parent in reversed(path.parents):
+        if parent.exists() and not parent.is_dir():
+            raise NetworkError(
+                f"Cannot write the network to {str(path)!r}: {str(parent)!r} is a file, "
+                "not a folder."
+            )
 
 
 @dataclass(frozen=True, eq=False)
@@ -244,9 +262,22 @@ class Network:
         )
 
     def _validate(self) -> None:
-        n = len(self.node_x)
         if self.mode not in _MODES:
             raise NetworkError(f"`mode` must be one of {_MODES}, got {self.mode!r}.")
+        if not isinstance(self.metadata, dict):
+            raise NetworkError(f"`metadata` must be a dict, got {type(self.metadata).__name__}.")
+        kinds = {name: "integer" for name in ("indptr", "indices")}
+        kinds |= {name: "floating" for name in ("travel_time_s", "length_m", "node_x", "node_y")}
+        if self.node_id is not None:
+            kinds["node_id"] = "integer"
+        for name, kind in kinds.items():
+            a = getattr(self, name)
+            if not isinstance(a, np.ndarray) or a.ndim != 1:
+                raise NetworkError(f"`{name}` must be a one-dimensional numpy array.")
+            expected = np.integer if kind == "integer" else np.floating
+            if not np.issubdtype(a.dtype, expected):
+                raise NetworkError(f"`{name}` must hold {kind} numbers, not dtype {a.dtype}.")
+        n = len(self.node_x)
         if len(self.node_y) != n or len(self.indptr) != n + 1:
             raise NetworkError("Inconsistent node arrays (node_x, node_y, indptr).")
         if n == 0:
@@ -266,6 +297,8 @@ class Network:
             w = getattr(self, name)
             if not (np.isfinite(w).all() and (w >= 0).all()):
                 raise NetworkError(f"`{name}` holds NaN, infinite or negative values.")
+        if not (np.isfinite(self.node_x).all() and np.isfinite(self.node_y).all()):
+            raise NetworkError("Node coordinates must be finite (EPSG:3006 metres).")
 
     # ------------------------------------------------------------------ basics
     @property
@@ -391,7 +424,8 @@ class Network:
         """Write the network to one ``.npz`` file, atomically.
 
         The arrays are stored uncompressed; ``metadata`` is embedded as JSON. The file
-        is written to a temporary file in the target folder, then renamed.
+        is written to a temporary file in the target folder (created if missing),
+        flushed to disk, then renamed.
 
         Parameters
         ----------
@@ -402,23 +436,31 @@ class Network:
         -------
         Path
             The written path.
+
+        Raises
+        ------
+        NetworkError
+            If the file cannot be written (the message names the path and the
+            operating system's reason); a previous file at ``path`` is left untouched.
         """
         path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
         arrays: dict[str, np.ndarray] = {k: getattr(self, k) for k in _ARRAY_FIELDS}
         if self.node_id is not None:
             arrays["node_id"] = self.node_id
         arrays["format_version"] = np.array(FORMAT_VERSION, dtype=np.int64)
         arrays["mode"] = np.array(self.mode)
         arrays["metadata_json"] = np.array(json.dumps(self.metadata, sort_keys=True, default=str))
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        check_output_path(path)
         try:
-            with os.fdopen(fd, "wb") as fh:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with atomic_path(path) as tmp, open(tmp, "wb") as fh:
                 np.savez(fh, **arrays)  # type: ignore[arg-type]
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+                fh.flush()
+                os.fsync(fh.fileno())
+        except OSError as exc:
+            raise NetworkError(
+                f"Cannot write the network to {str(path)!r}: {exc.strerror or exc}."
+            ) from exc
         return path
 
     @classmethod
@@ -442,28 +484,59 @@ class Network:
             inconsistent.
         """
         path = Path(path)
+
+        def not_a_network(reason: object) -> NetworkError:
+            return NetworkError(f"{path} is not a tillganglighet network file: {reason}")
+
+        if path.is_dir():
+            raise NetworkError(f"{path} is a folder, not a tillganglighet network file.")
+        if not path.exists():
+            raise NetworkError(f"{path}: network file not found.")
         try:
-            with np.load(path, allow_pickle=False) as z:
-                version = int(z["format_version"]) if "format_version" in z else None
-                if version != FORMAT_VERSION:
-                    raise NetworkError(
-                        f"{path}: network format version {version} is not supported "
-                        f"(expected {FORMAT_VERSION}); rebuild the network."
-                    )
-                arrays = {k: z[k] for k in _ARRAY_FIELDS}
-                node_id = z.get("node_id", None)
-                mode = str(z["mode"])
-                metadata = json.loads(str(z["metadata_json"]))
+            with open(path, "rb") as fh:
+                if fh.read(4) != b"PK\x03\x04":
+                    raise not_a_network("not a .npz (zip) archive")
+                fh.seek(0)
+                with np.load(fh, allow_pickle=False) as z:
+                    if "format_version" in z:
+                        version = int(z["format_version"])
+                        if version != FORMAT_VERSION:
+                            raise NetworkError(
+                                f"{path}: network format version {version} is not supported "
+                                f"(expected {FORMAT_VERSION}); rebuild the network."
+                            )
+                    required = ("format_version", *_ARRAY_FIELDS, "mode", "metadata_json")
+                    missing = [k for k in required if k not in z]
+                    if missing:
+                        raise not_a_network(f"missing array(s) {', '.join(missing)}")
+                    arrays = {k: z[k] for k in _ARRAY_FIELDS}
+                    node_id = z.get("node_id", None)
+                    mode = str(z["mode"])
+                    metadata = json.loads(str(z["metadata_json"]))
         except NetworkError:
             raise
-        except (OSError, KeyError, ValueError, zipfile.BadZipFile, EOFError) as exc:
+        except OSError as exc:
             raise NetworkError(
-                f"{path}: not a readable tillganglighet network file ({exc})."
+                f"Cannot read the network file {str(path)!r}: {exc.strerror or exc}."
             ) from exc
+        except ValueError as exc:
+            if "allow_pickle" in str(exc):  # numpy's message suggests loading unsafely
+                raise not_a_network("it holds Python objects (pickled data)") from exc
+            raise not_a_network(exc) from exc
+        except (
+            KeyError,
+            TypeError,
+            EOFError,
+            zipfile.BadZipFile,
+            zlib.error,
+            NotImplementedError,
+            RuntimeError,
+        ) as exc:
+            raise not_a_network(f"{type(exc).__name__}: {exc}") from exc
         try:
             return cls(**arrays, node_id=node_id, mode=mode, metadata=metadata)  # type: ignore[arg-type]
         except NetworkError as exc:
-            raise NetworkError(f"{path}: {exc}") from exc
+            raise not_a_network(exc) from exc
 
     def to_networkx(self) -> networkx.MultiDiGraph:
         """Convert to a :class:`networkx.MultiDiGraph` (slow and memory-hungry at scale).

@@ -89,7 +89,8 @@ def read_points(
     CRSError
         No CRS: a geometry file without one, or CSV ``x``, ``y`` without ``crs``.
     InputValidationError
-        Duplicated or empty ids, invalid municipality codes, non-numeric coordinates,
+        The file is missing, a folder, unreadable or has no data rows; duplicated or
+        empty ids, invalid municipality codes, non-numeric coordinates,
         missing, invalid or non-point geometries, points outside Sweden, or points more
         than 5 km from every municipality.
     """
@@ -186,9 +187,10 @@ def read_population(
     CRSError
         A geometry file without CRS, or CSV ``x``, ``y`` without ``crs``.
     InputValidationError
-        Negative, missing or non-numeric population, malformed cell ids, invalid
-        municipality codes, duplicated cells or municipalities, invalid geometries, or
-        points outside Sweden.
+        The file is missing, a folder, unreadable or has no data rows; negative,
+        missing or non-numeric population, malformed cell ids, invalid municipality
+        codes, duplicated cells or municipalities, invalid geometries, or points outside
+        Sweden.
     """
     if kind not in ("auto", "table", "grid", "points"):
         raise ValueError(f"kind must be 'auto', 'table', 'grid' or 'points', not {kind!r}")
@@ -237,14 +239,19 @@ def _file_kind(path: Path) -> Literal["csv", "geo"]:
             f"{path}: unsupported file type {suffix!r}; use CSV (.csv), GeoPackage (.gpkg) "
             "or GeoParquet (.parquet)"
         )
+    if path.is_dir():
+        raise InputValidationError(f"{path}: is a folder, not a file")
     if not path.is_file():
-        raise FileNotFoundError(f"{path}: no such file")
+        raise InputValidationError(f"{path}: file not found")
     return "csv" if suffix in _CSV_SUFFIXES else "geo"
 
 
 def _read_csv(path: Path, *, text_columns: set[str]) -> tuple[pd.DataFrame, v.Where]:
     """Read a CSV file; the index holds each record's line number in the file."""
-    raw = path.read_bytes()
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InputValidationError(f"{path}: cannot read the file: {_os_reason(exc)}") from None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -268,6 +275,8 @@ def _read_csv(path: Path, *, text_columns: set[str]) -> tuple[pd.DataFrame, v.Wh
         df = pd.read_csv(io.StringIO(text), sep=sep, dtype=dtype)
     except (pd.errors.ParserError, ValueError) as exc:
         raise InputValidationError(f"{path}: cannot parse the CSV file: {exc}") from None
+    if df.empty:
+        raise InputValidationError(f"{path}: no data rows")
     if len(df) == len(lines) - 1:
         df.index = pd.Index(lines[1:], name="line")
         return df, v.Where(str(path), "line")
@@ -283,16 +292,32 @@ def _read_geo(
             f"{path}: crs={crs!r} applies only to CSV x/y columns; a geometry file carries "
             "its own CRS (fix a wrong one with gdf.set_crs(..., allow_override=True))"
         )
+    is_gpkg = path.suffix.lower() == ".gpkg"
     try:
-        if path.suffix.lower() == ".gpkg":
+        if is_gpkg:
             gdf = gpd.read_file(path, engine="pyogrio", fid_as_index=True)
-            gdf.index = gdf.index.rename("fid")
-            return gdf, v.Where(str(path), "fid")
-        gdf = gpd.read_parquet(path)
-    except (ValueError, OSError) as exc:
-        raise InputValidationError(f"{path}: cannot read the file: {exc}") from None
+        else:
+            gdf = gpd.read_parquet(path)
+    except (ValueError, OSError, RuntimeError) as exc:
+        # pyogrio's DataSourceError/DataLayerError are RuntimeErrors, pyarrow's are
+        # ValueErrors (ArrowInvalid) or OSErrors.
+        fmt = "GeoPackage" if is_gpkg else "GeoParquet"
+        reason = _os_reason(exc) if isinstance(exc, OSError) else str(exc).strip()
+        reason = reason.splitlines()[0] if reason else type(exc).__name__
+        reason = reason.split("; It might help to specify the correct driver")[0]  # GDAL hint
+        raise InputValidationError(f"{path}: not a readable {fmt} file ({reason})") from None
+    if len(gdf) == 0:
+        raise InputValidationError(f"{path}: no data rows")
+    if is_gpkg:
+        gdf.index = gdf.index.rename("fid")
+        return gdf, v.Where(str(path), "fid")
     gdf.index = pd.RangeIndex(1, len(gdf) + 1, name="row")
     return gdf, v.Where(str(path), "row")
+
+
+def _os_reason(exc: OSError) -> str:
+    """Return the OS's reason for ``exc`` without repeating the file name."""
+    return exc.strerror or str(exc)
 
 
 def _csv_points(
