@@ -154,9 +154,10 @@ def analyze_command(
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     from .analysis import analyze
-    from .outputs import write_outputs
+    from .outputs import check_out_dir, write_outputs
 
     try:
+        check_out_dir(out)  # fail before minutes of computation, not after
         with Progress(
             SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
             console=err_console, transient=False,

@@ -45,7 +45,8 @@ ATTRIBUTION = (
 )
 
 
-def _check_out_dir(out_dir: Path) -> Path:
+def check_out_dir(out_dir: str | os.PathLike[str]) -> Path:
+    """Create ``out_dir`` if needed and check it is a writable folder; return it."""
     out_dir = Path(out_dir)
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -249,7 +250,7 @@ def write_outputs(
         The files written.
     """
     say = progress or (lambda _m: None)
-    out = _check_out_dir(Path(out_dir))
+    out = check_out_dir(Path(out_dir))
     muni = _stamp(result.municipalities, result).sort_values("kommun_kod")
     origins = _stamp(result.origins, result).sort_values(["kommun_kod", "origin_id"])
     points = _stamp(result.meeting_points, result).sort_values("point_id")
