@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 
 import geopandas as gpd
@@ -107,6 +108,74 @@ def test_calibration_pairs_within_15_percent(net: Network) -> None:
     assert anchors[("Göteborg", "Stockholm")] == pytest.approx(305, rel=0.15)
     assert anchors[("Stockholm", "Uppsala")] == pytest.approx(60, rel=0.15)
     assert anchors[("Örnsköldsvik", "Stockholm")] == pytest.approx(360, rel=0.15)
+
+
+def _snap_node(net: Network, x: float, y: float) -> int:
+    return int(np.argmin(np.hypot(net.node_x - x, net.node_y - y)))
+
+
+def _place_node(net: Network, name: str) -> int:
+    st = geodata.settlements()
+    row = st.loc[st["name"] == name].sort_values("population").iloc[-1]
+    return _snap_node(net, float(row["x_m"]), float(row["y_m"]))
+
+
+def test_mountain_trips_go_round_not_across(net: Network) -> None:
+    """Grid (terrain) links are no shortcut over the mountains; valley roads still work.
+
+    Approximate real road trips (route planner): Tärnaby → Storuman E12 ≈ 125 km, ≈ 1 h 40;
+    Tärnaby → Sorsele has no direct road, via Storuman ≈ 200-230 km, ≈ 2 h 40 - 3 h;
+    Sälen → Malung road 66 ≈ 70 km, ≈ 1 h; Sälen → Älvdalen via Mora (or Särna),
+    ≈ 1 h 45 - 2 h. Before the terrain classes the model gave Tärnaby → Sorsele 94 min
+    (faster than Storuman, 95 min) and Sälen → Älvdalen 40 min.
+    """
+    from pyproj import Transformer
+
+    to_3006 = Transformer.from_crs("EPSG:4326", "EPSG:3006", always_xy=True)
+    tarnaby = _snap_node(net, *to_3006.transform(15.266, 65.715))  # not in GeoNames
+    names = ["Storuman", "Sorsele", "Sälen", "Malung", "Älvdalen"]
+    node = {name: _place_node(net, name) for name in names}
+    dist = dijkstra(net.csr(), directed=True, indices=[tarnaby, node["Sälen"]]) / 60.0
+
+    tarnaby_storuman = dist[0, node["Storuman"]]
+    tarnaby_sorsele = dist[0, node["Sorsele"]]
+    assert tarnaby_storuman <= tarnaby_sorsele
+    assert tarnaby_sorsele >= 150.0
+    assert 80.0 <= tarnaby_storuman <= 130.0  # the E12 valley road stays usable
+
+    salen_malung = dist[1, node["Malung"]]
+    salen_alvdalen = dist[1, node["Älvdalen"]]
+    assert salen_malung < salen_alvdalen
+    assert salen_alvdalen >= 75.0
+    assert 45.0 <= salen_malung <= 75.0  # road 66 along Västerdalälven stays usable
+
+
+def test_grid_links_are_terrain(net: Network) -> None:
+    topo = modelled._topology()
+    kind = topo.node_kind
+    grid_end = (kind[topo.edge_u] == geom.NODE_GRID) | (kind[topo.edge_v] == geom.NODE_GRID)
+    terrain = (topo.edge_class == geom.EDGE_TERRAIN) | (
+        topo.edge_class == geom.EDGE_TERRAIN_BORDER
+    )
+    assert grid_end.any()
+    assert np.array_equal(grid_end, terrain)
+    border = topo.edge_class == geom.EDGE_TERRAIN_BORDER
+    same = topo.node_kommun[topo.edge_u] == topo.node_kommun[topo.edge_v]
+    assert not (border & same).any() and (border | ~terrain | same).all()
+    # per metre, a terrain link is slower than a local link, a border one slower still
+    params = dataclasses.replace(modelled.FITTED_PARAMS, urban_delay_s=0.0)
+    t, road_m = modelled._edge_times(topo, params)
+    long_enough = topo.edge_straight_m > 1.0
+    s_per_m = np.full(len(t), np.nan)
+    s_per_m[long_enough] = (t - params.link_delay_s)[long_enough] / topo.edge_straight_m[
+        long_enough
+    ]
+    local = (topo.edge_class == geom.EDGE_LOCAL) & long_enough
+    assert s_per_m[terrain & ~border].min() > s_per_m[local].max()
+    assert s_per_m[border].min() > s_per_m[terrain & ~border].max()
+    assert np.allclose(
+        road_m[border], topo.edge_straight_m[border] * modelled.TERRAIN_BORDER_DETOUR_FACTOR
+    )
 
 
 def test_gotland_only_by_ferry(net: Network) -> None:

@@ -60,12 +60,28 @@ NORTH_MIN_NORTHING_M = 6_800_000.0
 #: distance (metres) of its polygon.
 MUNICIPALITY_MAX_GAP_M = 5000.0
 
+#: Place links (Delaunay among places only, grid nodes left out) between two places of
+#: the same municipality: the valley and coast roads that string a municipality's
+#: places together. Longest such link (metres).
+PLACE_LINK_MAX_M = 80_000.0
+#: Main-place links (Delaunay among the most populous place of each municipality)
+#: between neighbouring municipalities: the main road between their centres. Longest
+#: such link (metres).
+MAIN_PLACE_LINK_MAX_M = 85_000.0
+#: Two municipalities are neighbours when their polygons come this close (metres).
+NEIGHBOUR_GAP_M = 1000.0
+
 #: Node kinds (``Topology.node_kind``).
 NODE_SETTLEMENT, NODE_MUNICIPALITY, NODE_GRID, NODE_LINK_END = 0, 1, 2, 3
 NODE_KIND_NAMES = ("settlement", "municipality_point", "grid", "link_end")
 #: Edge classes (``Topology.edge_class``).
-EDGE_LOCAL, EDGE_TRUNK, EDGE_CITY_LINK, EDGE_TRUNK_NORTH, EDGE_BRIDGE, EDGE_FERRY = range(6)
-EDGE_CLASS_NAMES = ("local", "trunk", "city_link", "trunk_north", "bridge", "ferry")
+(
+    EDGE_LOCAL, EDGE_TRUNK, EDGE_CITY_LINK, EDGE_TRUNK_NORTH, EDGE_BRIDGE, EDGE_FERRY,
+    EDGE_TERRAIN, EDGE_TERRAIN_BORDER,
+) = range(8)
+EDGE_CLASS_NAMES = (
+    "local", "trunk", "city_link", "trunk_north", "bridge", "ferry", "terrain", "terrain_border"
+)
 
 _TO_3006 = Transformer.from_crs("EPSG:4326", "EPSG:3006", always_xy=True)
 
@@ -121,6 +137,9 @@ class Topology:
         Settlement / municipality / link name ("" for grid nodes).
     node_pop
         Population in persons (0 for synthetic nodes).
+    node_kommun
+        Row of the municipality (in ``geodata.municipalities()`` order) whose polygon
+        holds the node, or the nearest one for nodes off the polygons (int32).
     edge_u, edge_v
         Node indices of each undirected link (``u < v`` for generated links).
     edge_straight_m
@@ -143,6 +162,7 @@ class Topology:
     node_kind: np.ndarray
     node_name: np.ndarray
     node_pop: np.ndarray
+    node_kommun: np.ndarray
     edge_u: np.ndarray
     edge_v: np.ndarray
     edge_straight_m: np.ndarray
@@ -308,6 +328,37 @@ def build_topology(links: tuple[FixedLink, ...]) -> Topology:
             [np.repeat(members, k)[okp], members[ikp[:, 1:].ravel()[okp]]]
         )
         cand = np.vstack([cand, pairs])
+    # place links: the roads the places themselves imply, so that trips between places
+    # need not run over grid nodes (which are timed as terrain below). Delaunay among
+    # places only, between two places of one municipality; and Delaunay among the main
+    # places (the most populous place of each municipality), between neighbours
+    node_kommun = (
+        shapely.STRtree(geoms).query_nearest(npts, all_matches=False)[1].astype(np.int32)
+    )
+    places = np.flatnonzero((node_kind == NODE_SETTLEMENT) | (node_kind == NODE_MUNICIPALITY))
+    by_kommun = places[np.lexsort((-node_pop[places], node_kommun[places]))]
+    first_of = np.ones(len(by_kommun), bool)
+    first_of[1:] = node_kommun[by_kommun[1:]] != node_kommun[by_kommun[:-1]]
+    main_places = by_kommun[first_of]
+    ka, kb = shapely.STRtree(geoms).query(geoms, predicate="dwithin", distance=NEIGHBOUR_GAP_M)
+    neighbours = np.zeros((len(geoms), len(geoms)), bool)
+    neighbours[ka, kb] = True
+
+    def _delaunay_pairs(members: np.ndarray) -> np.ndarray:
+        sm = Delaunay(xy[members]).simplices
+        return members[np.vstack([sm[:, [0, 1]], sm[:, [1, 2]], sm[:, [0, 2]]])]
+
+    pc = _delaunay_pairs(places)
+    pc = pc[
+        (node_kommun[pc[:, 0]] == node_kommun[pc[:, 1]])
+        & (np.hypot(*(xy[pc[:, 0]] - xy[pc[:, 1]]).T) <= PLACE_LINK_MAX_M)
+    ]
+    mc = _delaunay_pairs(main_places)
+    mc = mc[
+        neighbours[node_kommun[mc[:, 0]], node_kommun[mc[:, 1]]]
+        & (np.hypot(*(xy[mc[:, 0]] - xy[mc[:, 1]]).T) <= MAIN_PLACE_LINK_MAX_M)
+    ]
+    cand = np.vstack([cand, pc, mc])
     cls = np.full(len(cand), EDGE_LOCAL, np.int8)
 
     for min_pop, overlay_cls in ((TRUNK_MIN_POP, EDGE_TRUNK), (CITY_LINK_MIN_POP, EDGE_CITY_LINK)):
@@ -383,6 +434,15 @@ def build_topology(links: tuple[FixedLink, ...]) -> Topology:
         if shapely.intersects(barrier, rescue_segs).any():
             raise DataIntegrityError("A rescue link of the modelled network crosses a barrier lake.")
 
+    # a link with a grid end crosses sparsely settled land, where the model cannot know
+    # whether a road runs: "terrain", or "terrain_border" when its ends lie in different
+    # municipalities (in the mountains and the inland north, municipality borders follow
+    # the watersheds between the river valleys that the roads follow)
+    grid_end = (node_kind[lo] == NODE_GRID) | (node_kind[hi] == NODE_GRID)
+    cls[grid_end] = np.where(
+        node_kommun[lo[grid_end]] == node_kommun[hi[grid_end]], EDGE_TERRAIN, EDGE_TERRAIN_BORDER
+    )
+
     # fixed links between their landing nodes
     first_le = n - n_le
     fu, fv, fl, fc, ff, fi = [], [], [], [], [], []
@@ -404,6 +464,7 @@ def build_topology(links: tuple[FixedLink, ...]) -> Topology:
         node_kind=node_kind,
         node_name=node_name,
         node_pop=node_pop,
+        node_kommun=node_kommun,
         edge_u=np.concatenate([lo, np.asarray(fu, np.int64)]).astype(np.int64),
         edge_v=np.concatenate([hi, np.asarray(fv, np.int64)]).astype(np.int64),
         edge_straight_m=np.concatenate([length, np.asarray(fl, float)]),

@@ -8,15 +8,22 @@ No Swedish road network can be had offline, so :func:`modelled_road_network` bui
   sparse (the mountains and the north; also Gotland and Öland), and the landings of the
   bridges and ferries listed in :data:`FIXED_LINKS`;
 * **links**: a Delaunay triangulation plus the 8 nearest neighbours (≤ 60 km) of every
-  node (also within each land part), plus two overlays, trunk links (Delaunay among
-  places ≥ 6,500 inhabitants) and city links (among places ≥ 30,000), ≤ 220 km,
-  keeping only links whose straight segment stays on land (the municipality polygons
+  node (also within each land part); place links (Delaunay among places only, between
+  places of one municipality, ≤ 80 km, and between the main places of neighbouring
+  municipalities, ≤ 85 km); and two overlays, trunk links (Delaunay among places
+  ≥ 6,500 inhabitants) and city links (among places ≥ 30,000), ≤ 220 km, keeping only
+  links whose straight segment stays on land (the municipality polygons
   widened by 500 m) and does not cross the open water of Vänern, Vättern, Mälaren,
   Storsjön, Siljan or Hjälmaren (Natural Earth lakes, ``geodata/lakes.parquet``);
 * **travel time** of a link (seconds) = straight length × :data:`DETOUR_FACTOR` /
   class speed + a per-link delay + half the urban delay of each end; ferries have a fixed
-  crossing + waiting time. The six parameters in :data:`FITTED_PARAMS` were fitted by
-  least squares on log travel time against :data:`CALIBRATION_PAIRS`.
+  crossing + waiting time. A link with a grid-node end is a *terrain* link, timed at
+  :data:`TERRAIN_SPEED_KPH`, and when its ends lie in different municipalities (across
+  a watershed in the mountains) at :data:`TERRAIN_BORDER_DETOUR_FACTOR` × its straight
+  length, so that roadless land is no shortcut. The six parameters in
+  :data:`FITTED_PARAMS` were fitted by least squares on log travel time against
+  :data:`CALIBRATION_PAIRS`; the two terrain constants are set by hand from mountain
+  road trips (no calibration pair runs over the grid).
 
 All coordinates are EPSG:3006 (SWEREF 99 TM, metres). The method, calibration table and
 limits are documented in ``docs/methodology.md`` ("Modelled road network"). Outputs
@@ -49,6 +56,8 @@ __all__ = [
     "HOW_TO_USE_OSM",
     "MODELLED_LABEL_EN",
     "MODELLED_LABEL_SV",
+    "TERRAIN_BORDER_DETOUR_FACTOR",
+    "TERRAIN_SPEED_KPH",
     "CalibrationPair",
     "FixedLink",
     "ModelParams",
@@ -75,8 +84,19 @@ HOW_TO_USE_OSM = (
 
 #: Road length / straight-line length assumed for every generated link (dimensionless).
 DETOUR_FACTOR = 1.2
+#: Speed on terrain links (a grid-node end, both ends in one municipality), km/h of
+#: modelled road length. Not fitted (no calibration pair runs over the grid): set from
+#: the E12 Tärnaby–Storuman (≈ 125 km, ≈ 1 h 40 by route planner, all on grid links in
+#: the model), below the local speed because a grid link may as well stand for no road.
+TERRAIN_SPEED_KPH = 75.0
+#: Road length / straight length of a terrain link whose two ends lie in different
+#: municipalities ("terrain_border"): in the mountains and the inland north the borders
+#: follow the watersheds, and the real trip goes round through the valleys. Not fitted:
+#: set so that Tärnaby → Sorsele (via Storuman, ≈ 200-230 km, ≈ 2 h 40 - 3 h) and
+#: Sälen → Älvdalen (via Mora, ≈ 1 h 45 - 2 h) are no longer shortcuts.
+TERRAIN_BORDER_DETOUR_FACTOR = 6.0
 #: Build-time version of the method; bump when the topology rules change.
-METHOD_VERSION = 1
+METHOD_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -96,7 +116,9 @@ class ModelParams:
         Speed on trunk and city links with both ends north of 6,800,000 m northing
         (EPSG:3006; about 61.3° N), km/h.
     v_local_kph
-        Speed on all other links (small places, grid nodes) and bridges, km/h.
+        Speed on all other links between places (small places, place links) and on
+        bridges, km/h. Links with a grid-node end are timed at
+        :data:`TERRAIN_SPEED_KPH` instead.
     link_delay_s
         Fixed time added to every road link (junctions, curves, villages), seconds.
     urban_delay_s
@@ -121,17 +143,19 @@ class ModelParams:
 
 # Fitted once with `fit_parameters()`: scipy.optimize.least_squares on log(modelled /
 # reference time) over CALIBRATION_PAIRS, within `_BOUNDS`, from several starts; the
-# best optimum (cost ½ Σ log² = 0.067, largest residual 14.4 %) rounded to 0.1. The
-# shortest paths change in steps, so the cost surface has shallow local optima (a start
-# at (120, 95, 85, 75, 30, 60) ends at cost 0.071). v_trunk_kph sits on its upper bound.
+# best optimum (cost ½ Σ log² = 0.064, largest residual 13.1 %) rounded to 0.1. Refitted
+# for METHOD_VERSION 2 (terrain links and place links); five starts, including
+# (110, 95, 85, 75, 30, 60) and (120, 95, 85, 75, 30, 60), all end at the same optimum.
+# The shortest paths change in steps, so the cost surface can have shallow local optima.
+# v_city_link_kph and urban_delay_s sit on their lower bounds, v_trunk_kph on its upper.
 # tests/test_modelled.py::test_fitted_params_are_least_squares_optimum refits and checks
 # that these constants are still an optimum within tolerance.
 FITTED_PARAMS = ModelParams(
     v_city_link_kph=90.0,
     v_trunk_kph=115.0,
-    v_trunk_north_kph=82.4,
-    v_local_kph=86.6,
-    link_delay_s=130.2,
+    v_trunk_north_kph=82.2,
+    v_local_kph=82.2,
+    link_delay_s=127.9,
     urban_delay_s=0.0,
 )
 
@@ -261,18 +285,21 @@ def _log(progress: bool, msg: str, t0: float) -> None:
 def _edge_times(topo: Topology, params: ModelParams) -> tuple[np.ndarray, np.ndarray]:
     """Return (travel_time_s, length_m) of every undirected link for ``params``."""
     cls = topo.edge_class
-    road_m = np.where(
-        (cls == geom.EDGE_BRIDGE) | (cls == geom.EDGE_FERRY),
-        topo.edge_straight_m,
-        topo.edge_straight_m * DETOUR_FACTOR,
+    detour = np.select(
+        [(cls == geom.EDGE_BRIDGE) | (cls == geom.EDGE_FERRY), cls == geom.EDGE_TERRAIN_BORDER],
+        [1.0, TERRAIN_BORDER_DETOUR_FACTOR],
+        default=DETOUR_FACTOR,
     )
+    road_m = topo.edge_straight_m * detour
     speed_kph = np.select(
         [
             cls == geom.EDGE_CITY_LINK,
             cls == geom.EDGE_TRUNK,
             cls == geom.EDGE_TRUNK_NORTH,
+            (cls == geom.EDGE_TERRAIN) | (cls == geom.EDGE_TERRAIN_BORDER),
         ],
-        [params.v_city_link_kph, params.v_trunk_kph, params.v_trunk_north_kph],
+        [params.v_city_link_kph, params.v_trunk_kph, params.v_trunk_north_kph,
+         TERRAIN_SPEED_KPH],
         default=params.v_local_kph,
     )
     urban = params.urban_delay_s * np.log10(np.maximum(topo.node_pop, 1000.0) / 1000.0)
@@ -307,6 +334,8 @@ def _build_params(params: ModelParams) -> dict[str, Any]:
     return {
         "method_version": METHOD_VERSION,
         "detour_factor": DETOUR_FACTOR,
+        "terrain_speed_kph": TERRAIN_SPEED_KPH,
+        "terrain_border_detour_factor": TERRAIN_BORDER_DETOUR_FACTOR,
         "params": asdict(params),
         "land_buffer_m": geom.LAND_BUFFER_M,
         "max_offshore_m": geom.MAX_OFFSHORE_M,
@@ -314,6 +343,9 @@ def _build_params(params: ModelParams) -> dict[str, Any]:
         "grid_min_gap_m": geom.GRID_MIN_GAP_M,
         "knn_k": geom.KNN_K,
         "knn_max_m": geom.KNN_MAX_M,
+        "place_link_max_m": geom.PLACE_LINK_MAX_M,
+        "main_place_link_max_m": geom.MAIN_PLACE_LINK_MAX_M,
+        "neighbour_gap_m": geom.NEIGHBOUR_GAP_M,
         "trunk_min_pop": geom.TRUNK_MIN_POP,
         "trunk_max_m": geom.TRUNK_MAX_M,
         "city_link_min_pop": geom.CITY_LINK_MIN_POP,
