@@ -280,7 +280,7 @@ def test_points_on_the_same_node_travel_the_straight_line():
 
 def test_failed_write_leaves_the_previous_run_untouched(result, tmp_path, monkeypatch):
     from tillganglighet import outputs
-    from tillganglighet._errors import OutputWriteError
+    from tillganglighet.errors import OutputWriteError
 
     out = tmp_path / "out"
     write_outputs(result, out)

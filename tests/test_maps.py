@@ -25,7 +25,7 @@ folium = pytest.importorskip("folium", reason="the map needs folium")
 pytest.importorskip("xstatic.pkg.leaflet", reason="offline maps need XStatic-Leaflet")
 
 from tillganglighet import geodata, maps
-from tillganglighet._errors import CRSError, InputValidationError, MissingColumnError
+from tillganglighet.errors import CRSError, InputValidationError, MissingColumnError
 
 EVIL = "<script>alert(1)</script>"
 EVIL_ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"

@@ -20,7 +20,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from ._errors import (
+from .errors import (
     CRSError,
     DataIntegrityError,
     InputValidationError,

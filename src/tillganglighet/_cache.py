@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from ._atomic import atomic_path, atomic_write_text
-from ._errors import InputValidationError, NetworkError
+from .errors import InputValidationError, NetworkError
 from .network import FORMAT_VERSION, Network
 
 __all__ = [

@@ -18,7 +18,7 @@ from pyproj import Transformer
 from scipy.spatial import Delaunay, cKDTree
 from shapely.ops import nearest_points
 
-from ._errors import DataIntegrityError
+from .errors import DataIntegrityError
 from ._resources import geodata_path
 
 __all__ = ["FixedLink", "Topology", "build_topology"]

@@ -1,7 +1,7 @@
 """Checks of user-supplied data, shared by every public entry point.
 
 Each check returns a new, normalised object or raises an
-:class:`~tillganglighet._errors.InputValidationError` (or a subclass). Messages start
+:class:`~tillganglighet.errors.InputValidationError` (or a subclass). Messages start
 with the file path (when there is one), name the field, and list up to
 :data:`MAX_REPORTED` offending rows ("... and N more"), so that all problems of one kind
 can be fixed in one go.
@@ -27,7 +27,7 @@ import pandas as pd
 import shapely
 from shapely import STRtree
 
-from ._errors import CRSError, InputValidationError, MissingColumnError
+from .errors import CRSError, InputValidationError, MissingColumnError
 
 #: At most this many offending rows are listed in one message.
 MAX_REPORTED = 10

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from . import __version__
-from ._errors import InputValidationError
+from .errors import InputValidationError
 from .accessibility import (
     check_threshold,
     marginal_value,

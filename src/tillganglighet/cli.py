@@ -15,7 +15,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from ._errors import TillganglighetError
+from .errors import TillganglighetError
 from .cli_network import network_app
 
 app = typer.Typer(

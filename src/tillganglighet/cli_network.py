@@ -15,7 +15,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from ._errors import NetworkError, TillganglighetError
+from .errors import NetworkError, TillganglighetError
 
 network_app = typer.Typer(help="Build and inspect road networks.", no_args_is_help=True)
 

@@ -26,7 +26,7 @@ from functools import cache
 import pandas as pd
 from pyproj import Transformer
 
-from ._errors import DataIntegrityError
+from .errors import DataIntegrityError
 from ._resources import geodata_path
 from .geodata import municipalities, settlements
 

@@ -37,7 +37,7 @@ import shapely
 
 from . import _validate as v
 from ._atomic import atomic_write_text
-from ._errors import InputValidationError, TillganglighetError
+from .errors import InputValidationError, TillganglighetError
 
 if TYPE_CHECKING:
     import folium

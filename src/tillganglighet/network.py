@@ -33,7 +33,7 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
 from ._atomic import atomic_path
-from ._errors import NetworkError
+from .errors import NetworkError
 
 if TYPE_CHECKING:
     import networkx

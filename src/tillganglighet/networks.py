@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Literal
 
 from ._cache import cached_network
-from ._errors import InputValidationError, NetworkError
+from .errors import InputValidationError, NetworkError
 from .network import Network
 
 NetworkSpec = Network | str | os.PathLike[str]

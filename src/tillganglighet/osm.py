@@ -54,7 +54,7 @@ import numpy as np
 from pyproj import CRS, Geod, Transformer
 from pyproj.exceptions import CRSError as _PyprojCRSError
 
-from ._errors import CRSError, NetworkError
+from .errors import CRSError, NetworkError
 from .network import Mode, Network
 
 __all__ = [

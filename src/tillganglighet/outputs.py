@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ._atomic import atomic_path, atomic_write_text
-from ._errors import InputValidationError, OutputWriteError
+from .errors import InputValidationError, OutputWriteError
 from .analysis import AnalysisResult
 
 #: Files written by :func:`write_outputs`, in order.

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 from scipy.spatial import cKDTree
 
-from ._errors import InputValidationError
+from .errors import InputValidationError
 from .geodata import SWEREF99TM, municipalities, origins, settlements
 
 ORIGIN_COLUMNS = [

@@ -35,7 +35,7 @@ from functools import cache
 import geopandas as gpd
 import pandas as pd
 
-from ._errors import InputValidationError
+from .errors import InputValidationError
 from ._resources import geodata_path
 from .geocoding import geocode_place
 from .geodata import SWEREF99TM, municipalities

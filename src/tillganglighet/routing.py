@@ -29,7 +29,7 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import cKDTree
 
-from ._errors import InputValidationError
+from .errors import InputValidationError
 from .network import Network
 
 __all__ = [

@@ -34,7 +34,7 @@ import pandas as pd
 import pyproj
 
 from . import _validate as v
-from ._errors import CRSError, InputValidationError, MissingColumnError
+from .errors import CRSError, InputValidationError, MissingColumnError
 
 __all__ = ["read_points", "read_population"]
 
