@@ -136,7 +136,7 @@ def worker(name: str, args: argparse.Namespace, out: Path) -> dict:
     if name == "baseline":
         pass
     elif name in ("ours_nearest", "ours_nearest_small"):
-        from tillganglighet.network import Network
+        from tillganglighet.networks.graph import Network
         from tillganglighet.routing import nearest_facility
 
         t = time.perf_counter()
@@ -160,7 +160,7 @@ def worker(name: str, args: argparse.Namespace, out: Path) -> dict:
         rec["query_s"] = float(np.median(runs))
         rec["n_edges_csr"] = net.n_edges
     elif name == "ours_od":
-        from tillganglighet.network import Network
+        from tillganglighet.networks.graph import Network
         from tillganglighet.routing import _resolve_jobs, od_matrix
 
         t = time.perf_counter()

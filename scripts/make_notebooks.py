@@ -23,7 +23,7 @@ road network** (car); see `docs/methodology.md` and run on OpenStreetMap for rea
 times (`tillganglighet network build --osm sweden-latest.osm.pbf`)."""),
     ("code", """import pandas as pd
 
-from tillganglighet import geodata, presence
+from tillganglighet.data import geodata, presence
 from tillganglighet.analysis import analyze
 
 pd.set_option("display.max_columns", 12)
@@ -92,7 +92,7 @@ nb.sort_values("time_min", ascending=False).head(8)"""),
 
 The same map `tillganglighet analyze` writes to `outputs/map.html` (there with all
 scripts inlined, so it opens offline)."""),
-    ("code", """from tillganglighet.maps import accessibility_map
+    ("code", """from tillganglighet.report.maps import accessibility_map
 
 m = accessibility_map(
     result.municipalities,

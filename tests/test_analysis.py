@@ -15,9 +15,9 @@ from typer.testing import CliRunner
 from tillganglighet import InputValidationError
 from tillganglighet.analysis import MODELLED_ACCESS_SPEED_KPH, analyze
 from tillganglighet.cli import app
-from tillganglighet.geodata import municipalities
-from tillganglighet.networks import modelled_network
-from tillganglighet.outputs import OUTPUT_FILES, write_outputs
+from tillganglighet.data.geodata import municipalities
+from tillganglighet.networks.load import modelled_network
+from tillganglighet.report.tables import OUTPUT_FILES, write_outputs
 
 
 @pytest.fixture(scope="module")
@@ -224,7 +224,7 @@ def test_network_that_misses_sweden_gives_inf_not_zero():
 
 def test_large_od_matrices_are_cached_on_disk(monkeypatch, tmp_path):
     from tillganglighet import analysis, routing
-    from tillganglighet.network import Network
+    from tillganglighet.networks.graph import Network
 
     monkeypatch.setenv("TILLGANGLIGHET_CACHE_DIR", str(tmp_path))
     net = modelled_network()
@@ -265,7 +265,7 @@ def test_points_on_the_same_node_travel_the_straight_line():
     from shapely.geometry import Point
 
     from tillganglighet.analysis import _snap, _travel_matrix
-    from tillganglighet.network import Network
+    from tillganglighet.networks.graph import Network
 
     net = Network.from_edges(
         [0, 1], [1, 0], [600.0, 600.0], [10_000.0, 10_000.0],
@@ -279,7 +279,7 @@ def test_points_on_the_same_node_travel_the_straight_line():
 
 
 def test_failed_write_leaves_the_previous_run_untouched(result, tmp_path, monkeypatch):
-    from tillganglighet import outputs
+    from tillganglighet.report import tables as outputs
     from tillganglighet.errors import OutputWriteError
 
     out = tmp_path / "out"
@@ -309,7 +309,7 @@ def test_gpkg_keeps_missing_values_as_null(tmp_path):
 
 def test_directions_on_an_asymmetric_network():
     """Going to a point and coming back differ: check customer and staff directions."""
-    from tillganglighet.network import Network
+    from tillganglighet.networks.graph import Network
 
     base = modelled_network()
     tails = base.tails()

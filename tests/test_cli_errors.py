@@ -16,7 +16,7 @@ import pytest
 from typer.testing import CliRunner
 
 from tillganglighet.cli import app
-from tillganglighet.network import Network
+from tillganglighet.networks.graph import Network
 
 ENV = {"COLUMNS": "200"}
 
@@ -127,7 +127,7 @@ def test_analyze_os_error_is_reported_without_traceback(tmp_path, monkeypatch):
     def unreadable(path, **kwargs):
         raise PermissionError(13, "Permission denied", str(path))
 
-    monkeypatch.setattr("tillganglighet.userdata.read_population", unreadable)
+    monkeypatch.setattr("tillganglighet.data.userdata.read_population", unreadable)
     pop = tmp_path / "secret.csv"
     pop.write_text("kommun_kod,population\n0180,1\n")
     res, out = _analyze(tmp_path, "--population", str(pop))
@@ -187,7 +187,7 @@ def test_network_build_os_error_is_reported_without_traceback(monkeypatch):
     def broken(**kwargs):
         raise OSError(5, "Input/output error", "/data/modelled.gpkg")
 
-    monkeypatch.setattr("tillganglighet.networks.modelled_network", broken)
+    monkeypatch.setattr("tillganglighet.networks.load.modelled_network", broken)
     res = _build("--no-cache")
     _assert_clean_failure(res, "/data/modelled.gpkg")
 

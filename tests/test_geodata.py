@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from pyproj import Transformer
 
-from tillganglighet import geodata
+from tillganglighet.data import geodata
 
 
 def test_municipalities_are_the_290_in_sweref99tm():
@@ -120,7 +120,8 @@ def test_geodata_files_are_found(name):
 
 def test_top_level_shortcuts():
     import tillganglighet as tg
-    from tillganglighet import analysis, presence
+    from tillganglighet import analysis
+    from tillganglighet.data import presence
 
     assert tg.analyze is analysis.analyze
     assert tg.meeting_points is presence.meeting_points

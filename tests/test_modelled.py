@@ -1,4 +1,4 @@
-"""Tests of the modelled national road network (tillganglighet.modelled). No network access."""
+"""Tests of the modelled national road network (tillganglighet.networks.modelled.build). No network access."""
 
 from __future__ import annotations
 
@@ -11,10 +11,11 @@ import pytest
 import shapely
 from scipy.sparse.csgraph import connected_components, dijkstra
 
-from tillganglighet import _modelled_geometry as geom
-from tillganglighet import geodata, modelled
+from tillganglighet.networks.modelled import geometry as geom
+from tillganglighet.data import geodata
+from tillganglighet.networks.modelled import build as modelled
 from tillganglighet._resources import geodata_path
-from tillganglighet.network import Network
+from tillganglighet.networks.graph import Network
 
 BARRIER_LAKES = {"Vänern", "Vättern", "Mälaren", "Storsjön", "Siljan", "Hjälmaren"}
 #: Islands with GeoNames places and no road or modelled ferry (see docs/methodology.md).

@@ -11,13 +11,13 @@ import numpy as np
 import pytest
 
 from tillganglighet import NetworkError
-from tillganglighet._cache import (
+from tillganglighet.networks.cache import (
     cached_array,
     cached_network,
     default_cache_dir,
     network_cache_path,
 )
-from tillganglighet.network import FORMAT_VERSION, Network
+from tillganglighet.networks.graph import FORMAT_VERSION, Network
 
 
 def _net(**kw):
@@ -302,7 +302,7 @@ def test_save_wraps_os_errors_and_leaves_no_temp_file(tmp_path, monkeypatch):
     def full_disk(fd):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("tillganglighet.network.os.fsync", full_disk)
+    monkeypatch.setattr("tillganglighet.networks.graph.os.fsync", full_disk)
     with pytest.raises(NetworkError, match=r"net\.npz'?: No space left on device"):
         net.save(tmp_path / "net.npz")
     assert [p.name for p in tmp_path.iterdir()] == ["net.npz"]
@@ -386,7 +386,7 @@ def test_cached_array_write_failure_warns_and_is_fsynced(tmp_path, monkeypatch):
     synced = []
     real_fsync = os.fsync
     monkeypatch.setattr(
-        "tillganglighet._cache.os.fsync", lambda fd: (synced.append(fd), real_fsync(fd))
+        "tillganglighet.networks.cache.os.fsync", lambda fd: (synced.append(fd), real_fsync(fd))
     )
     cached_array({"kind": "t"}, lambda: np.ones(3), cache_dir=tmp_path / "ok")
     assert len(synced) == 1 and len(list((tmp_path / "ok").glob("array-*.npy"))) == 1
@@ -396,7 +396,7 @@ def test_cache_save_failure_reports_the_os_reason(tmp_path, monkeypatch):
     def full_disk(fd):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("tillganglighet.network.os.fsync", full_disk)
+    monkeypatch.setattr("tillganglighet.networks.graph.os.fsync", full_disk)
     with pytest.warns(UserWarning, match="No space left on device; continuing without the cache"):
         net = cached_network({"builder": "full"}, _net, cache_dir=tmp_path)
     assert net.n_edges == 4

@@ -8,9 +8,9 @@ from typer.testing import CliRunner
 
 from tillganglighet.analysis import analyze
 from tillganglighet.cli import app
-from tillganglighet.geodata import origins, settlements
-from tillganglighet.population import origins_from_population
-from tillganglighet.userdata import read_population
+from tillganglighet.data.geodata import origins, settlements
+from tillganglighet.data.population import origins_from_population
+from tillganglighet.data.userdata import read_population
 
 
 def _cell_id(x: float, y: float, size: int = 1000) -> str:

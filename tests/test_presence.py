@@ -7,9 +7,10 @@ import datetime as dt
 import numpy as np
 import pytest
 
-from tillganglighet import InputValidationError, presence
-from tillganglighet.geocoding import geocode_place
-from tillganglighet.geodata import municipalities
+from tillganglighet import InputValidationError
+from tillganglighet.data import presence
+from tillganglighet.data.geocoding import geocode_place
+from tillganglighet.data.geodata import municipalities
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tillganglighet import InputValidationError
-from tillganglighet.network import Network
+from tillganglighet.networks.graph import Network
 from tillganglighet.routing import (
     k_nearest_facilities,
     nearest_facility,

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .errors import InputValidationError
+from tillganglighet.errors import InputValidationError
 
 #: Relation of a municipality to the municipality of its nearest point.
 RELATIONS = ("same_municipality", "neighbouring_municipality", "same_fa_region", "other")

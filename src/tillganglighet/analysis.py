@@ -1,11 +1,11 @@
 """The main job: travel time from every origin to the nearest booked-meeting point.
 
 :func:`analyze` ties the parts together: the meeting points as of a date
-(:mod:`~tillganglighet.presence`), the origins (:mod:`~tillganglighet.geodata`), a
+(:mod:`~tillganglighet.data.presence`), the origins (:mod:`~tillganglighet.data.geodata`), a
 road network (modelled default, a built ``.npz`` or an OSM PBF), one origins × points
 travel-time matrix (:func:`~tillganglighet.routing.od_matrix`), and the metrics of
 :mod:`~tillganglighet.accessibility`. It does no file output (see
-:mod:`~tillganglighet.outputs`).
+:mod:`~tillganglighet.report.tables`).
 
 Travel time origin → point (seconds) = access leg from the origin to its snapped node
 (straight line at the access speed) + network time + access leg from the point's node
@@ -26,9 +26,9 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from . import __version__
-from .errors import InputValidationError
-from .accessibility import (
+from tillganglighet import __version__
+from tillganglighet.errors import InputValidationError
+from tillganglighet.accessibility import (
     check_threshold,
     marginal_value,
     municipality_metrics,
@@ -37,12 +37,12 @@ from .accessibility import (
     relation_to_point,
     time_class,
 )
-from .geodata import SWEREF99TM, municipalities, origins
-from .network import Network
-from .networks import NetworkSpec, load_network
-from .population import origins_from_population
-from .presence import closure_places, meeting_points, parse_as_of, service_offices
-from .routing import DEFAULT_ACCESS_SPEED_KPH, od_matrix, snap_points
+from tillganglighet.data.geodata import SWEREF99TM, municipalities, origins
+from tillganglighet.networks.graph import Network
+from tillganglighet.networks.load import NetworkSpec, load_network
+from tillganglighet.data.population import origins_from_population
+from tillganglighet.data.presence import closure_places, meeting_points, parse_as_of, service_offices
+from tillganglighet.routing import DEFAULT_ACCESS_SPEED_KPH, od_matrix, snap_points
 
 #: Called with (step description) as the analysis advances.
 ProgressCallback = Callable[[str], None]
@@ -64,7 +64,7 @@ class NetworkInfo:
         """Describe ``network`` for outputs."""
         meta = network.metadata
         if meta.get("modelled"):
-            from .modelled import HOW_TO_USE_OSM, MODELLED_LABEL_EN, MODELLED_LABEL_SV
+            from tillganglighet.networks.modelled.build import HOW_TO_USE_OSM, MODELLED_LABEL_EN, MODELLED_LABEL_SV
 
             return cls(MODELLED_LABEL_EN, MODELLED_LABEL_SV, "modelled", True,
                        str(meta.get("source_sha256", "")), HOW_TO_USE_OSM)
@@ -179,7 +179,7 @@ def network_od_matrix(
 
     if searches * network.n_edges < cache_min_work:
         return compute()
-    from ._cache import cached_array, network_fingerprint
+    from tillganglighet.networks.cache import cached_array, network_fingerprint
 
     key = {
         "kind": "od_matrix_s",
@@ -251,9 +251,9 @@ def analyze(
         GeoDataFrame with ``point_id``, ``name``, ``kommun_kod``, ``kind`` and point
         geometry; CRS required.
     population
-        Optional population data from :func:`tillganglighet.userdata.read_population`
+        Optional population data from :func:`tillganglighet.data.userdata.read_population`
         (SCB grid, points, or per-municipality totals) replacing the embedded GeoNames
-        origins or their populations (see :mod:`tillganglighet.population`).
+        origins or their populations (see :mod:`tillganglighet.data.population`).
     progress
         Called with a short description before each step.
 
@@ -338,7 +338,7 @@ def analyze(
 
 
 def _scenario_points(points: gpd.GeoDataFrame, kommuner: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    from .presence import KIND_LABEL_SV
+    from tillganglighet.data.presence import KIND_LABEL_SV
 
     required = {"point_id", "name", "kommun_kod", "kind"}
     missing = required - set(points.columns)
@@ -387,7 +387,7 @@ def _origin_table(org, org_snap, mp, nearest, nearest_fa, so, ssc_nearest) -> gp
 
 
 def _municipality_table(kommuner, metrics, org_out, mp, threshold) -> gpd.GeoDataFrame:
-    from .presence import KIND_LABEL_SV
+    from tillganglighet.data.presence import KIND_LABEL_SV
 
     muni = kommuner.merge(metrics.reset_index(), on="kommun_kod", how="left", validate="1:1")
     largest = org_out[org_out["is_largest"]].drop_duplicates("kommun_kod").set_index("kommun_kod")

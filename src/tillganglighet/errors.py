@@ -38,3 +38,7 @@ class NetworkError(ValueError, TillganglighetError):
 
 class OutputWriteError(OSError, TillganglighetError):
     """An output file could not be written; the message names the file and the reason."""
+
+
+class OfflineAssetError(RuntimeError, TillganglighetError):
+    """An offline map would still load a script, style sheet or image from the internet."""

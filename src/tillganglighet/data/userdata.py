@@ -33,8 +33,8 @@ import geopandas as gpd
 import pandas as pd
 import pyproj
 
-from . import _validate as v
-from .errors import CRSError, InputValidationError, MissingColumnError
+from tillganglighet.data import _validate as v
+from tillganglighet.errors import CRSError, InputValidationError, MissingColumnError
 
 __all__ = ["read_points", "read_population"]
 

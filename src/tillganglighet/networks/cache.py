@@ -29,9 +29,9 @@ from typing import Any
 
 import numpy as np
 
-from ._atomic import atomic_path, atomic_write_text
-from .errors import InputValidationError, NetworkError
-from .network import FORMAT_VERSION, Network
+from tillganglighet._atomic import atomic_path, atomic_write_text
+from tillganglighet.errors import InputValidationError, NetworkError
+from tillganglighet.networks.graph import FORMAT_VERSION, Network
 
 __all__ = [
     "cached_array",
@@ -73,7 +73,7 @@ def file_sha256(path: str | os.PathLike[str], *, chunk_bytes: int = 8 << 20) -> 
 
 
 def _key_digest(builder_key: dict[str, Any]) -> str:
-    from . import __version__
+    from tillganglighet import __version__
 
     if not isinstance(builder_key, dict):
         raise InputValidationError("`builder_key` must be a dict.")

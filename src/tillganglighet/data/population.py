@@ -1,8 +1,8 @@
 """Origins from user population data (SCB grid, points, or per-municipality totals).
 
 The embedded origins are GeoNames settlements with GeoNames populations
-(:func:`tillganglighet.geodata.origins`). Analysts with better data pass what
-:func:`tillganglighet.userdata.read_population` returns:
+(:func:`tillganglighet.data.geodata.origins`). Analysts with better data pass what
+:func:`tillganglighet.data.userdata.read_population` returns:
 
 * a **grid** or **points** frame → every populated cell/point becomes an origin
   (population in persons; cells with population 0 are dropped: they weigh nothing).
@@ -22,8 +22,8 @@ import numpy as np
 import pandas as pd
 from scipy.spatial import cKDTree
 
-from .errors import InputValidationError
-from .geodata import SWEREF99TM, municipalities, origins, settlements
+from tillganglighet.errors import InputValidationError
+from tillganglighet.data.geodata import SWEREF99TM, municipalities, origins, settlements
 
 ORIGIN_COLUMNS = [
     "origin_id", "name", "kommun_kod", "kommun", "lan_kod", "fa_kod", "population",
@@ -37,14 +37,14 @@ def origins_from_population(population: pd.DataFrame) -> gpd.GeoDataFrame:
     Parameters
     ----------
     population
-        The result of :func:`tillganglighet.userdata.read_population`: a GeoDataFrame of
+        The result of :func:`tillganglighet.data.userdata.read_population`: a GeoDataFrame of
         cell centres or points with ``population`` (persons) and ``kommun_kod``, or a
         DataFrame indexed by ``kommun_kod`` with ``population``.
 
     Returns
     -------
     geopandas.GeoDataFrame
-        Origins with the columns of :func:`tillganglighet.geodata.origins` plus
+        Origins with the columns of :func:`tillganglighet.data.geodata.origins` plus
         ``population_source`` (``user_grid``, ``user_points``, ``user_table_scaled`` or
         ``geonames``), EPSG:3006.
     """

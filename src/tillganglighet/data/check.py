@@ -1,7 +1,7 @@
 """Check the curated data against the figures the report publishes.
 
 Each figure is recomputed from the committed tables (``geodata/report/``) and the
-as-of-date model (:mod:`tillganglighet.presence`), then compared with the report:
+as-of-date model (:mod:`tillganglighet.data.presence`), then compared with the report:
 
 * ``OK`` - the data reproduce the report's figure;
 * ``DOCUMENTED`` - they do not, and the difference is explained by the report
@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 
-from .geodata import municipalities
-from .presence import DEFAULT_AS_OF, MODEL_START, meeting_points, report_table, service_offices
+from tillganglighet.data.geodata import municipalities
+from tillganglighet.data.presence import DEFAULT_AS_OF, MODEL_START, meeting_points, report_table, service_offices
 
 Status = Literal["OK", "DOCUMENTED", "FAIL"]
 

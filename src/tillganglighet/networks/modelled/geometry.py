@@ -1,6 +1,6 @@
 """Geometry of the modelled road network: nodes, candidate links, land and lake masks.
 
-Private helper of :mod:`tillganglighet.modelled`. Everything here is in EPSG:3006
+Private helper of :mod:`tillganglighet.networks.modelled.build`. Everything here is in EPSG:3006
 (SWEREF 99 TM, metres) and independent of the speed parameters, so calibration can
 re-time the same topology many times without redoing the geometry.
 """
@@ -18,8 +18,8 @@ from pyproj import Transformer
 from scipy.spatial import Delaunay, cKDTree
 from shapely.ops import nearest_points
 
-from .errors import DataIntegrityError
-from ._resources import geodata_path
+from tillganglighet.errors import DataIntegrityError
+from tillganglighet._resources import geodata_path
 
 __all__ = ["FixedLink", "Topology", "build_topology"]
 
@@ -180,7 +180,7 @@ def _lonlat_to_xy(lon: float, lat: float) -> tuple[float, float]:
 
 def load_inputs() -> tuple[gpd.GeoDataFrame, pd.DataFrame, gpd.GeoDataFrame]:
     """Return municipalities, settlements and lakes from the embedded geodata."""
-    from . import geodata
+    from tillganglighet.data import geodata
 
     kommuner = geodata.municipalities()
     st = geodata.settlements()

@@ -1,8 +1,8 @@
 """Where road networks come from: the modelled default, OSM files, saved networks.
 
 One place that turns a user's ``--network`` choice into a
-:class:`~tillganglighet.network.Network`, through the on-disk cache
-(:mod:`tillganglighet._cache`), so that ``tillganglighet network build`` and
+:class:`~tillganglighet.networks.graph.Network`, through the on-disk cache
+(:mod:`tillganglighet.networks.cache`), so that ``tillganglighet network build`` and
 ``tillganglighet analyze`` share cache entries.
 """
 
@@ -12,9 +12,9 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from ._cache import cached_network
-from .errors import InputValidationError, NetworkError
-from .network import Network
+from tillganglighet.networks.cache import cached_network
+from tillganglighet.errors import InputValidationError, NetworkError
+from tillganglighet.networks.graph import Network
 
 NetworkSpec = Network | str | os.PathLike[str]
 Mode = Literal["car", "walk"]
@@ -23,7 +23,7 @@ _OSM_SUFFIXES = (".pbf", ".osm", ".xml")
 
 def modelled_network(*, use_cache: bool = True) -> Network:
     """Return the modelled national car network (built once, then cached)."""
-    from .modelled import modelled_builder_key, modelled_road_network
+    from tillganglighet.networks.modelled.build import modelled_builder_key, modelled_road_network
 
     if not use_cache:
         return modelled_road_network()
@@ -51,7 +51,7 @@ def osm_network(
     -------
     Network
     """
-    from .osm import network_from_pbf
+    from tillganglighet.networks.osm import network_from_pbf
 
     osm = Path(path)
     if not osm.is_file():

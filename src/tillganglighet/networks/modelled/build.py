@@ -42,11 +42,11 @@ import numpy as np
 import pandas as pd
 from scipy.sparse.csgraph import dijkstra
 
-from . import _modelled_geometry as geom
-from ._cache import file_sha256
-from ._modelled_geometry import FixedLink, Topology, build_topology
-from ._resources import geodata_path
-from .network import Network
+from tillganglighet.networks.modelled import geometry as geom
+from tillganglighet.networks.cache import file_sha256
+from tillganglighet.networks.modelled.geometry import FixedLink, Topology, build_topology
+from tillganglighet._resources import geodata_path
+from tillganglighet.networks.graph import Network
 
 __all__ = [
     "CALIBRATION_PAIRS",
@@ -357,7 +357,7 @@ def _build_params(params: ModelParams) -> dict[str, Any]:
 
 
 def modelled_builder_key() -> dict[str, Any]:
-    """Return the cache key of the modelled network for :func:`tillganglighet._cache.cached_network`.
+    """Return the cache key of the modelled network for :func:`tillganglighet.networks.cache.cached_network`.
 
     Returns
     -------
@@ -401,7 +401,7 @@ def modelled_road_network(*, progress: bool = False) -> Network:
     Deterministic: the same shipped data give identical arrays. The build takes about
     1.5 s on a 2-core machine (the geometry is memoised in-process, so later calls only
     re-time it); cache it on disk with ``cached_network(modelled_builder_key(),
-    modelled_road_network)`` from :mod:`tillganglighet._cache` if needed.
+    modelled_road_network)`` from :mod:`tillganglighet.networks.cache` if needed.
 
     Parameters
     ----------
@@ -453,7 +453,7 @@ def modelled_nodes() -> pd.DataFrame:
 
 # --------------------------------------------------------------------------- calibration
 def _pair_nodes(topo: Topology) -> tuple[np.ndarray, np.ndarray]:
-    from . import geodata
+    from tillganglighet.data import geodata
 
     st = geodata.settlements().set_index("geonameid")
     xy = np.column_stack([topo.node_x, topo.node_y])

@@ -1,4 +1,4 @@
-"""Build :class:`~tillganglighet.network.Network` objects from real OpenStreetMap data.
+"""Build :class:`~tillganglighet.networks.graph.Network` objects from real OpenStreetMap data.
 
 Two builders:
 
@@ -54,8 +54,8 @@ import numpy as np
 from pyproj import CRS, Geod, Transformer
 from pyproj.exceptions import CRSError as _PyprojCRSError
 
-from .errors import CRSError, NetworkError
-from .network import Mode, Network
+from tillganglighet.errors import CRSError, NetworkError
+from tillganglighet.networks.graph import Mode, Network
 
 __all__ = [
     "CAR_SPEED_KPH",
@@ -354,8 +354,8 @@ def network_from_pbf(
     NetworkError
         If the file is missing, unreadable or corrupt, or holds no usable way.
     """
-    from . import __version__
-    from ._cache import file_sha256
+    from tillganglighet import __version__
+    from tillganglighet.networks.cache import file_sha256
 
     path = Path(path)
     if mode not in ("car", "walk"):
@@ -423,7 +423,7 @@ def network_from_osmnx(G: Any, *, mode: Mode = "car") -> Network:
     NetworkError
         If an edge lacks ``travel_time`` or ``length``, or a node lacks ``x``/``y``.
     """
-    from . import __version__
+    from tillganglighet import __version__
 
     crs_in = getattr(G, "graph", {}).get("crs")
     if crs_in is None:

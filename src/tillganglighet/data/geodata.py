@@ -17,7 +17,7 @@ from functools import cache
 import geopandas as gpd
 import pandas as pd
 
-from ._resources import geodata_path
+from tillganglighet._resources import geodata_path
 
 #: The projected CRS used for all computation (metres).
 SWEREF99TM = "EPSG:3006"

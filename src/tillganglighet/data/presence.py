@@ -2,7 +2,7 @@
 
 Built from the report's tables (``geodata/report/``: Bilaga 4 remaining offices,
 Bilaga 5 closures and their replacement, Bilaga 3 the Statens servicecenter rollout)
-and geocoded with :mod:`tillganglighet.geocoding`. Two layers:
+and geocoded with :mod:`tillganglighet.data.geocoding`. Two layers:
 
 * **booked-meeting points** (:func:`meeting_points`): where a *förbokat fysiskt möte*
   can take place on a given day: staffed offices, visiting offices ("kontor vi reser
@@ -35,10 +35,10 @@ from functools import cache
 import geopandas as gpd
 import pandas as pd
 
-from .errors import InputValidationError
-from ._resources import geodata_path
-from .geocoding import geocode_place
-from .geodata import SWEREF99TM, municipalities
+from tillganglighet.errors import InputValidationError
+from tillganglighet._resources import geodata_path
+from tillganglighet.data.geocoding import geocode_place
+from tillganglighet.data.geodata import SWEREF99TM, municipalities
 
 #: First and last day covered by the report's data.
 MODEL_START = dt.date(2019, 1, 1)
