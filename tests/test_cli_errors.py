@@ -100,7 +100,13 @@ def _bad_network(tmp_path: Path, kind: str) -> Path:
         path.write_text("this is not a network\n")
         return path
     good = Network.from_edges(
-        [0, 1], [1, 0], [1.0, 1.0], [1.0, 1.0], [0.0, 1.0], [0.0, 0.0], mode="car"
+        [0, 1],
+        [1, 0],
+        travel_time_s=[1.0, 1.0],
+        length_m=[1.0, 1.0],
+        node_x=[0.0, 1.0],
+        node_y=[0.0, 0.0],
+        mode="car",
     ).save(tmp_path / "good.npz")
     with np.load(good) as z:
         arrays = dict(z)

@@ -75,6 +75,6 @@ def test_wheel_ships_the_embedded_data(tmp_path):
         "tillganglighet/_geodata/report/closures_bilaga5.csv",
         "tillganglighet/_geodata/report/ssc_rollout_bilaga3.csv",
         "tillganglighet/cli/__init__.py",
-            "tillganglighet/py.typed",
+        "tillganglighet/py.typed",
     ):
         assert required in names, required

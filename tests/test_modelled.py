@@ -44,8 +44,10 @@ def _segments(net: Network) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     u, v = u[keep], v[keep]
     segs = shapely.linestrings(
         np.stack(
-            [np.column_stack([net.node_x[u], net.node_y[u]]),
-             np.column_stack([net.node_x[v], net.node_y[v]])],
+            [
+                np.column_stack([net.node_x[u], net.node_y[u]]),
+                np.column_stack([net.node_x[v], net.node_y[v]]),
+            ],
             axis=1,
         )
     )
@@ -155,9 +157,7 @@ def test_grid_links_are_terrain(net: Network) -> None:
     topo = modelled._topology()
     kind = topo.node_kind
     grid_end = (kind[topo.edge_u] == geom.NODE_GRID) | (kind[topo.edge_v] == geom.NODE_GRID)
-    terrain = (topo.edge_class == geom.EDGE_TERRAIN) | (
-        topo.edge_class == geom.EDGE_TERRAIN_BORDER
-    )
+    terrain = (topo.edge_class == geom.EDGE_TERRAIN) | (topo.edge_class == geom.EDGE_TERRAIN_BORDER)
     assert grid_end.any()
     assert np.array_equal(grid_end, terrain)
     border = topo.edge_class == geom.EDGE_TERRAIN_BORDER
@@ -212,8 +212,10 @@ def test_no_edge_crosses_barrier_lakes(net: Network, land: shapely.Geometry) -> 
     near = (off > 0) & (off <= geom.MAX_OFFSHORE_M)
     dry = shapely.union_all(
         np.concatenate(
-            [[shapely.buffer(land, geom.LAND_BUFFER_M)],
-             shapely.buffer(pts[near], off[near] + geom.LAND_BUFFER_M)]
+            [
+                [shapely.buffer(land, geom.LAND_BUFFER_M)],
+                shapely.buffer(pts[near], off[near] + geom.LAND_BUFFER_M),
+            ]
         )
     )
     _, _, segs = _segments(net)
@@ -237,8 +239,19 @@ def test_connected_mainland_oland_gotland(net: Network, land: shapely.Geometry) 
     outside = set(nodes.loc[labels != main, "name"])
     assert outside == UNCONNECTED
     # Öland (Borgholm), Tjörn, Orust, Öckerö, Lidingö, Värmdö, Ekerö are reachable
-    for name in ["Borgholm", "Löttorp", "Skärhamn", "Henån", "Öckerö", "Lidingö",
-                 "Gustavsberg", "Ekerö", "Stenhamra", "Vaxholm", "Visby"]:
+    for name in [
+        "Borgholm",
+        "Löttorp",
+        "Skärhamn",
+        "Henån",
+        "Öckerö",
+        "Lidingö",
+        "Gustavsberg",
+        "Ekerö",
+        "Stenhamra",
+        "Vaxholm",
+        "Visby",
+    ]:
         i = nodes.index[nodes["name"] == name][0]
         assert labels[i] == main, name
 

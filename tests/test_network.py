@@ -35,7 +35,7 @@ def _net(**kw):
     )
     args.setdefault("mode", "car")
     args.setdefault("metadata", {"source": "test"})
-    return Network.from_edges(u, v, tt, ln, x, y, **args)
+    return Network.from_edges(u, v, travel_time_s=tt, length_m=ln, node_x=x, node_y=y, **args)
 
 
 def test_from_edges_takes_minimum_of_parallel_edges_and_drops_self_loops():
@@ -74,7 +74,7 @@ def test_bad_weights_raise_with_count_and_example(field, value, needle):
 
 def test_structural_errors():
     with pytest.raises(NetworkError, match="empty"):
-        Network.from_edges([], [], [], [], [], [], mode="car")
+        Network.from_edges([], [], travel_time_s=[], length_m=[], node_x=[], node_y=[], mode="car")
     with pytest.raises(NetworkError, match="same length"):
         _net(v=[1, 2])
     with pytest.raises(NetworkError, match="outside"):
@@ -82,7 +82,9 @@ def test_structural_errors():
     with pytest.raises(NetworkError, match="mode"):
         _net(mode="bike")
     with pytest.raises(NetworkError, match="self-loop"):
-        Network.from_edges([0], [0], [1.0], [1.0], [0.0], [0.0], mode="car")
+        Network.from_edges(
+            [0], [0], travel_time_s=[1.0], length_m=[1.0], node_x=[0.0], node_y=[0.0], mode="car"
+        )
 
 
 def test_reversed_and_components():
@@ -96,7 +98,15 @@ def test_reversed_and_components():
     assert labels[0] == labels[1] == labels[2] != labels[3]
     assert net.largest_component_share() == 0.75
     assert net.largest_component_mask().tolist() == [True, True, True, False]
-    one_way = Network.from_edges([0, 1], [1, 2], [1, 1], [1, 1], [0, 1, 2], [0, 0, 0], mode="car")
+    one_way = Network.from_edges(
+        [0, 1],
+        [1, 2],
+        travel_time_s=[1, 1],
+        length_m=[1, 1],
+        node_x=[0, 1, 2],
+        node_y=[0, 0, 0],
+        mode="car",
+    )
     assert one_way.components("strong")[0] == 3
     assert one_way.largest_component_share("weak") == 1.0
     assert one_way.largest_component_share("strong") == pytest.approx(1 / 3)
@@ -190,7 +200,13 @@ def test_cache_replays_build_warnings(tmp_path):
 
 def test_tails_are_cached_read_only_and_match_csr():
     net = Network.from_edges(
-        [0, 0, 1, 2, 2], [1, 2, 2, 0, 1], [1.0] * 5, [1.0] * 5, [0.0] * 3, [0.0] * 3, mode="car"
+        [0, 0, 1, 2, 2],
+        [1, 2, 2, 0, 1],
+        travel_time_s=[1.0] * 5,
+        length_m=[1.0] * 5,
+        node_x=[0.0] * 3,
+        node_y=[0.0] * 3,
+        mode="car",
     )
     t = net.tails()
     assert t is net.tails() and not t.flags.writeable

@@ -82,7 +82,8 @@ def test_cli_population_bad_file(tmp_path):
     bad = tmp_path / "bad.csv"
     bad.write_text("Ruta,Pop\n12345,10\n")
     res = CliRunner().invoke(
-        app, ["analyze", "--population", str(bad), "--out", str(tmp_path / "o")],
+        app,
+        ["analyze", "--population", str(bad), "--out", str(tmp_path / "o")],
         env={"COLUMNS": "200"},
     )
     assert res.exit_code == 1

@@ -147,9 +147,7 @@ def municipality_metrics(
             reachable = np.isfinite(minutes)
             mean = _weighted_mean(minutes, pop)
             within = minutes <= threshold
-            share = (
-                float(pop[within].sum() / pop.sum()) if pop.sum() > 0 else float(within.mean())
-            )
+            share = float(pop[within].sum() / pop.sum()) if pop.sum() > 0 else float(within.mean())
             gap = bool(mean > threshold)
             row[f"mean_time{suffix}_min"] = mean
             row[f"worst_time{suffix}_min"] = float(minutes.max()) if reachable.all() else np.inf
@@ -204,7 +202,9 @@ def relation_to_point(
     return pd.Series(out, index=kommun_kod.index, dtype="object")
 
 
-def neighbour_pairs(municipalities: pd.DataFrame, *, tolerance_m: float = 500.0) -> set[tuple[str, str]]:
+def neighbour_pairs(
+    municipalities: pd.DataFrame, *, tolerance_m: float = 500.0
+) -> set[tuple[str, str]]:
     """Return the pairs of municipalities whose polygons touch (within a tolerance).
 
     Parameters
@@ -273,8 +273,13 @@ def marginal_value(
     n_origins, n_points = t.shape
     if n_points == 0:
         return pd.DataFrame(
-            columns=["origins_served", "population_served", "population_newly_beyond",
-                     "municipalities_newly_gap", "mean_increase_min"]
+            columns=[
+                "origins_served",
+                "population_served",
+                "population_newly_beyond",
+                "municipalities_newly_gap",
+                "mean_increase_min",
+            ]
         )
     order = np.argsort(t, axis=1, kind="stable")
     best_idx = order[:, 0]
@@ -311,12 +316,18 @@ def marginal_value(
             mean_inc = float(np.average(inc, weights=w))
         else:
             mean_inc = float(inc.mean())
-        out.append((int(mask.sum()), int(pop[mask].sum()), int(pop[crossed].sum()), newly_gap,
-                    mean_inc))
+        out.append(
+            (int(mask.sum()), int(pop[mask].sum()), int(pop[crossed].sum()), newly_gap, mean_inc)
+        )
     df = pd.DataFrame(
         out,
-        columns=["origins_served", "population_served", "population_newly_beyond",
-                 "municipalities_newly_gap", "mean_increase_min"],
+        columns=[
+            "origins_served",
+            "population_served",
+            "population_newly_beyond",
+            "municipalities_newly_gap",
+            "mean_increase_min",
+        ],
     )
     df.index.name = "point_index"
     return df
@@ -345,7 +356,11 @@ def time_class(minutes: pd.Series | np.ndarray, *, threshold_min: float) -> list
     a, b = (30.0, 45.0) if t > 45 else (t / 2, 3 * t / 4)
     edges = [a, b, t, 1.5 * t]
     labels = [
-        f"≤ {a:g}", f"{a:g}–{b:g}", f"{b:g}–{t:g}", f"{t:g}–{1.5 * t:g}", f"> {1.5 * t:g}",
+        f"≤ {a:g}",
+        f"{a:g}–{b:g}",
+        f"{b:g}–{t:g}",
+        f"{t:g}–{1.5 * t:g}",
+        f"> {1.5 * t:g}",
     ]
     out = []
     for m in np.asarray(minutes, dtype=np.float64):

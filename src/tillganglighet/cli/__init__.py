@@ -39,9 +39,7 @@ app.command("analyze")(analyze_command)
 
 @app.callback()
 def _main(
-    version: Annotated[
-        bool, typer.Option("--version", help="Print the version and exit.")
-    ] = False,
+    version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False,
 ) -> None:
     if version:
         from tillganglighet import __version__

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from tillganglighet.cli._console import console, err_console, fail
+from tillganglighet.cli._console import console, fail
 from tillganglighet.errors import TillganglighetError
 
 
@@ -68,34 +68,35 @@ def analyze_command(
 
       [bold]tillganglighet analyze --population befolkning_1km.csv[/bold]   (SCB grid)
     """
-    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-
+    from tillganglighet.cli._progress import rich_progress
     from tillganglighet.analysis import analyze
     from tillganglighet.report.tables import check_out_dir, write_outputs
 
     try:
         check_out_dir(out)  # fail before minutes of computation, not after
-        with Progress(
-            SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-            console=err_console, transient=False,
-        ) as bar:
-            task = bar.add_task("starting", total=None)
+        with rich_progress() as progress:
             pop = None
             if population is not None:
                 from tillganglighet.data.userdata import read_population
 
-                bar.update(task, description=f"reading {population}")
+                progress(f"reading {population}", None, None)
                 pop = read_population(population)
             result = analyze(
-                as_of=as_of, threshold_min=threshold, network=network, population=pop,
-                progress=lambda msg: bar.update(task, description=msg),
+                as_of=as_of,
+                threshold_min=threshold,
+                network=network,
+                population=pop,
+                progress=progress,
             )
             files = write_outputs(
-                result, out, offline=offline, tiles=tiles,
+                result,
+                out,
+                offline=offline,
+                tiles=tiles,
                 rule="fa_region" if within_fa_region else "nearest",
-                progress=lambda name: bar.update(task, description=f"writing {name}"),
+                progress=progress,
             )
-            bar.update(task, description="done")
+            progress("done", None, None)
     except (TillganglighetError, OSError) as exc:
         # OSError: a file problem not turned into a TillganglighetError by the library
         # (its message names the file); shown like the library's errors, no traceback.
@@ -116,15 +117,17 @@ def _print_analysis(result, files, *, within_fa_region: bool) -> None:  # type: 
     gaps = ranked[ranked[f"gap{suffix}"]]
     shown = gaps if len(gaps) else ranked.head(10)
     heading = (
-        f"Municipalities beyond {thr:g} min" if len(gaps)
+        f"Municipalities beyond {thr:g} min"
+        if len(gaps)
         else f"No municipality beyond {thr:g} min; the 10 slowest"
     )
     table = Table(
-        title=f"{heading} ({rule}) — {meta['as_of']}, {meta['mode']}, "
-        f"{result.network.label_en}"
+        title=f"{heading} ({rule}) — {meta['as_of']}, {meta['mode']}, {result.network.label_en}"
     )
     for column in ("Municipality", "County", "Mean min", "Over by", "Worst min", "People"):
-        table.add_column(column, justify="left" if column in {"Municipality", "County"} else "right")
+        table.add_column(
+            column, justify="left" if column in {"Municipality", "County"} else "right"
+        )
 
     def fmt(v: float) -> str:
         if math.isnan(v):
@@ -133,8 +136,11 @@ def _print_analysis(result, files, *, within_fa_region: bool) -> None:  # type: 
 
     for _, r in shown.head(40).iterrows():
         table.add_row(
-            r["kommun"], r["lan"], fmt(r[f"mean_time{suffix}_min"]),
-            fmt(r[f"exceeds_by{suffix}_min"]), fmt(r[f"worst_time{suffix}_min"]),
+            r["kommun"],
+            r["lan"],
+            fmt(r[f"mean_time{suffix}_min"]),
+            fmt(r[f"exceeds_by{suffix}_min"]),
+            fmt(r[f"worst_time{suffix}_min"]),
             f"{int(r['population']):,}",
         )
     console.print(table)

@@ -7,9 +7,7 @@ import typer
 from tillganglighet.cli._console import console, fail
 from tillganglighet.errors import TillganglighetError
 
-data_app = typer.Typer(
-    help="Inspect and validate the embedded default data.", no_args_is_help=True
-)
+data_app = typer.Typer(help="Inspect and validate the embedded default data.", no_args_is_help=True)
 
 
 @data_app.command("check")
@@ -36,8 +34,11 @@ def data_check() -> None:
     style = {"OK": "green", "DOCUMENTED": "yellow", "FAIL": "bold red"}
     for r in results:
         table.add_row(
-            r.figure, str(r.report_value), str(r.found_value),
-            f"[{style[r.status]}]{r.status}[/]", r.note,
+            r.figure,
+            str(r.report_value),
+            str(r.found_value),
+            f"[{style[r.status]}]{r.status}[/]",
+            r.note,
         )
     console.print(table)
     counts = {s: sum(r.status == s for r in results) for s in style}

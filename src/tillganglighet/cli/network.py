@@ -15,6 +15,7 @@ import typer
 from rich.table import Table
 
 from tillganglighet.cli._console import console, fail
+from tillganglighet.cli._progress import rich_progress
 from tillganglighet.errors import NetworkError, TillganglighetError
 
 network_app = typer.Typer(help="Build and inspect road networks.", no_args_is_help=True)
@@ -78,7 +79,8 @@ def build(
                 key = {"builder": "network_from_pbf", "mode": m, "input_files": [str(osm)]}
                 cache_path = network_cache_path(key)
                 cache_hit = cache_path.is_file()
-            net = osm_network(osm, mode=m, use_cache=not no_cache, progress=True)
+            with rich_progress(transient=True) as progress:
+                net = osm_network(osm, mode=m, use_cache=not no_cache, progress=progress)
         if out is not None:
             net.save(out)
         share = net.largest_component_share("strong")

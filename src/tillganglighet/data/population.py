@@ -26,8 +26,18 @@ from tillganglighet.errors import InputValidationError
 from tillganglighet.data.geodata import SWEREF99TM, municipalities, origins, settlements
 
 ORIGIN_COLUMNS = [
-    "origin_id", "name", "kommun_kod", "kommun", "lan_kod", "fa_kod", "population",
-    "population_imputed", "origin_kind", "population_source", "is_largest", "geometry",
+    "origin_id",
+    "name",
+    "kommun_kod",
+    "kommun",
+    "lan_kod",
+    "fa_kod",
+    "population",
+    "population_imputed",
+    "origin_kind",
+    "population_source",
+    "is_largest",
+    "geometry",
 ]
 
 
@@ -109,7 +119,8 @@ def _from_points(points: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     pts = pts[pts["population"] > 0]
     is_grid = "cell_id" in pts.columns
     ids = (
-        "cell" + pts["cell_id"].astype(str) if is_grid
+        "cell" + pts["cell_id"].astype(str)
+        if is_grid
         else "pt" + pd.Series(np.arange(len(pts)), index=pts.index).astype(str)
     )
     names = _nearest_settlement_names(pts)
@@ -117,7 +128,10 @@ def _from_points(points: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     out = gpd.GeoDataFrame(
         {
             "origin_id": ids.to_numpy(),
-            "name": [f"{n} ({'ruta' if is_grid else 'punkt'} {c})" for n, c in zip(names, label, strict=True)],
+            "name": [
+                f"{n} ({'ruta' if is_grid else 'punkt'} {c})"
+                for n, c in zip(names, label, strict=True)
+            ],
             "kommun_kod": pts["kommun_kod"].to_numpy(),
             "population": np.rint(pts["population"].to_numpy()).astype("int64"),
             "population_imputed": False,

@@ -163,7 +163,9 @@ def _presence_rows() -> pd.DataFrame:
                 "available_from": MODEL_START,
                 "available_until": None,
                 "note": (
-                    f"re-established by decision {r.decision_date}" if _truthy(r.reestablished) else ""
+                    f"re-established by decision {r.decision_date}"
+                    if _truthy(r.reestablished)
+                    else ""
                 ),
                 "source": r.source,
             }
@@ -252,9 +254,25 @@ def presence_timeline() -> gpd.GeoDataFrame:
     out["kind_sv"] = out["kind"].map(KIND_LABEL_SV)
     out["kind"] = out["kind"].astype(str)
     columns = [
-        "point_id", "name", "place", "kommun_kod", "kommun", "lan_kod", "lan", "fa_kod",
-        "kind", "kind_sv", "ready_on_report_date", "available_from", "available_until",
-        "note", "source", "x_m", "y_m", "geocode_method", "geocode_match",
+        "point_id",
+        "name",
+        "place",
+        "kommun_kod",
+        "kommun",
+        "lan_kod",
+        "lan",
+        "fa_kod",
+        "kind",
+        "kind_sv",
+        "ready_on_report_date",
+        "available_from",
+        "available_until",
+        "note",
+        "source",
+        "x_m",
+        "y_m",
+        "geocode_method",
+        "geocode_match",
     ]
     return _as_frame(out[columns])
 
@@ -311,9 +329,7 @@ def _service_rows() -> pd.DataFrame:
             "place": ssc["place"],
             "kommun_kod": ssc["kommun_kod"],
             "rollout_month": ssc["rollout_month"],
-            "available_from": ssc["rollout_month"].map(
-                lambda m: dt.date.fromisoformat(f"{m}-01")
-            ),
+            "available_from": ssc["rollout_month"].map(lambda m: dt.date.fromisoformat(f"{m}-01")),
             "af_office_status": ssc["af_office_status"],
             "af_office_status_raw": ssc["af_office_status_raw"],
             "source": ssc["source"],

@@ -15,6 +15,7 @@ from typing import Literal
 from tillganglighet.networks.cache import cached_network
 from tillganglighet.errors import InputValidationError, NetworkError
 from tillganglighet.networks.graph import Network
+from tillganglighet.progress import ProgressCallback
 
 NetworkSpec = Network | str | os.PathLike[str]
 Mode = Literal["car", "walk"]
@@ -31,8 +32,11 @@ def modelled_network(*, use_cache: bool = True) -> Network:
 
 
 def osm_network(
-    path: str | os.PathLike[str], *, mode: Mode = "car", use_cache: bool = True,
-    progress: bool = False,
+    path: str | os.PathLike[str],
+    *,
+    mode: Mode = "car",
+    use_cache: bool = True,
+    progress: ProgressCallback | None = None,
 ) -> Network:
     """Return the network of an OSM PBF/XML file (built once per file content, then cached).
 
@@ -45,7 +49,8 @@ def osm_network(
     use_cache
         Read and write the on-disk cache.
     progress
-        Show build progress.
+        Called as ``progress(step, done, total)`` during a build
+        (:mod:`tillganglighet.progress`).
 
     Returns
     -------
@@ -62,7 +67,9 @@ def osm_network(
     return cached_network(key, lambda: network_from_pbf(osm, mode=mode, progress=progress))
 
 
-def load_network(spec: NetworkSpec = "modelled", *, progress: bool = False) -> Network:
+def load_network(
+    spec: NetworkSpec = "modelled", *, progress: ProgressCallback | None = None
+) -> Network:
     """Return the road network named by ``spec``.
 
     Parameters
@@ -72,7 +79,8 @@ def load_network(spec: NetworkSpec = "modelled", *, progress: bool = False) -> N
         (``.npz`` from ``tillganglighet network build --out``) or an OSM file
         (``.pbf``/``.osm``; built once, then read from the cache).
     progress
-        Show build progress.
+        Called as ``progress(step, done, total)`` during a build
+        (:mod:`tillganglighet.progress`).
 
     Returns
     -------

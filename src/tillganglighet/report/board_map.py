@@ -43,8 +43,12 @@ _FA_COLUMNS = {
 
 
 def write_map(
-    result: AnalysisResult, path: str | os.PathLike[str], *, offline: bool = True,
-    tiles: bool = False, rule: str = "nearest",
+    result: AnalysisResult,
+    path: str | os.PathLike[str],
+    *,
+    offline: bool = True,
+    tiles: bool = False,
+    rule: str = "nearest",
 ) -> Path:
     """Render the board map of ``result`` to ``path`` (atomic).
 

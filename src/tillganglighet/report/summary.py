@@ -48,21 +48,29 @@ def summary_markdown(result: AnalysisResult) -> str:
         "",
         "| measure | nearest point anywhere | nearest point in own FA-region |",
         "|---|---:|---:|",
-        (f"| municipalities beyond {thr:g} min (population-weighted mean) | {len(gaps)} | "
-        f"{len(gaps_fa)} |"),
-        (f"| people in those municipalities | {int(gaps['population'].sum()):,} | "
-        f"{int(gaps_fa['population'].sum()):,} |"),
-        (f"| people in settlements beyond {thr:g} min | "
-        f"{int(muni['population_beyond_threshold'].sum()):,} | "
-        f"{int(muni['population_beyond_threshold_fa'].sum()):,} |"),
+        (
+            f"| municipalities beyond {thr:g} min (population-weighted mean) | {len(gaps)} | "
+            f"{len(gaps_fa)} |"
+        ),
+        (
+            f"| people in those municipalities | {int(gaps['population'].sum()):,} | "
+            f"{int(gaps_fa['population'].sum()):,} |"
+        ),
+        (
+            f"| people in settlements beyond {thr:g} min | "
+            f"{int(muni['population_beyond_threshold'].sum()):,} | "
+            f"{int(muni['population_beyond_threshold_fa'].sum()):,} |"
+        ),
         f"| people unreachable on this network | {int(muni['population_unreachable'].sum()):,} | |",
         "",
         "## Municipalities beyond the threshold",
         "",
     ]
     if len(gaps) or len(gaps_fa):
-        lines += ["| municipality | county | mean min | over by | mean min, FA rule | people |",
-                  "|---|---|---:|---:|---:|---:|"]
+        lines += [
+            "| municipality | county | mean min | over by | mean min, FA rule | people |",
+            "|---|---|---:|---:|---:|---:|",
+        ]
         for _, r in pd.concat([gaps, gaps_fa]).drop_duplicates("kommun_kod").iterrows():
             over = r["exceeds_by_min"] if r["gap"] else r["exceeds_by_fa_min"]
             lines.append(
@@ -87,11 +95,15 @@ def summary_markdown(result: AnalysisResult) -> str:
     nearby = result.nearby_replacements
     lines += [
         "",
-        ("## Places whose replacement is a nearby office (report: reachable 'in most cases' "
-        f"within {thr:g} minutes)"),
+        (
+            "## Places whose replacement is a nearby office (report: reachable 'in most cases' "
+            f"within {thr:g} minutes)"
+        ),
         "",
-        (f"{int(nearby['within_threshold'].sum())} of {len(nearby)} places reach a booked-meeting "
-        f"point within {thr:g} minutes."),
+        (
+            f"{int(nearby['within_threshold'].sum())} of {len(nearby)} places reach a booked-meeting "
+            f"point within {thr:g} minutes."
+        ),
         "",
         "| place | municipality | nearest point | minutes |",
         "|---|---|---|---:|",
@@ -101,8 +113,17 @@ def summary_markdown(result: AnalysisResult) -> str:
             f"| {r['place']} | {r['kommun']} | {r['nearest_point'] or '-'} | "
             f"{_fmt_min(r['time_min'])} |"
         )
-    lines += ["", "## By county", "", _markdown_table(result.by_county), "",
-              "## Attribution", "", ATTRIBUTION, ""]
+    lines += [
+        "",
+        "## By county",
+        "",
+        _markdown_table(result.by_county),
+        "",
+        "## Attribution",
+        "",
+        ATTRIBUTION,
+        "",
+    ]
     return "\n".join(lines)
 
 

@@ -21,6 +21,7 @@ import pandas as pd
 
 from tillganglighet._atomic import atomic_path, atomic_write_text
 from tillganglighet.errors import InputValidationError, OutputWriteError
+from tillganglighet.progress import ProgressCallback, report
 from tillganglighet.analysis import AnalysisResult
 from tillganglighet.report.board_map import write_map
 from tillganglighet.report.summary import summary_markdown
@@ -40,7 +41,6 @@ OUTPUT_FILES = (
     "summary.md",
     "map.html",
 )
-
 
 
 def check_out_dir(out_dir: str | os.PathLike[str]) -> Path:
@@ -119,7 +119,7 @@ def write_outputs(
     offline: bool = True,
     tiles: bool = False,
     rule: str = "nearest",
-    progress: Callable[[str], None] | None = None,
+    progress: ProgressCallback | None = None,
 ) -> list[Path]:
     """Write tables, summary and map of an analysis into ``out_dir``.
 
@@ -137,14 +137,14 @@ def write_outputs(
         Which guideline evaluation the map colours: ``"nearest"`` (nearest point
         anywhere) or ``"fa_region"`` (nearest point in the own FA-region).
     progress
-        Called with the name of each file before it is written.
+        Called as ``progress("writing <file>", i, n)`` before each file is written
+        (:mod:`tillganglighet.progress`).
 
     Returns
     -------
     list of Path
         The files written.
     """
-    say = progress or (lambda _m: None)
     out = check_out_dir(Path(out_dir))
     muni = _stamp(result.municipalities, result).sort_values("kommun_kod")
     origins = _stamp(result.origins, result).sort_values(["kommun_kod", "origin_id"])
@@ -160,13 +160,14 @@ def write_outputs(
     names: list[str] = []
 
     def target(name: str) -> Path:
-        say(name)
+        report(progress, f"writing {name}", len(names), len(OUTPUT_FILES))
         names.append(name)
         return staging / name
 
     try:
-        _write_all(result, target, muni, origins, points, offices,
-                   offline=offline, tiles=tiles, rule=rule)
+        _write_all(
+            result, target, muni, origins, points, offices, offline=offline, tiles=tiles, rule=rule
+        )
         for name in names:
             os.replace(staging / name, out / name)
     except OSError as exc:
