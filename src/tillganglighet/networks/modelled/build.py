@@ -22,7 +22,7 @@ No Swedish road network can be had offline, so :func:`modelled_road_network` bui
   a watershed in the mountains) at :data:`TERRAIN_BORDER_DETOUR_FACTOR` × its straight
   length, so that roadless land is no shortcut. The six parameters in
   :data:`FITTED_PARAMS` were fitted by least squares on log travel time against
-  :data:`CALIBRATION_PAIRS`; the two terrain constants are set by hand from mountain
+  :data:`calibration.FIT_PAIRS`; the two terrain constants are set by hand from mountain
   road trips (no calibration pair runs over the grid).
 
 All coordinates are EPSG:3006 (SWEREF 99 TM, metres). The method, calibration table and
@@ -39,17 +39,15 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.sparse.csgraph import dijkstra
 
-from tillganglighet.networks.modelled import geometry as geom
-from tillganglighet.networks.cache import file_sha256
-from tillganglighet.networks.modelled.geometry import FixedLink, Topology, build_topology
 from tillganglighet._resources import geodata_path
+from tillganglighet.networks.cache import file_sha256
 from tillganglighet.networks.graph import Network
+from tillganglighet.networks.modelled import geometry as geom
+from tillganglighet.networks.modelled.geometry import FixedLink, Topology, build_topology
 from tillganglighet.progress import ProgressCallback, report
 
 __all__ = [
-    "CALIBRATION_PAIRS",
     "DETOUR_FACTOR",
     "FITTED_PARAMS",
     "FIXED_LINKS",
@@ -58,11 +56,8 @@ __all__ = [
     "MODELLED_LABEL_SV",
     "TERRAIN_BORDER_DETOUR_FACTOR",
     "TERRAIN_SPEED_KPH",
-    "CalibrationPair",
     "FixedLink",
     "ModelParams",
-    "calibration_table",
-    "fit_parameters",
     "modelled_builder_key",
     "modelled_nodes",
     "modelled_road_network",
@@ -147,29 +142,20 @@ class ModelParams:
         )
 
 
-# Fitted once with `fit_parameters()`: scipy.optimize.least_squares on log(modelled /
-# reference time) over CALIBRATION_PAIRS, within `_BOUNDS`, from several starts; the
-# best optimum (cost ½ Σ log² = 0.064, largest residual 13.1 %) rounded to 0.1. Refitted
-# for METHOD_VERSION 2 (terrain links and place links); five starts, including
-# (110, 95, 85, 75, 30, 60) and (120, 95, 85, 75, 30, 60), all end at the same optimum.
-# The shortest paths change in steps, so the cost surface can have shallow local optima.
-# v_city_link_kph and urban_delay_s sit on their lower bounds, v_trunk_kph on its upper.
+# Fitted with `calibration.fit_parameters()`: scipy.optimize.least_squares on
+# log(modelled / reference time) over calibration.FIT_PAIRS (the held-out pairs and the
+# validation set are never used), within `calibration.BOUNDS`, from four starts that all
+# end at the same optimum, rounded to 0.1. The shortest paths change in steps, so the cost
+# surface can have shallow local optima.
 # tests/test_modelled.py::test_fitted_params_are_least_squares_optimum refits and checks
 # that these constants are still an optimum within tolerance.
 FITTED_PARAMS = ModelParams(
-    v_city_link_kph=90.0,
+    v_city_link_kph=100.7,
     v_trunk_kph=115.0,
-    v_trunk_north_kph=82.2,
-    v_local_kph=82.2,
-    link_delay_s=127.9,
-    urban_delay_s=0.0,
-)
-
-_START = ModelParams(110.0, 95.0, 90.0, 75.0, 60.0, 120.0)
-#: Plausible ranges: speeds in km/h of modelled road length, delays in seconds.
-_BOUNDS = (
-    np.array([90.0, 70.0, 70.0, 45.0, 0.0, 0.0]),
-    np.array([130.0, 115.0, 115.0, 100.0, 600.0, 1200.0]),
+    v_trunk_north_kph=82.6,
+    v_local_kph=82.5,
+    link_delay_s=69.3,
+    urban_delay_s=43.0,
 )
 
 _HOUR = 3600.0
@@ -241,88 +227,6 @@ FIXED_LINKS: tuple[FixedLink, ...] = (
         length_m=1_000.0,
         source="Lidingöbron, Ropsten – Torsvik",
     ),
-)
-
-
-@dataclass(frozen=True)
-class CalibrationPair:
-    """A city pair with a reference car travel time.
-
-    Attributes
-    ----------
-    origin, destination
-        Place names (GeoNames).
-    origin_id, destination_id
-        GeoNames ids of the two places; their coordinates are snapped to the nearest node.
-    reference_min
-        Typical route-planner car time between the centres, minutes (approximate).
-    reference_km
-        Typical route-planner road distance, km (approximate; information only).
-    kind
-        Kind of trip: ``long``, ``regional``, ``rural``, ``island``.
-    note
-        Source / composition of the reference time.
-    """
-
-    origin: str
-    origin_id: int
-    destination: str
-    destination_id: int
-    reference_min: float
-    reference_km: float
-    kind: str
-    note: str = "typical route-planner car time"
-
-
-_RP = "typical route-planner car time, centre to centre"
-#: Calibration set: reference car times between well-known places (approximate).
-CALIBRATION_PAIRS: tuple[CalibrationPair, ...] = (
-    CalibrationPair("Göteborg", 2711537, "Stockholm", 2673730, 305, 473, "long", _RP),
-    CalibrationPair("Stockholm", 2673730, "Uppsala", 2666199, 60, 71, "regional", _RP),
-    CalibrationPair("Örnsköldsvik", 2686469, "Stockholm", 2673730, 360, 530, "long", _RP),
-    CalibrationPair("Malmö", 2692969, "Stockholm", 2673730, 370, 613, "long", _RP),
-    CalibrationPair("Göteborg", 2711537, "Malmö", 2692969, 170, 272, "long", _RP),
-    CalibrationPair("Umeå", 602150, "Luleå", 604490, 180, 264, "long", _RP),
-    CalibrationPair("Kiruna", 605155, "Luleå", 604490, 230, 341, "long", _RP),
-    CalibrationPair("Östersund", 2685750, "Sundsvall", 2670781, 135, 184, "long", _RP),
-    CalibrationPair(
-        "Sundsvall",
-        2670781,
-        "Örnsköldsvik",
-        2686469,
-        125,
-        188,
-        "long",
-        _RP + " (E4 over Höga Kusten-bron)",
-    ),
-    CalibrationPair("Norrköping", 2688368, "Stockholm", 2673730, 105, 163, "regional", _RP),
-    CalibrationPair("Karlstad", 2701680, "Örebro", 2686657, 75, 112, "regional", _RP),
-    CalibrationPair("Jönköping", 2702979, "Linköping", 2694762, 80, 129, "regional", _RP),
-    CalibrationPair("Borås", 2720501, "Göteborg", 2711537, 50, 64, "regional", _RP),
-    CalibrationPair("Karlskrona", 2701713, "Kalmar", 2702261, 65, 89, "regional", _RP),
-    CalibrationPair("Mora", 2691400, "Falun", 2715459, 65, 85, "regional", _RP),
-    CalibrationPair("Haparanda", 605859, "Luleå", 604490, 90, 130, "regional", _RP),
-    CalibrationPair(
-        "Visby",
-        2662689,
-        "Stockholm",
-        2673730,
-        295,
-        210,
-        "island",
-        "45 min check-in and waiting (assumed) + 3 h 15 min ferry Visby–Nynäshamn "
-        "(timetable) + 55 min Nynäshamn–Stockholm (route planner)",
-    ),
-    CalibrationPair(
-        "Kalmar", 2702261, "Borgholm", 2720437, 35, 40, "island", _RP + " (Ölandsbron)"
-    ),
-    CalibrationPair(
-        "Skärhamn", 2678129, "Stenungsund", 2673875, 25, 22, "island", _RP + " (Tjörnbron)"
-    ),
-    CalibrationPair("Arvidsjaur", 2725136, "Arjeplog", 2725372, 65, 86, "rural", _RP),
-    CalibrationPair("Vilhelmina", 2662935, "Storuman", 2671530, 55, 72, "rural", _RP),
-    CalibrationPair("Gällivare", 606086, "Jokkmokk", 2702997, 70, 94, "rural", _RP),
-    CalibrationPair("Ljusdal", 2694503, "Hudiksvall", 2704613, 55, 62, "rural", _RP),
 )
 
 
@@ -497,103 +401,3 @@ def modelled_nodes() -> pd.DataFrame:
             "y_m": topo.node_y,
         }
     )
-
-
-# --------------------------------------------------------------------------- calibration
-def _pair_nodes(topo: Topology) -> tuple[np.ndarray, np.ndarray]:
-    from tillganglighet.data import geodata
-
-    st = geodata.settlements().set_index("geonameid")
-    xy = np.column_stack([topo.node_x, topo.node_y])
-
-    def snap(gid: int) -> int:
-        x, y = st.loc[gid, ["x_m", "y_m"]].to_numpy(float)
-        return int(np.argmin(np.hypot(xy[:, 0] - x, xy[:, 1] - y)))
-
-    o = np.array([snap(p.origin_id) for p in CALIBRATION_PAIRS])
-    d = np.array([snap(p.destination_id) for p in CALIBRATION_PAIRS])
-    return o, d
-
-
-def _pair_times_s(topo: Topology, params: ModelParams, o: np.ndarray, d: np.ndarray) -> np.ndarray:
-    g = _network(topo, params, with_sha=False).csr()  # min over parallel links
-    src, inv = np.unique(o, return_inverse=True)
-    dist = dijkstra(g, directed=True, indices=src)
-    return dist[inv, d]
-
-
-def calibration_table(params: ModelParams | None = None) -> pd.DataFrame:
-    """Return modelled vs reference travel time for every calibration pair.
-
-    Parameters
-    ----------
-    params
-        Parameters to evaluate; default :data:`FITTED_PARAMS`.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Columns ``origin``, ``destination``, ``kind``, ``reference_min``,
-        ``modelled_min``, ``residual_min`` (modelled − reference, minutes),
-        ``residual_pct`` (percent of the reference), ``straight_km`` (crow-fly km
-        between the snapped nodes), ``note``.
-    """
-    params = params or FITTED_PARAMS
-    topo = _topology()
-    o, d = _pair_nodes(topo)
-    mod = _pair_times_s(topo, params, o, d) / 60.0
-    ref = np.array([p.reference_min for p in CALIBRATION_PAIRS], float)
-    straight = np.hypot(topo.node_x[o] - topo.node_x[d], topo.node_y[o] - topo.node_y[d]) / 1e3
-    return pd.DataFrame(
-        {
-            "origin": [p.origin for p in CALIBRATION_PAIRS],
-            "destination": [p.destination for p in CALIBRATION_PAIRS],
-            "kind": [p.kind for p in CALIBRATION_PAIRS],
-            "reference_min": ref,
-            "modelled_min": mod.round(1),
-            "residual_min": (mod - ref).round(1),
-            "residual_pct": (100 * (mod - ref) / ref).round(1),
-            "straight_km": straight.round(1),
-            "note": [p.note for p in CALIBRATION_PAIRS],
-        }
-    )
-
-
-def calibration_cost(params: ModelParams) -> float:
-    """Return the least-squares cost: ½ Σ log(modelled / reference)² over the pairs."""
-    topo = _topology()
-    o, d = _pair_nodes(topo)
-    ref = np.array([p.reference_min * 60.0 for p in CALIBRATION_PAIRS])
-    r = np.log(_pair_times_s(topo, params, o, d) / ref)
-    return float(0.5 * np.sum(r * r))
-
-
-def fit_parameters(start: ModelParams | None = None) -> ModelParams:
-    """Fit the six speed and delay parameters on :data:`CALIBRATION_PAIRS`.
-
-    Minimises Σ log(modelled / reference)² with ``scipy.optimize.least_squares``
-    (trust-region reflective, bounded; finite-difference steps of 1 % because shortest
-    paths change in steps).
-
-    Parameters
-    ----------
-    start
-        Starting point; default :data:`FITTED_PARAMS`.
-
-    Returns
-    -------
-    ModelParams
-        The fitted parameters (not rounded).
-    """
-    from scipy.optimize import least_squares
-
-    topo = _topology()
-    o, d = _pair_nodes(topo)
-    ref = np.array([p.reference_min * 60.0 for p in CALIBRATION_PAIRS])
-
-    def resid(x: np.ndarray) -> np.ndarray:
-        return np.log(_pair_times_s(topo, ModelParams(*x), o, d) / ref)
-
-    x0 = np.clip((start or FITTED_PARAMS).as_vector(), _BOUNDS[0], _BOUNDS[1])
-    res = least_squares(resid, x0, bounds=_BOUNDS, diff_step=1e-2, x_scale=x0 + 1.0)
-    return ModelParams(*res.x)
