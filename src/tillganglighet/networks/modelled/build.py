@@ -90,8 +90,14 @@ TERRAIN_SPEED_KPH = 75.0
 #: set so that Tärnaby → Sorsele (via Storuman, ≈ 200-230 km, ≈ 2 h 40 - 3 h) and
 #: Sälen → Älvdalen (via Mora, ≈ 1 h 45 - 2 h) are no longer shortcuts.
 TERRAIN_BORDER_DETOUR_FACTOR = 6.0
+#: A link shorter than this (metres, straight) pays its share ``length / DELAY_FULL_M``
+#: (at least 10 %)
+#: of the per-link delay, a longer one all of it. Not fitted: set so that the chain of
+#: two or three links inside a town (each 2-5 km) pays less than one link to the next
+#: town (≥ 10 km), so that short trips do not favour a farther office (issue 13).
+DELAY_FULL_M = 10_000.0
 #: Build-time version of the method; bump when the topology rules change.
-METHOD_VERSION = 2
+METHOD_VERSION = 3
 
 
 @dataclass(frozen=True)
@@ -150,17 +156,20 @@ class ModelParams:
 # tests/test_modelled.py::test_fitted_params_are_least_squares_optimum refits and checks
 # that these constants are still an optimum within tolerance.
 FITTED_PARAMS = ModelParams(
-    v_city_link_kph=100.7,
-    v_trunk_kph=115.0,
-    v_trunk_north_kph=82.6,
-    v_local_kph=82.5,
-    link_delay_s=69.3,
-    urban_delay_s=43.0,
+    v_city_link_kph=112.1,
+    v_trunk_kph=88.7,
+    v_trunk_north_kph=87.3,
+    v_local_kph=81.4,
+    link_delay_s=79.2,
+    urban_delay_s=95.2,
 )
 
 _HOUR = 3600.0
 #: Check-in / boarding / average waiting time added to every Gotland ferry crossing (s).
 GOTLAND_FERRY_WAIT_S = 45 * 60.0
+#: Waiting time (s) ASSUMED for a road ferry whose headway no source gives: half of a
+#: 30-minute headway. Not sourced; the ferries that use it say so.
+UNKNOWN_HEADWAY_WAIT_S = 15 * 60.0
 
 #: Bridges and ferries (see docs/methodology.md for why each one is here).
 FIXED_LINKS: tuple[FixedLink, ...] = (
@@ -187,13 +196,55 @@ FIXED_LINKS: tuple[FixedLink, ...] = (
     FixedLink(
         "Hönöleden ferry (Öckerö–Hisingen)",
         "ferry",
-        (11.664, 57.696),
-        (11.712, 57.718),
-        length_m=2_500.0,
+        (11.6565, 57.7005),
+        (11.7100, 57.7088),
+        length_m=3_500.0,
+        crossing_s=12 * 60,
+        wait_s=10 * 60,
+        source="Trafikverket Färjerederiet road ferry Lilla Varholmen – Hönö Pinan: about 12 "
+        "min (gulafarjan FerryRoutesInformation.json; https://humbo.com/se/hono '12-13 "
+        "minute crossing'); every 20 min (public app code comment, low confidence): "
+        "wait = half the headway. Landings: public Android app source (approximate)",
+    ),
+    FixedLink(
+        "Gullmarsleden ferry (Finnsbo, Lysekil – Skår, Skaftö)",
+        "ferry",
+        (11.50282, 58.30263),
+        (11.53579, 58.29961),
+        length_m=1_850.0,
         crossing_s=10 * 60,
         wait_s=10 * 60,
-        source="Trafikverket Färjerederiet road ferry, about 10 min, departures every "
-        "15-30 min (average wait 10 min assumed)",
+        source="Trafikverket Färjerederiet, road 161: 1.85 km, 10 min (gulafarjan "
+        "FerryRoutesInformation.json); every 20 min (15 at weekday peaks; "
+        "https://www.batliv.se/2011/05/30/article4231/): wait = half the headway. "
+        "Landings: OsmAnd routing unit test (approximate)",
+    ),
+    FixedLink(
+        "Svanesundsleden ferry (Kolhättan, Stenungsund – Svanesund, Orust)",
+        "ferry",
+        (11.8392, 58.1278),
+        (11.8315, 58.1367),
+        length_m=1_100.0,
+        crossing_s=5 * 60,
+        wait_s=UNKNOWN_HEADWAY_WAIT_S,
+        source="Trafikverket Färjerederiet: about 5 min (gulafarjan "
+        "FerryRoutesInformation.json; https://nyhetersto.se/2025/08/28/saturnus-ska-pa-"
+        "service-mindre-farja-ersatter-pa-svanesundsleden/); headway not found: wait "
+        "ASSUMED 15 min. Landings: public Android app source (approximate); length = "
+        "distance between the landings",
+    ),
+    FixedLink(
+        "Vaxholmsleden ferry (Vaxholm – Rindö)",
+        "ferry",
+        (18.35317, 59.40225),
+        (18.39434, 59.39688),
+        length_m=2_400.0,
+        crossing_s=6 * 60,
+        wait_s=UNKNOWN_HEADWAY_WAIT_S,
+        source="Trafikverket Färjerederiet: 'Resan tar ca 6 minuter' (gulafarjan "
+        "FerryRoutesInformation.json); headway not found: wait ASSUMED 15 min. Landings: "
+        "GeoNames points of Vaxholm and Rindö (the ferry lands at Rindö's west end); "
+        "length = distance between them",
     ),
     FixedLink(
         "Ölandsbron",
@@ -254,11 +305,10 @@ def _edge_times(topo: Topology, params: ModelParams) -> tuple[np.ndarray, np.nda
         default=params.v_local_kph,
     )
     urban = params.urban_delay_s * np.log10(np.maximum(topo.node_pop, 1000.0) / 1000.0)
-    t = (
-        road_m / (speed_kph / 3.6)
-        + params.link_delay_s
-        + 0.5 * (urban[topo.edge_u] + urban[topo.edge_v])
-    )
+    # the per-link delay (junctions, villages, curves) grows with the link up to
+    # DELAY_FULL_M: a chain of short links in a town pays no more than one long link
+    delay = params.link_delay_s * np.clip(topo.edge_straight_m / DELAY_FULL_M, 0.1, 1.0)
+    t = road_m / (speed_kph / 3.6) + delay + 0.5 * (urban[topo.edge_u] + urban[topo.edge_v])
     t = np.where(cls == geom.EDGE_FERRY, topo.edge_fixed_s, t)
     return t, road_m
 
@@ -287,6 +337,7 @@ def _build_params(params: ModelParams) -> dict[str, Any]:
         "detour_factor": DETOUR_FACTOR,
         "terrain_speed_kph": TERRAIN_SPEED_KPH,
         "terrain_border_detour_factor": TERRAIN_BORDER_DETOUR_FACTOR,
+        "delay_full_m": DELAY_FULL_M,
         "params": asdict(params),
         "land_buffer_m": geom.LAND_BUFFER_M,
         "max_offshore_m": geom.MAX_OFFSHORE_M,
@@ -302,7 +353,15 @@ def _build_params(params: ModelParams) -> dict[str, Any]:
         "city_link_min_pop": geom.CITY_LINK_MIN_POP,
         "north_min_northing_m": geom.NORTH_MIN_NORTHING_M,
         "max_water_gap_m": geom.MAX_WATER_GAP_M,
-        "trunk_water_gap_fraction": geom.TRUNK_WATER_GAP_FRACTION,
+        "barrier_min_km2": geom.BARRIER_MIN_KM2,
+        "hole_share": geom.HOLE_SHARE,
+        "lake_shrink_m": geom.LAKE_SHRINK_M,
+        "node_dry_radius_m": geom.NODE_DRY_RADIUS_M,
+        "shore_offset_m": geom.SHORE_OFFSET_M,
+        "shore_simplify_m": geom.SHORE_SIMPLIFY_M,
+        "shore_vis_max_m": geom.SHORE_VIS_MAX_M,
+        "shore_max_ratio": geom.SHORE_MAX_RATIO,
+        "coast_max_ratio": geom.COAST_MAX_RATIO,
         "fixed_links": [asdict(link) for link in FIXED_LINKS],
     }
 

@@ -27,13 +27,47 @@ __all__ = ["FixedLink", "Topology", "build_topology"]
 #: taken as bridged, and coastal points just outside the simplified polygons stay on land.
 LAND_BUFFER_M = 500.0
 #: A generated link may leave the widened land polygons in pieces of at most this
-#: length (metres): the simplified coastline cuts across bays and sounds.
-MAX_WATER_GAP_M = 1000.0
-#: Trunk links may leave land for this fraction of their length (bays and fjords that
-#: the real trunk road goes round at the head or bridges: Bråviken, Laholmsbukten).
-TRUNK_WATER_GAP_FRACTION = 0.5
-#: A settlement up to this far (metres) outside the land polygons gets a disk of its own
-#: reaching the land (coastal towns such as Kalmar, Karlskrona, Vaxholm, Hasslö).
+#: length (metres): the simplified coastline cuts across bays and sounds, and straits up
+#: to about 2 × LAND_BUFFER_M + this wide in the polygons are taken as bridged. Anything
+#: wider needs a listed bridge or ferry (``FixedLink``).
+MAX_WATER_GAP_M = 300.0
+#: Lakes of at least this area (km², Natural Earth outline) are barrier water.
+BARRIER_MIN_KM2 = 20.0
+#: A lake with at least this share of its area outside the municipality polygons is a
+#: hole in them (Vänern, Storsjön...): its open water is the lake minus the widened land.
+HOLE_SHARE = 0.5
+#: Open water of a lake the polygons cover (most lakes in the north): the Natural Earth
+#: outline shrunk by this much (metres), so that shore roads stay dry.
+LAKE_SHRINK_M = 500.0
+#: A node in open water (the coarse outlines cover shore villages) keeps a dry disk of
+#: this radius (metres).
+NODE_DRY_RADIUS_M = 1500.0
+#: Paths round the water run over the vertices of the open water widened by
+#: SHORE_OFFSET_M and simplified with SHORE_SIMPLIFY_M (metres; the simplified outline
+#: stays at least their difference off the water).
+SHORE_OFFSET_M = 1000.0
+SHORE_SIMPLIFY_M = 700.0
+#: Longest straight leg (metres) of a path round the water.
+SHORE_VIS_MAX_M = 60_000.0
+#: A candidate link across open water is replaced by the shortest path round it if that
+#: path is at most this many times the straight length, else dropped.
+SHORE_MAX_RATIO = 2.5
+#: A trunk or city link that crosses the sea is replaced by the shortest chain of kept
+#: place links along the coast if that chain is at most this many times the straight
+#: length (the E4 round the bays of the Bothnian coast, the E6 round the fjords), else
+#: dropped.
+COAST_MAX_RATIO = 1.5
+#: A place left with no link tries this many of its nearest nodes for a rescue link.
+RESCUE_TRIES = 20
+#: ... and accepts one whose pieces off the widened land are at most this long (metres):
+#: such a place lies on the coast the simplified polygons cut off (Lysekil on
+#: Stångenäset, Löttorp on northern Öland), and its rescue link ends on its own land part.
+RESCUE_MAX_GAP_M = 1600.0
+#: How a generated link runs (``Topology.edge_route``).
+ROUTE_STRAIGHT, ROUTE_SHORE, ROUTE_COAST = 0, 1, 2
+ROUTE_NAMES = ("straight", "round_lake", "along_coast")
+#: A settlement up to this far (metres) outside the land polygons gets a causeway of its
+#: own to the land (coastal towns such as Kalmar, Karlskrona, Vaxholm, Hasslö).
 MAX_OFFSHORE_M = 5000.0
 #: Spacing (metres) of the filler grid laid over the mainland, Gotland and Öland.
 GRID_SPACING_M = 20_000.0
@@ -67,7 +101,7 @@ PLACE_LINK_MAX_M = 80_000.0
 #: Main-place links (Delaunay among the most populous place of each municipality)
 #: between neighbouring municipalities: the main road between their centres. Longest
 #: such link (metres).
-MAIN_PLACE_LINK_MAX_M = 85_000.0
+MAIN_PLACE_LINK_MAX_M = 110_000.0
 #: Two municipalities are neighbours when their polygons come this close (metres).
 NEIGHBOUR_GAP_M = 1000.0
 
@@ -156,17 +190,24 @@ class Topology:
     edge_u, edge_v
         Node indices of each undirected link (``u < v`` for generated links).
     edge_straight_m
-        Straight-line length in metres.
+        Length in metres of the link's geometry (the straight segment, or the path round
+        the water or along the coast; for bridges and ferries the declared length if
+        longer).
     edge_class
         One of ``EDGE_*`` (int8).
     edge_fixed_s
         For ferries the fixed crossing + waiting time (seconds), else 0.
     edge_link
         Index into the fixed-link list, -1 for generated links.
+    edge_route
+        How a generated link runs: ``ROUTE_STRAIGHT``, ``ROUTE_SHORE`` (round a lake) or
+        ``ROUTE_COAST`` (a trunk link along a chain of place links); int8.
+    edge_geometry
+        The line each link stands for (shapely LineStrings, EPSG:3006).
     barrier
-        Open water of the six barrier lakes (a shapely geometry, EPSG:3006).
+        Open water of the barrier lakes (a shapely geometry, EPSG:3006).
     land
-        The allowed region for generated links (buffered land plus offshore disks).
+        The allowed region for generated links (buffered land plus the causeways of offshore nodes).
     """
 
     node_x: np.ndarray
@@ -182,6 +223,8 @@ class Topology:
     edge_class: np.ndarray
     edge_fixed_s: np.ndarray
     edge_link: np.ndarray
+    edge_route: np.ndarray
+    edge_geometry: np.ndarray
     barrier: shapely.Geometry
     land: shapely.Geometry
 
@@ -203,17 +246,188 @@ def load_inputs() -> tuple[gpd.GeoDataFrame, pd.DataFrame, gpd.GeoDataFrame]:
     return kommuner, st, lakes
 
 
-def barrier_water(lakes: gpd.GeoDataFrame, land_buffered: shapely.Geometry) -> shapely.Geometry:
+def barrier_water(
+    lakes: gpd.GeoDataFrame, land: shapely.Geometry, land_buffered: shapely.Geometry
+) -> shapely.Geometry:
     """Return the open water of the barrier lakes (EPSG:3006).
 
-    Open water is what Natural Earth marks as lake *and* lies more than
-    ``LAND_BUFFER_M`` from the municipality land polygons: the 1:10m lake outlines are
-    coarse and cover shore towns (Stockholm, Östersund, Hjo) and bridged islands
-    (Ekerö), which the municipality polygons have as land.
+    Every lake of at least :data:`BARRIER_MIN_KM2` is barrier water. The 1:10m Natural
+    Earth outlines are coarse and cover shore towns (Stockholm, Östersund, Hjo) and
+    bridged islands (Ekerö), so for a lake that is a hole in the municipality polygons
+    (at least :data:`HOLE_SHARE` of its area outside them) the open water is the lake
+    minus the land polygons widened by ``LAND_BUFFER_M``; for a lake the polygons cover,
+    it is the outline shrunk by :data:`LAKE_SHRINK_M`.
     """
-    named = lakes[lakes["barrier"]].sort_values("lake_id")
-    water = shapely.union_all(named.geometry.to_numpy())
-    return shapely.difference(water, land_buffered)
+    big = lakes[lakes["area_km2"] >= BARRIER_MIN_KM2].sort_values("lake_id")
+    parts = []
+    for g in big.geometry.to_numpy():
+        if shapely.difference(g, land).area >= HOLE_SHARE * g.area:
+            parts.append(shapely.difference(g, land_buffered))
+        else:
+            parts.append(shapely.buffer(g, -LAKE_SHRINK_M, quad_segs=4))
+    return shapely.union_all(parts)
+
+
+def _segments(ax: np.ndarray, ay: np.ndarray, bx: np.ndarray, by: np.ndarray) -> np.ndarray:
+    return shapely.linestrings(
+        np.stack([np.column_stack([ax, ay]), np.column_stack([bx, by])], axis=1)
+    )
+
+
+def _longest_gap(
+    geoms: np.ndarray,
+    allowed: shapely.Geometry,
+    end_disks: tuple[np.ndarray, np.ndarray] | None = None,
+) -> np.ndarray:
+    """Return the longest piece (metres) of each line that lies outside ``allowed``.
+
+    ``end_disks`` optionally gives, per line, the dry disks of its two end nodes (empty
+    geometries for nodes on land), which count as allowed for that line only.
+    """
+    longest = np.zeros(len(geoms))
+    if len(geoms) == 0:
+        return longest
+    idx = np.flatnonzero(~shapely.covers(allowed, geoms))
+    rest = shapely.difference(geoms[idx], allowed)
+    if end_disks is not None:
+        rest = shapely.difference(shapely.difference(rest, end_disks[0][idx]), end_disks[1][idx])
+    pieces, owner = shapely.get_parts(rest, return_index=True)
+    np.maximum.at(longest, idx[owner], shapely.length(pieces))
+    return longest
+
+
+def shore_paths(
+    xy: np.ndarray, lo: np.ndarray, hi: np.ndarray, barrier: shapely.Geometry
+) -> list[np.ndarray | None]:
+    """Return the shortest path round the open water for each link ``lo[i]``–``hi[i]``.
+
+    The path runs over the vertices of the open water widened by :data:`SHORE_OFFSET_M`
+    and simplified by :data:`SHORE_SIMPLIFY_M` (a visibility graph: legs of at most
+    :data:`SHORE_VIS_MAX_M` that do not touch ``barrier``) and may pass the end nodes of
+    other such links, which lie on land.
+
+    Parameters
+    ----------
+    xy
+        Node coordinates, EPSG:3006 metres, shape (n, 2).
+    lo, hi
+        End nodes of the links to replace.
+    barrier
+        Open water (prepared shapely geometry).
+
+    Returns
+    -------
+    list
+        Per link, the path's vertex coordinates from ``lo`` to ``hi`` (an (k, 2) array),
+        or ``None`` if there is no path of at most :data:`SHORE_MAX_RATIO` times the
+        straight length.
+    """
+    import scipy.sparse as sp
+    from scipy.sparse.csgraph import dijkstra
+
+    if len(lo) == 0:
+        return []
+    ring = shapely.simplify(
+        shapely.buffer(barrier, SHORE_OFFSET_M, quad_segs=2), SHORE_SIMPLIFY_M
+    )
+    rings = shapely.get_exterior_ring(shapely.get_parts(ring))
+    vxy = np.vstack([shapely.get_coordinates(r)[:-1] for r in rings])
+    n_v = len(vxy)
+    ends = np.unique(np.concatenate([lo, hi]))
+    pos = np.full(len(xy), -1, np.int64)
+    pos[ends] = n_v + np.arange(len(ends))
+    allxy = np.vstack([vxy, xy[ends]])
+    tree = cKDTree(vxy)
+    pv = tree.query_pairs(SHORE_VIS_MAX_M, output_type="ndarray")
+    near = tree.query_ball_point(xy[ends], SHORE_VIS_MAX_M)
+    pe = np.array(
+        [(n_v + i, j) for i, js in enumerate(near) for j in sorted(js)], dtype=np.int64
+    ).reshape(-1, 2)
+    pairs = np.vstack([pv.astype(np.int64).reshape(-1, 2), pe])
+    segs = _segments(
+        allxy[pairs[:, 0], 0], allxy[pairs[:, 0], 1], allxy[pairs[:, 1], 0], allxy[pairs[:, 1], 1]
+    )
+    pairs = pairs[~shapely.intersects(barrier, segs)]
+    w = np.hypot(*(allxy[pairs[:, 0]] - allxy[pairs[:, 1]]).T)
+    g = sp.coo_matrix((w, (pairs[:, 0], pairs[:, 1])), shape=(len(allxy), len(allxy))).tocsr()
+    straight = np.hypot(*(xy[lo] - xy[hi]).T)
+    src = np.unique(pos[lo])
+    row = np.full(len(allxy), -1, np.int64)
+    row[src] = np.arange(len(src))
+    dist, pred = dijkstra(
+        g,
+        directed=False,
+        indices=src,
+        return_predecessors=True,
+        limit=SHORE_MAX_RATIO * float(straight.max()),
+    )
+    out: list[np.ndarray | None] = []
+    for a, b, length in zip(lo, hi, straight, strict=True):
+        r, target = row[pos[a]], pos[b]
+        if not dist[r, target] <= SHORE_MAX_RATIO * length:
+            out.append(None)
+            continue
+        seq = [int(target)]
+        while seq[-1] != pos[a]:
+            seq.append(int(pred[r, seq[-1]]))
+        out.append(allxy[seq[::-1]])
+    return out
+
+
+def _chain_paths(
+    xy: np.ndarray,
+    lo: np.ndarray,
+    hi: np.ndarray,
+    geoms: np.ndarray,
+    usable: np.ndarray,
+    want_lo: np.ndarray,
+    want_hi: np.ndarray,
+) -> list[np.ndarray | None]:
+    """Return, for each wanted pair, the coordinates of the shortest chain of kept links.
+
+    The chain runs over the links ``lo``/``hi`` with ``usable`` True (lengths of their
+    geometries ``geoms``), and is returned only if it is at most :data:`COAST_MAX_RATIO`
+    times the straight length of the pair.
+    """
+    import scipy.sparse as sp
+    from scipy.sparse.csgraph import dijkstra
+
+    if len(want_lo) == 0:
+        return []
+    n = len(xy)
+    ul, uh, ug = lo[usable], hi[usable], geoms[usable]
+    w = shapely.length(ug)
+    g = sp.coo_matrix((w, (ul, uh)), shape=(n, n)).tocsr()
+    edge_of = {(int(a), int(b)): i for i, (a, b) in enumerate(zip(ul, uh, strict=True))}
+    straight = np.hypot(*(xy[want_lo] - xy[want_hi]).T)
+    src = np.unique(want_lo)
+    row = np.full(n, -1, np.int64)
+    row[src] = np.arange(len(src))
+    dist, pred = dijkstra(
+        g,
+        directed=False,
+        indices=src,
+        return_predecessors=True,
+        limit=COAST_MAX_RATIO * float(straight.max()),
+    )
+    out: list[np.ndarray | None] = []
+    for a, b, length in zip(want_lo, want_hi, straight, strict=True):
+        r = row[a]
+        if not dist[r, b] <= COAST_MAX_RATIO * length:
+            out.append(None)
+            continue
+        nodes = [int(b)]
+        while nodes[-1] != a:
+            nodes.append(int(pred[r, nodes[-1]]))
+        nodes = nodes[::-1]
+        coords = [xy[a][None, :]]
+        for p, q in zip(nodes[:-1], nodes[1:], strict=True):
+            c = shapely.get_coordinates(ug[edge_of[(min(p, q), max(p, q))]])
+            if p > q:
+                c = c[::-1]
+            coords.append(c[1:])
+        out.append(np.vstack(coords))
+    return out
 
 
 def build_topology(links: tuple[FixedLink, ...]) -> Topology:
@@ -232,7 +446,7 @@ def build_topology(links: tuple[FixedLink, ...]) -> Topology:
     kommuner, st, lakes = load_inputs()
     land = shapely.union_all(kommuner.geometry.to_numpy())
     land_buffered = shapely.buffer(land, LAND_BUFFER_M, quad_segs=4)
-    barrier = barrier_water(lakes, land_buffered)
+    barrier = barrier_water(lakes, land, land_buffered)
     shapely.prepare(barrier)
 
     # ---------------------------------------------------------------- nodes
@@ -306,15 +520,30 @@ def build_topology(links: tuple[FixedLink, ...]) -> Topology:
     xy = np.column_stack([node_x, node_y])
     n = len(node_x)
 
-    # allowed region: buffered land plus a disk from each offshore node to the land
+    # allowed region: buffered land; each offshore node has a disk reaching the land,
+    # which its own links may use (not other links: the disks cover straits)
     npts = shapely.points(node_x, node_y)
     off = shapely.distance(land, npts)
     disk_nodes = np.flatnonzero((off > 0) & (off <= MAX_OFFSHORE_M))
     disks = shapely.buffer(npts[disk_nodes], off[disk_nodes] + LAND_BUFFER_M, quad_segs=4)
-    allowed = shapely.union_all(np.concatenate([[land_buffered], disks]))
+    # lakes that are holes in the polygons are no sea: the barrier test handles them
+    holes = [
+        shapely.Polygon(ring) for part in shapely.get_parts(land) for ring in part.interiors
+    ]
+    allowed = shapely.union_all([land_buffered, *holes])
     shapely.prepare(allowed)
-    # shore nodes (Kvicksund, islands of Mälaren) must not sit in the barrier water
-    barrier = shapely.difference(barrier, allowed)
+    node_disk = np.full(n, shapely.Polygon(), dtype=object)
+    node_disk[disk_nodes] = disks
+    dry = shapely.union_all(np.concatenate([[land_buffered], disks]))
+    # shore nodes (Kvicksund, islands of Mälaren) and villages the coarse lake outlines
+    # cover (Arjeplog, Söderfors) must not sit in the barrier water
+    wet = shapely.intersects(barrier, npts)
+    barrier = shapely.difference(
+        barrier,
+        shapely.union_all(
+            np.concatenate([disks, shapely.buffer(npts[wet], NODE_DRY_RADIUS_M, quad_segs=4)])
+        ),
+    )
     shapely.prepare(barrier)
 
     # ---------------------------------------------------------------- candidate links
@@ -398,61 +627,61 @@ def build_topology(links: tuple[FixedLink, ...]) -> Topology:
     )
     cls[north] = EDGE_TRUNK_NORTH
 
-    segs = shapely.linestrings(
-        np.stack(
-            [np.column_stack([node_x[lo], node_y[lo]]), np.column_stack([node_x[hi], node_y[hi]])],
-            axis=1,
-        )
-    )
-    ok = shapely.covers(allowed, segs)
-    # the simplified coast cuts across bays and sounds: accept a link whose pieces off
-    # the allowed region are each at most MAX_WATER_GAP_M long
-    bad = np.flatnonzero(~ok)
-    pieces, owner = shapely.get_parts(shapely.difference(segs[bad], allowed), return_index=True)
-    longest = np.zeros(len(bad))
-    np.maximum.at(longest, owner, shapely.length(pieces))
-    gap_limit = np.where(
-        cls[bad] >= EDGE_TRUNK,
-        np.maximum(MAX_WATER_GAP_M, TRUNK_WATER_GAP_FRACTION * length[bad]),
-        MAX_WATER_GAP_M,
-    )
-    ok[bad] = longest <= gap_limit
-    ok[ok] = ~shapely.intersects(barrier, segs[ok])
-    lo, hi, cls, length = lo[ok], hi[ok], cls[ok], length[ok]
+    # every link gets a geometry: its straight segment, or, where that crosses open
+    # water, the shortest path round the lake along the shore
+    geoms = _segments(node_x[lo], node_y[lo], node_x[hi], node_y[hi])
+    route = np.zeros(len(lo), np.int8)
+    wet = np.flatnonzero(shapely.intersects(barrier, geoms))
+    keep = np.ones(len(lo), bool)
+    for i, path in zip(wet, shore_paths(xy, lo[wet], hi[wet], barrier), strict=True):
+        if path is None:
+            keep[i] = False
+        else:
+            geoms[i] = shapely.linestrings(path)
+            route[i] = ROUTE_SHORE
+    # no sea crossings: every piece off the allowed region is at most MAX_WATER_GAP_M
+    keep &= _longest_gap(geoms, allowed, (node_disk[lo], node_disk[hi])) <= MAX_WATER_GAP_M
+    # a trunk or city link that fails is replaced by the chain of kept place links along
+    # the coast (one link, timed as trunk), if that chain is not much longer
+    is_place = (node_kind != NODE_GRID)[lo] & (node_kind != NODE_GRID)[hi]
+    lost = np.flatnonzero(~keep & (cls >= EDGE_TRUNK))
+    chains = _chain_paths(xy, lo, hi, geoms, keep & is_place, lo[lost], hi[lost])
+    for i, path in zip(lost, chains, strict=True):
+        if path is not None:
+            geoms[i] = shapely.linestrings(path)
+            route[i] = ROUTE_COAST
+            keep[i] = True
+    lo, hi, cls, geoms, route = lo[keep], hi[keep], cls[keep], geoms[keep], route[keep]
 
-    # a place left with no link (the coarse coast cuts off Lysekil, northern Öland) is
-    # linked to the nearest node on its own land part, if it lies on or near that part
+    # a place left with no link (the coarse coast cuts off Lysekil and Löttorp) is linked
+    # to the nearest node on its own land part whose link crosses no barrier water and
+    # no more sea than any other generated link
     degree = np.bincount(np.concatenate([lo, hi]), minlength=n)
     rescue_lo, rescue_hi = [], []
     for i in np.flatnonzero((degree == 0) & (off <= MAX_OFFSHORE_M)):
         same = np.flatnonzero((node_part == node_part[i]) & (np.arange(n) != i))
         if len(same) == 0:
             continue
-        j = same[np.argmin(np.hypot(node_x[same] - node_x[i], node_y[same] - node_y[i]))]
-        rescue_lo.append(min(i, j))
-        rescue_hi.append(max(i, j))
+        same = same[np.argsort(np.hypot(node_x[same] - node_x[i], node_y[same] - node_y[i]))]
+        same = same[:RESCUE_TRIES]
+        rg = _segments(
+            np.full(len(same), node_x[i]), np.full(len(same), node_y[i]), node_x[same], node_y[same]
+        )
+        gap = _longest_gap(rg, allowed, (np.full(len(same), node_disk[i]), node_disk[same]))
+        ok = ~shapely.intersects(barrier, rg) & (gap <= RESCUE_MAX_GAP_M)
+        if ok.any():
+            j = int(same[np.argmax(ok)])
+            rescue_lo.append(min(int(i), j))
+            rescue_hi.append(max(int(i), j))
     if rescue_lo:
         rl = np.asarray(rescue_lo, np.int64)
         rh = np.asarray(rescue_hi, np.int64)
         lo = np.concatenate([lo, rl])
         hi = np.concatenate([hi, rh])
         cls = np.concatenate([cls, np.full(len(rl), EDGE_LOCAL, np.int8)])
-        length = np.concatenate(
-            [length, np.hypot(node_x[rh] - node_x[rl], node_y[rh] - node_y[rl])]
-        )
-        rescue_segs = shapely.linestrings(
-            np.stack(
-                [
-                    np.column_stack([node_x[rl], node_y[rl]]),
-                    np.column_stack([node_x[rh], node_y[rh]]),
-                ],
-                axis=1,
-            )
-        )
-        if shapely.intersects(barrier, rescue_segs).any():
-            raise DataIntegrityError(
-                "A rescue link of the modelled network crosses a barrier lake."
-            )
+        geoms = np.concatenate([geoms, _segments(node_x[rl], node_y[rl], node_x[rh], node_y[rh])])
+        route = np.concatenate([route, np.zeros(len(rl), np.int8)])
+    length = shapely.length(geoms)
 
     # a link with a grid end crosses sparsely settled land, where the model cannot know
     # whether a road runs: "terrain", or "terrain_border" when its ends lie in different
@@ -491,6 +720,18 @@ def build_topology(links: tuple[FixedLink, ...]) -> Topology:
         edge_class=np.concatenate([cls, np.asarray(fc, np.int8)]),
         edge_fixed_s=np.concatenate([np.zeros(m), np.asarray(ff, float)]),
         edge_link=np.concatenate([np.full(m, -1, np.int64), np.asarray(fi, np.int64)]),
+        edge_route=np.concatenate([route, np.zeros(len(fu), np.int8)]),
+        edge_geometry=np.concatenate(
+            [
+                geoms,
+                _segments(
+                    node_x[np.asarray(fu, np.int64)],
+                    node_y[np.asarray(fu, np.int64)],
+                    node_x[np.asarray(fv, np.int64)],
+                    node_y[np.asarray(fv, np.int64)],
+                ),
+            ]
+        ),
         barrier=barrier,
-        land=allowed,
+        land=dry,
     )
