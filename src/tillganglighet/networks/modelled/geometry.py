@@ -7,6 +7,7 @@ re-time the same topology many times without redoing the geometry.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from typing import Literal
 
@@ -327,9 +328,7 @@ def shore_paths(
 
     if len(lo) == 0:
         return []
-    ring = shapely.simplify(
-        shapely.buffer(barrier, SHORE_OFFSET_M, quad_segs=2), SHORE_SIMPLIFY_M
-    )
+    ring = shapely.simplify(shapely.buffer(barrier, SHORE_OFFSET_M, quad_segs=2), SHORE_SIMPLIFY_M)
     rings = shapely.get_exterior_ring(shapely.get_parts(ring))
     vxy = np.vstack([shapely.get_coordinates(r)[:-1] for r in rings])
     n_v = len(vxy)
@@ -421,7 +420,7 @@ def _chain_paths(
             nodes.append(int(pred[r, nodes[-1]]))
         nodes = nodes[::-1]
         coords = [xy[a][None, :]]
-        for p, q in zip(nodes[:-1], nodes[1:], strict=True):
+        for p, q in itertools.pairwise(nodes):
             c = shapely.get_coordinates(ug[edge_of[(min(p, q), max(p, q))]])
             if p > q:
                 c = c[::-1]
@@ -527,9 +526,7 @@ def build_topology(links: tuple[FixedLink, ...]) -> Topology:
     disk_nodes = np.flatnonzero((off > 0) & (off <= MAX_OFFSHORE_M))
     disks = shapely.buffer(npts[disk_nodes], off[disk_nodes] + LAND_BUFFER_M, quad_segs=4)
     # lakes that are holes in the polygons are no sea: the barrier test handles them
-    holes = [
-        shapely.Polygon(ring) for part in shapely.get_parts(land) for ring in part.interiors
-    ]
+    holes = [shapely.Polygon(ring) for part in shapely.get_parts(land) for ring in part.interiors]
     allowed = shapely.union_all([land_buffered, *holes])
     shapely.prepare(allowed)
     node_disk = np.full(n, shapely.Polygon(), dtype=object)
