@@ -156,12 +156,12 @@ class ModelParams:
 # tests/test_modelled.py::test_fitted_params_are_least_squares_optimum refits and checks
 # that these constants are still an optimum within tolerance.
 FITTED_PARAMS = ModelParams(
-    v_city_link_kph=112.1,
-    v_trunk_kph=88.7,
-    v_trunk_north_kph=87.3,
-    v_local_kph=81.4,
-    link_delay_s=79.2,
-    urban_delay_s=95.2,
+    v_city_link_kph=112.0,
+    v_trunk_kph=88.3,
+    v_trunk_north_kph=87.1,
+    v_local_kph=80.8,
+    link_delay_s=36.3,
+    urban_delay_s=113.6,
 )
 
 _HOUR = 3600.0
@@ -247,6 +247,32 @@ FIXED_LINKS: tuple[FixedLink, ...] = (
         "length = distance between them",
     ),
     FixedLink(
+        "Ekeröleden ferry (Slagsta, Botkyrka – Jungfrusund, Ekerö)",
+        "ferry",
+        (17.85991, 59.24868),
+        (17.85991, 59.24868),
+        length_m=1_900.0,
+        crossing_s=10 * 60,
+        wait_s=7.5 * 60,
+        source="Trafikverket Färjerederiet for Ekerö kommun: 1,900 m, 10 min, weekdays "
+        "every 15 min (10 at peaks) (https://sv.m.wikipedia.org/wiki/Eker%C3%B6leden; "
+        "https://www.trafikverket.se/resa-och-trafik/farjetrafik/ekeroleden/): wait = half "
+        "the headway. Landings: Fittja's GeoNames point (Slagsta lies ~1 km west) and the "
+        "nearest point of Ekerö's polygons to it (Jungfrusund's position is not sourced)",
+        land_b="0125",
+    ),
+    FixedLink(
+        "Ekerövägen (Bromma – Drottningholm – Ekerö, bridges)",
+        "bridge",
+        (17.94, 59.34),
+        (17.81212, 59.291),
+        length_m=0.0,
+        source="Ekerövägen (road 261) from Drottningholm over the Ekerö island chain by "
+        "bridges, https://sv.rilpedia.org/wiki/Eker%C3%B6v%C3%A4gen. Ends: the GeoNames "
+        "points of Bromma and Ekerö; length = the straight line between them (no road "
+        "length sourced), timed as a local road",
+    ),
+    FixedLink(
         "Ölandsbron",
         "bridge",
         (16.333, 56.676),
@@ -257,10 +283,14 @@ FIXED_LINKS: tuple[FixedLink, ...] = (
     FixedLink(
         "Tjörnbron",
         "bridge",
-        (11.805, 58.068),
+        (11.8181, 58.07046),
         (11.752, 58.060),
         length_m=3_000.0,
-        source="Tjörnbron (Almöbron and Källösundsbron), Stenungsön – Tjörn",
+        source="Tjörnbron (Almöbron and Källösundsbron), Stenungsön – Tjörn. East end at "
+        "Stenungsund's GeoNames point, snapped to the mainland (the simplified polygons "
+        "have Stenungsön as an islet without its short bridge)",
+        land_a="1415",
+        land_b="1419",
     ),
     FixedLink(
         "Höga Kusten-bron",

@@ -37,6 +37,9 @@ BARRIER_MIN_KM2 = 20.0
 #: A lake with at least this share of its area outside the municipality polygons is a
 #: hole in them (Vänern, Storsjön...): its open water is the lake minus the widened land.
 HOLE_SHARE = 0.5
+#: ... the lake minus the polygons widened by this much (metres): narrower channels
+#: are taken as bridged.
+HOLE_SHORE_M = 500.0
 #: Open water of a lake the polygons cover (most lakes in the north): the Natural Earth
 #: outline shrunk by this much (metres), so that shore roads stay dry.
 LAKE_SHRINK_M = 500.0
@@ -60,13 +63,24 @@ SHORE_MAX_RATIO = 2.5
 COAST_MAX_RATIO = 1.5
 #: A place left with no link tries this many of its nearest nodes for a rescue link.
 RESCUE_TRIES = 20
-#: ... and accepts one whose pieces off the widened land are at most this long (metres):
-#: such a place lies on the coast the simplified polygons cut off (Lysekil on
-#: Stångenäset, Löttorp on northern Öland), and its rescue link ends on its own land part.
+#: ... and accepts one whose pieces off the widened land (and its own causeway) are at
+#: most this long (metres): such a place lies on a coast the simplified polygons cut off
+#: (Lysekil on Stångenäset, Löttorp on northern Öland, Tjuvkil).
 RESCUE_MAX_GAP_M = 1600.0
+#: Municipalities that are islands joined to the rest of the network only by the bridges
+#: and ferries listed in ``FIXED_LINKS`` (kommun code: why). No generated link joins a
+#: node of one to a node outside it: the simplified polygons cannot tell their channels
+#: from bridged straits.
+ISLAND_MUNICIPALITIES: dict[str, str] = {
+    "0125": "Ekerö: islands of Mälaren. Road links: Ekerövägen from Drottningholm over "
+    "bridges (https://sv.rilpedia.org/wiki/Eker%C3%B6v%C3%A4gen) and the Ekeröleden "
+    "ferry to Slagsta/Fittja, which 'saves ~30 km vs the road via E4/E20 – "
+    "Drottningholmsvägen – Ekerövägen' (https://sv.m.wikipedia.org/wiki/Eker%C3%B6leden); "
+    "no bridge to Södertörn",
+}
 #: How a generated link runs (``Topology.edge_route``).
-ROUTE_STRAIGHT, ROUTE_SHORE, ROUTE_COAST = 0, 1, 2
-ROUTE_NAMES = ("straight", "round_lake", "along_coast")
+ROUTE_STRAIGHT, ROUTE_SHORE, ROUTE_COAST, ROUTE_RESCUE = 0, 1, 2, 3
+ROUTE_NAMES = ("straight", "round_lake", "along_coast", "rescue")
 #: A settlement up to this far (metres) outside the land polygons gets a causeway of its
 #: own to the land (coastal towns such as Kalmar, Karlskrona, Vaxholm, Hasslö).
 MAX_OFFSHORE_M = 5000.0
@@ -155,6 +169,10 @@ class FixedLink:
         Ferries: check-in / boarding / waiting time in seconds, added to each crossing.
     source
         Where the figures come from.
+    land_a, land_b
+        Optional kommun codes: ``end_a`` / ``end_b`` is then snapped to the nearest point
+        of that municipality's polygons instead (for a landing whose position no source
+        gives, or that the simplified polygons put in the water).
     """
 
     name: str
@@ -165,6 +183,8 @@ class FixedLink:
     crossing_s: float = 0.0
     wait_s: float = 0.0
     source: str = ""
+    land_a: str = ""
+    land_b: str = ""
 
 
 @dataclass(frozen=True)
@@ -202,7 +222,8 @@ class Topology:
         Index into the fixed-link list, -1 for generated links.
     edge_route
         How a generated link runs: ``ROUTE_STRAIGHT``, ``ROUTE_SHORE`` (round a lake) or
-        ``ROUTE_COAST`` (a trunk link along a chain of place links); int8.
+        ``ROUTE_COAST`` (a trunk link along a chain of place links) or ``ROUTE_RESCUE``
+        (the one link of a place the coarse coast cut off); int8.
     edge_geometry
         The line each link stands for (shapely LineStrings, EPSG:3006).
     barrier
@@ -263,7 +284,7 @@ def barrier_water(
     parts = []
     for g in big.geometry.to_numpy():
         if shapely.difference(g, land).area >= HOLE_SHARE * g.area:
-            parts.append(shapely.difference(g, land_buffered))
+            parts.append(shapely.difference(g, shapely.buffer(land, HOLE_SHORE_M, quad_segs=4)))
         else:
             parts.append(shapely.buffer(g, -LAKE_SHRINK_M, quad_segs=4))
     return shapely.union_all(parts)
@@ -273,6 +294,23 @@ def _segments(ax: np.ndarray, ay: np.ndarray, bx: np.ndarray, by: np.ndarray) ->
     return shapely.linestrings(
         np.stack([np.column_stack([ax, ay]), np.column_stack([bx, by])], axis=1)
     )
+
+
+def _via_shore(
+    lo: np.ndarray, hi: np.ndarray, x: np.ndarray, y: np.ndarray, shore_xy: np.ndarray
+) -> np.ndarray:
+    """Return the lines node ``lo`` – its shore point – shore point of ``hi`` – node ``hi``.
+
+    The shore point of a node on land is the node itself (repeated points are dropped).
+    """
+    out = np.empty(len(lo), dtype=object)
+    for k, (a, b) in enumerate(zip(lo, hi, strict=True)):
+        pts = [(x[a], y[a]), tuple(shore_xy[a]), tuple(shore_xy[b]), (x[b], y[b])]
+        uniq = [pts[0]] + [q for p, q in itertools.pairwise(pts) if q != p]
+        if len(uniq) < 2:
+            uniq = [pts[0], pts[-1]]
+        out[k] = shapely.LineString(uniq)
+    return out
 
 
 def _longest_gap(
@@ -496,10 +534,14 @@ def build_topology(links: tuple[FixedLink, ...]) -> Topology:
     # fixed-link landings, snapped onto land
     link_ends = []
     for link in links:
-        for end in (link.end_a, link.end_b):
+        for k, end in enumerate((link.end_a, link.end_b)):
             p = shapely.Point(_lonlat_to_xy(*end))
-            if not land.covers(p):
-                p = nearest_points(land, p)[0]
+            target = land
+            code = (link.land_a, link.land_b)[k]
+            if code:
+                target = shapely.union_all(geoms[kommuner["kommun_kod"].to_numpy() == code])
+            if not target.covers(p):
+                p = nearest_points(target, p)[0]
             link_ends.append((p.x, p.y))
     le = np.asarray(link_ends, dtype=float).reshape(-1, 2)
     n_le = len(le)
@@ -529,8 +571,14 @@ def build_topology(links: tuple[FixedLink, ...]) -> Topology:
     holes = [shapely.Polygon(ring) for part in shapely.get_parts(land) for ring in part.interiors]
     allowed = shapely.union_all([land_buffered, *holes])
     shapely.prepare(allowed)
+    # an offshore node (the simplified coast runs inland of it) is reached over a causeway
+    # from the nearest point of the land: its links run node – shore point – ... and may
+    # use the causeway (LAND_BUFFER_M either side), which no other link may
+    causeway = shapely.shortest_line(npts[disk_nodes], land)
+    shore_xy = np.column_stack([node_x, node_y])
+    shore_xy[disk_nodes] = shapely.get_coordinates(shapely.get_point(causeway, 1))
     node_disk = np.full(n, shapely.Polygon(), dtype=object)
-    node_disk[disk_nodes] = disks
+    node_disk[disk_nodes] = shapely.buffer(causeway, LAND_BUFFER_M, quad_segs=4)
     dry = shapely.union_all(np.concatenate([[land_buffered], disks]))
     # shore nodes (Kvicksund, islands of Mälaren) and villages the coarse lake outlines
     # cover (Arjeplog, Söderfors) must not sit in the barrier water
@@ -626,7 +674,12 @@ def build_topology(links: tuple[FixedLink, ...]) -> Topology:
 
     # every link gets a geometry: its straight segment, or, where that crosses open
     # water, the shortest path round the lake along the shore
-    geoms = _segments(node_x[lo], node_y[lo], node_x[hi], node_y[hi])
+    # island municipalities are joined to the rest only by their listed bridges and ferries
+    island = np.isin(kommuner["kommun_kod"].to_numpy()[node_kommun], list(ISLAND_MUNICIPALITIES))
+    keep = island[lo] == island[hi]
+    lo, hi, cls = lo[keep], hi[keep], cls[keep]
+
+    geoms = _via_shore(lo, hi, node_x, node_y, shore_xy)
     route = np.zeros(len(lo), np.int8)
     wet = np.flatnonzero(shapely.intersects(barrier, geoms))
     keep = np.ones(len(lo), bool)
@@ -650,16 +703,19 @@ def build_topology(links: tuple[FixedLink, ...]) -> Topology:
             keep[i] = True
     lo, hi, cls, geoms, route = lo[keep], hi[keep], cls[keep], geoms[keep], route[keep]
 
-    # a place left with no link (the coarse coast cuts off Lysekil and Löttorp) is linked
-    # to the nearest node on its own land part whose link crosses no barrier water and
-    # no more sea than any other generated link
+    # a place left with no link (the coarse coast cuts off Lysekil, Löttorp, Tjuvkil) is
+    # linked straight to the nearest node (of its own municipality first) whose link
+    # crosses no barrier water and at most RESCUE_MAX_GAP_M of sea
     degree = np.bincount(np.concatenate([lo, hi]), minlength=n)
     rescue_lo, rescue_hi = [], []
     for i in np.flatnonzero((degree == 0) & (off <= MAX_OFFSHORE_M)):
-        same = np.flatnonzero((node_part == node_part[i]) & (np.arange(n) != i))
+        same = np.flatnonzero((np.arange(n) != i) & (island == island[i]))
         if len(same) == 0:
             continue
-        same = same[np.argsort(np.hypot(node_x[same] - node_x[i], node_y[same] - node_y[i]))]
+        # nodes of its own municipality first, each group by distance
+        other = node_kommun[same] != node_kommun[i]
+        dist = np.hypot(node_x[same] - node_x[i], node_y[same] - node_y[i])
+        same = same[np.lexsort((dist, other))]
         same = same[:RESCUE_TRIES]
         rg = _segments(
             np.full(len(same), node_x[i]), np.full(len(same), node_y[i]), node_x[same], node_y[same]
@@ -677,7 +733,7 @@ def build_topology(links: tuple[FixedLink, ...]) -> Topology:
         hi = np.concatenate([hi, rh])
         cls = np.concatenate([cls, np.full(len(rl), EDGE_LOCAL, np.int8)])
         geoms = np.concatenate([geoms, _segments(node_x[rl], node_y[rl], node_x[rh], node_y[rh])])
-        route = np.concatenate([route, np.zeros(len(rl), np.int8)])
+        route = np.concatenate([route, np.full(len(rl), ROUTE_RESCUE, np.int8)])
     length = shapely.length(geoms)
 
     # a link with a grid end crosses sparsely settled land, where the model cannot know
