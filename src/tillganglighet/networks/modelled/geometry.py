@@ -303,8 +303,10 @@ def _via_shore(
 
     The shore point of a node on land is the node itself (repeated points are dropped).
     """
-    out = np.empty(len(lo), dtype=object)
-    for k, (a, b) in enumerate(zip(lo, hi, strict=True)):
+    out = _segments(x[lo], y[lo], x[hi], y[hi])
+    moved = (shore_xy[:, 0] != x) | (shore_xy[:, 1] != y)
+    for k in np.flatnonzero(moved[lo] | moved[hi]):
+        a, b = lo[k], hi[k]
         pts = [(x[a], y[a]), tuple(shore_xy[a]), tuple(shore_xy[b]), (x[b], y[b])]
         uniq = [pts[0]] + [q for p, q in itertools.pairwise(pts) if q != p]
         if len(uniq) < 2:
