@@ -502,6 +502,18 @@ def test_issue_13_structural_cases(net: Network) -> None:
     assert org.loc["Enhagen-Ekbacken", "nearest_point_name"] == "Af Västerås"
     # Skepparkroken goes to Ängelholm's side, not over Skälderviken to Båstad
     assert "Båstad" not in str(org.loc["Skepparkroken", "nearest_point_name"])
+    # Skavkulla (Karlskrona) goes to Karlskrona, not to Ronneby 15 km away
+    assert org.loc["Skavkulla", "nearest_point_name"] == "Af Karlskrona"
+    # Ekerö's islands reach the mainland only over Ekerövägen's bridges or Ekeröleden,
+    # never over a generated link across Mälaren (Tureholm–Eriksberg)
+    topo = modelled._topology()
+    codes = geodata.municipalities()["kommun_kod"].to_numpy()[topo.node_kommun]
+    ekero = codes == "0125"
+    across = ekero[topo.edge_u] != ekero[topo.edge_v]
+    names = set(topo.node_name[topo.edge_u[across]])
+    assert (topo.edge_link[across] >= 0).all(), names
+    linked = {modelled.FIXED_LINKS[i].name.split(" ")[0] for i in topo.edge_link[across]}
+    assert linked == {"Ekeröleden", "Ekerövägen"}
     # Svenstavik → Hackås is about 20 km of the E45, no detour round the lake
     s = _place_node(net, "Svenstavik")
     h = _place_node(net, "Hackås")
