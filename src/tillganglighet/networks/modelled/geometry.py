@@ -517,8 +517,8 @@ def build_topology(links: tuple[FixedLink, ...]) -> Topology:
     minx, miny, maxx, maxy = big.bounds
     gx = np.arange(np.floor(minx / GRID_SPACING_M), np.ceil(maxx / GRID_SPACING_M) + 1)
     gy = np.arange(np.floor(miny / GRID_SPACING_M), np.ceil(maxy / GRID_SPACING_M) + 1)
-    gxx, gyy = np.meshgrid(gx * GRID_SPACING_M, gy * GRID_SPACING_M)
-    gxx, gyy = gxx.ravel(), gyy.ravel()
+    mesh_x, mesh_y = np.meshgrid(gx * GRID_SPACING_M, gy * GRID_SPACING_M)
+    gxx, gyy = mesh_x.ravel(), mesh_y.ravel()
     shapely.prepare(big)
     gpts = shapely.points(gxx, gyy)
     on = shapely.contains(big, gpts) & ~shapely.intersects(barrier, gpts)
@@ -750,15 +750,15 @@ def build_topology(links: tuple[FixedLink, ...]) -> Topology:
     # fixed links between their landing nodes
     first_le = n - n_le
     fu, fv, fl, fc, ff, fi = [], [], [], [], [], []
-    for i, link in enumerate(links):
-        a, b = first_le + 2 * i, first_le + 2 * i + 1
+    for li, link in enumerate(links):
+        a, b = int(first_le + 2 * li), int(first_le + 2 * li + 1)
         straight = float(np.hypot(node_x[a] - node_x[b], node_y[a] - node_y[b]))
         fu.append(a)
         fv.append(b)
         fl.append(max(straight, link.length_m))
         fc.append(EDGE_FERRY if link.kind == "ferry" else EDGE_BRIDGE)
         ff.append(link.crossing_s + link.wait_s if link.kind == "ferry" else 0.0)
-        fi.append(i)
+        fi.append(li)
 
     m = len(lo)
     return Topology(
