@@ -514,6 +514,13 @@ def test_issue_13_structural_cases(net: Network) -> None:
     assert (topo.edge_link[across] >= 0).all(), names
     linked = {modelled.FIXED_LINKS[i].name.split(" ")[0] for i in topo.edge_link[across]}
     assert linked == {"Ekeröleden", "Ekerövägen"}
+    # Grundsund (Skaftö) reaches the mainland over the Skaftö road, not over a link to
+    # Orust (no bridge)
+    grundsund = np.flatnonzero(topo.node_name == "Grundsund")[0]
+    orust = codes == "1421"
+    touching = (topo.edge_u == grundsund) | (topo.edge_v == grundsund)
+    assert not (touching & (orust[topo.edge_u] | orust[topo.edge_v])).any()
+    assert org.loc["Grundsund", "nearest_point_kommun_kod"] != "1415"  # not via Orust
     # Svenstavik → Hackås is about 20 km of the E45, no detour round the lake
     s = _place_node(net, "Svenstavik")
     h = _place_node(net, "Hackås")

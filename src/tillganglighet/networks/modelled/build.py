@@ -220,6 +220,22 @@ FIXED_LINKS: tuple[FixedLink, ...] = (
         "Landings: OsmAnd routing unit test (approximate)",
     ),
     FixedLink(
+        "Skaftö road and Skaftöbron (Grundsund – road 161 at Skår)",
+        "bridge",
+        (11.41877, 58.21217),
+        (11.53579, 58.29961),
+        length_m=0.0,
+        source="A road onto Skaftö branches off road 161 (Herrestad – Lysekil) east of the "
+        "Gullmarn ferry (de.wikipedia 'Skaftö', https://de.wikiup.org/index.php?oldid="
+        "214380383&title=Skaft%C3%B6); Skaftöbron opened 1974 "
+        "(http://www.fjallstal.se/kongeveien/platser/skaftobron/skaftobron_lang.html). "
+        "Ends: Grundsund's GeoNames point (Skaftö's main place) and the Skår landing of "
+        "Gullmarsleden on road 161; length = the straight line (no road length "
+        "sourced), timed as a local road. Without it the simplified polygons join Skaftö "
+        "to Orust, which has no bridge to it",
+        land_a="1484",
+    ),
+    FixedLink(
         "Svanesundsleden ferry (Kolhättan, Stenungsund – Svanesund, Orust)",
         "ferry",
         (11.8392, 58.1278),
