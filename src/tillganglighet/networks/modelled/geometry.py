@@ -65,7 +65,7 @@ COAST_MAX_RATIO = 1.5
 RESCUE_TRIES = 20
 #: ... and accepts one whose pieces off the widened land (and its own causeway) are at
 #: most this long (metres): such a place lies on a coast the simplified polygons cut off
-#: (Lysekil on Stångenäset, Löttorp on northern Öland, Tjuvkil).
+#: (Löttorp on northern Öland, Tjuvkil).
 RESCUE_MAX_GAP_M = 1600.0
 #: Municipalities that are islands joined to the rest of the network only by the bridges
 #: and ferries listed in ``FIXED_LINKS`` (kommun code: why). No generated link joins a
@@ -705,7 +705,7 @@ def build_topology(links: tuple[FixedLink, ...]) -> Topology:
             keep[i] = True
     lo, hi, cls, geoms, route = lo[keep], hi[keep], cls[keep], geoms[keep], route[keep]
 
-    # a place left with no link (the coarse coast cuts off Lysekil, Löttorp, Tjuvkil) is
+    # a place left with no link (the coarse coast cuts off Löttorp and Tjuvkil) is
     # linked straight to the nearest node (of its own municipality first) whose link
     # crosses no barrier water and at most RESCUE_MAX_GAP_M of sea
     degree = np.bincount(np.concatenate([lo, hi]), minlength=n)
