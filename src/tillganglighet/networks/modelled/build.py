@@ -10,20 +10,24 @@ No Swedish road network can be had offline, so :func:`modelled_road_network` bui
 * **links**: a Delaunay triangulation plus the 8 nearest neighbours (≤ 60 km) of every
   node (also within each land part); place links (Delaunay among places only, between
   places of one municipality, ≤ 80 km, and between the main places of neighbouring
-  municipalities, ≤ 85 km); and two overlays, trunk links (Delaunay among places
-  ≥ 6,500 inhabitants) and city links (among places ≥ 30,000), ≤ 220 km, keeping only
-  links whose straight segment stays on land (the municipality polygons
-  widened by 500 m) and does not cross the open water of Vänern, Vättern, Mälaren,
-  Storsjön, Siljan or Hjälmaren (Natural Earth lakes, ``geodata/lakes.parquet``);
-* **travel time** of a link (seconds) = straight length × :data:`DETOUR_FACTOR` /
-  class speed + a per-link delay + half the urban delay of each end; ferries have a fixed
-  crossing + waiting time. A link with a grid-node end is a *terrain* link, timed at
-  :data:`TERRAIN_SPEED_KPH`, and when its ends lie in different municipalities (across
-  a watershed in the mountains) at :data:`TERRAIN_BORDER_DETOUR_FACTOR` × its straight
-  length, so that roadless land is no shortcut. The six parameters in
-  :data:`FITTED_PARAMS` were fitted by least squares on log travel time against
-  :data:`calibration.FIT_PAIRS`; the two terrain constants are set by hand from mountain
-  road trips (no calibration pair runs over the grid).
+  municipalities, ≤ 110 km); and two overlays, trunk links (Delaunay among places
+  ≥ 6,500 inhabitants) and city links (among places ≥ 30,000), ≤ 220 km. A link across
+  the open water of a lake ≥ 20 km² (Natural Earth, ``geodata/lakes.parquet``) is replaced
+  by the shortest path round it along the shore; no link leaves the land polygons (widened
+  by 500 m) for more than 300 m of sea, except a trunk link replaced by the chain of place
+  links along the coast, and the bridges and ferries of :data:`FIXED_LINKS`
+  (:mod:`~tillganglighet.networks.modelled.geometry`);
+* **travel time** of a link (seconds) = length × :data:`DETOUR_FACTOR` / class speed + a
+  per-link delay (its share ``length / DELAY_FULL_M`` below :data:`DELAY_FULL_M`) + half
+  the urban delay of each end; ferries have a fixed crossing + waiting time. A link with a
+  grid-node end is a *terrain* link, timed at :data:`TERRAIN_SPEED_KPH`, and when its ends
+  lie in different municipalities (across a watershed in the mountains) at
+  :data:`TERRAIN_BORDER_DETOUR_FACTOR` × its length, so that roadless land is no
+  shortcut. The six parameters in :data:`FITTED_PARAMS` were fitted by least squares on
+  log travel time against :data:`calibration.FIT_PAIRS
+  <tillganglighet.networks.modelled.calibration.FIT_PAIRS>` only; the held-out pairs and
+  the sourced validation trips (``geodata/road_validation.csv``) are never fitted; the two
+  terrain constants are set by hand from mountain road trips.
 
 All coordinates are EPSG:3006 (SWEREF 99 TM, metres). The method, calibration table and
 limits are documented in ``docs/methodology.md`` ("Modelled road network"). Outputs

@@ -1,8 +1,15 @@
 """Geometry of the modelled road network: nodes, candidate links, land and lake masks.
 
-Private helper of :mod:`tillganglighet.networks.modelled.build`. Everything here is in EPSG:3006
+Helper of :mod:`tillganglighet.networks.modelled.build`. Everything here is in EPSG:3006
 (SWEREF 99 TM, metres) and independent of the speed parameters, so calibration can
 re-time the same topology many times without redoing the geometry.
+
+Rules (docs/methodology.md, "Modelled road network"): every lake of at least
+:data:`BARRIER_MIN_KM2` is barrier water, and a link across its open water is replaced
+by the shortest path round it (:func:`shore_paths`); no generated link leaves the widened
+land polygons for more than :data:`MAX_WATER_GAP_M` (a trunk link that would is replaced
+by the chain of kept place links along the coast); the municipalities in
+:data:`ISLAND_MUNICIPALITIES` are joined only by listed bridges and ferries.
 """
 
 from __future__ import annotations
