@@ -236,7 +236,8 @@ class Topology:
     barrier
         Open water of the barrier lakes (a shapely geometry, EPSG:3006).
     land
-        The allowed region for generated links (buffered land plus the causeways of offshore nodes).
+        The widened land plus the disks reaching from offshore nodes to it (EPSG:3006;
+        for display: links are tested against the widened land and their own causeways).
     """
 
     node_x: np.ndarray
@@ -570,8 +571,9 @@ def build_topology(links: tuple[FixedLink, ...]) -> Topology:
     xy = np.column_stack([node_x, node_y])
     n = len(node_x)
 
-    # allowed region: buffered land; each offshore node has a disk reaching the land,
-    # which its own links may use (not other links: the disks cover straits)
+    # allowed region for links: the buffered land (plus lake holes, below). The disk
+    # round each offshore node reaching the land only keeps that node out of the barrier
+    # water; its links use its causeway instead (disks shared by all links bridged straits)
     npts = shapely.points(node_x, node_y)
     off = shapely.distance(land, npts)
     disk_nodes = np.flatnonzero((off > 0) & (off <= MAX_OFFSHORE_M))
