@@ -405,7 +405,6 @@ def _build_params(params: ModelParams) -> dict[str, Any]:
         "max_water_gap_m": geom.MAX_WATER_GAP_M,
         "barrier_min_km2": geom.BARRIER_MIN_KM2,
         "hole_share": geom.HOLE_SHARE,
-        "hole_shore_m": geom.HOLE_SHORE_M,
         "rescue_tries": geom.RESCUE_TRIES,
         "rescue_max_gap_m": geom.RESCUE_MAX_GAP_M,
         "island_municipalities": sorted(geom.ISLAND_MUNICIPALITIES),

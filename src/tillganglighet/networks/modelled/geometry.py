@@ -44,9 +44,6 @@ BARRIER_MIN_KM2 = 20.0
 #: A lake with at least this share of its area outside the municipality polygons is a
 #: hole in them (Vänern, Storsjön...): its open water is the lake minus the widened land.
 HOLE_SHARE = 0.5
-#: ... the lake minus the polygons widened by this much (metres): narrower channels
-#: are taken as bridged.
-HOLE_SHORE_M = 500.0
 #: Open water of a lake the polygons cover (most lakes in the north): the Natural Earth
 #: outline shrunk by this much (metres), so that shore roads stay dry.
 LAKE_SHRINK_M = 500.0
@@ -292,7 +289,7 @@ def barrier_water(
     parts = []
     for g in big.geometry.to_numpy():
         if shapely.difference(g, land).area >= HOLE_SHARE * g.area:
-            parts.append(shapely.difference(g, shapely.buffer(land, HOLE_SHORE_M, quad_segs=4)))
+            parts.append(shapely.difference(g, land_buffered))
         else:
             parts.append(shapely.buffer(g, -LAKE_SHRINK_M, quad_segs=4))
     return shapely.union_all(parts)
