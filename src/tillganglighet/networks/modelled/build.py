@@ -48,7 +48,12 @@ from tillganglighet._resources import geodata_path
 from tillganglighet.networks.cache import file_sha256
 from tillganglighet.networks.graph import Network
 from tillganglighet.networks.modelled import geometry as geom
-from tillganglighet.networks.modelled.geometry import FixedLink, Topology, build_topology
+from tillganglighet.networks.modelled.geometry import (
+    FIXED_LINKS,
+    FixedLink,
+    Topology,
+    build_topology,
+)
 from tillganglighet.progress import ProgressCallback, report
 
 __all__ = [
@@ -166,168 +171,6 @@ FITTED_PARAMS = ModelParams(
     v_local_kph=80.8,
     link_delay_s=36.3,
     urban_delay_s=113.6,
-)
-
-_HOUR = 3600.0
-#: Check-in / boarding / average waiting time added to every Gotland ferry crossing (s).
-GOTLAND_FERRY_WAIT_S = 45 * 60.0
-#: Waiting time (s) ASSUMED for a road ferry whose headway no source gives: half of a
-#: 30-minute headway. Not sourced; the ferries that use it say so.
-UNKNOWN_HEADWAY_WAIT_S = 15 * 60.0
-
-#: Bridges and ferries (see docs/methodology.md for why each one is here).
-FIXED_LINKS: tuple[FixedLink, ...] = (
-    FixedLink(
-        "Gotland ferry Visby–Nynäshamn",
-        "ferry",
-        (18.284, 57.643),
-        (17.955, 58.902),
-        length_m=150_000.0,
-        crossing_s=3 * _HOUR + 15 * 60,
-        wait_s=GOTLAND_FERRY_WAIT_S,
-        source="Destination Gotland timetable: 3 h 15 min crossing",
-    ),
-    FixedLink(
-        "Gotland ferry Visby–Oskarshamn",
-        "ferry",
-        (18.284, 57.643),
-        (16.455, 57.262),
-        length_m=140_000.0,
-        crossing_s=3 * _HOUR,
-        wait_s=GOTLAND_FERRY_WAIT_S,
-        source="Destination Gotland timetable: 3 h 00 min crossing",
-    ),
-    FixedLink(
-        "Hönöleden ferry (Öckerö–Hisingen)",
-        "ferry",
-        (11.6565, 57.7005),
-        (11.7100, 57.7088),
-        length_m=3_500.0,
-        crossing_s=12 * 60,
-        wait_s=10 * 60,
-        source="Trafikverket Färjerederiet road ferry Lilla Varholmen – Hönö Pinan: about 12 "
-        "min (gulafarjan FerryRoutesInformation.json; https://humbo.com/se/hono '12-13 "
-        "minute crossing'); every 20 min (public app code comment, low confidence): "
-        "wait = half the headway. Landings: public Android app source (approximate)",
-    ),
-    FixedLink(
-        "Gullmarsleden ferry (Finnsbo, Lysekil – Skår, Skaftö)",
-        "ferry",
-        (11.50282, 58.30263),
-        (11.53579, 58.29961),
-        length_m=1_850.0,
-        crossing_s=10 * 60,
-        wait_s=10 * 60,
-        source="Trafikverket Färjerederiet, road 161: 1.85 km, 10 min (gulafarjan "
-        "FerryRoutesInformation.json); every 20 min (15 at weekday peaks; "
-        "https://www.batliv.se/2011/05/30/article4231/): wait = half the headway. "
-        "Landings: OsmAnd routing unit test (approximate)",
-    ),
-    FixedLink(
-        "Skaftö road and Skaftöbron (Grundsund – road 161 at Skår)",
-        "bridge",
-        (11.41877, 58.21217),
-        (11.53579, 58.29961),
-        length_m=0.0,
-        source="A road onto Skaftö branches off road 161 (Herrestad – Lysekil) east of the "
-        "Gullmarn ferry (de.wikipedia 'Skaftö', https://de.wikiup.org/index.php?oldid="
-        "214380383&title=Skaft%C3%B6); Skaftöbron opened 1974 "
-        "(http://www.fjallstal.se/kongeveien/platser/skaftobron/skaftobron_lang.html). "
-        "Ends: Grundsund's GeoNames point (Skaftö's main place) and the Skår landing of "
-        "Gullmarsleden on road 161; length = the straight line (no road length "
-        "sourced), timed as a local road. Without it the simplified polygons join Skaftö "
-        "to Orust, which has no bridge to it",
-        land_a="1484",
-    ),
-    FixedLink(
-        "Svanesundsleden ferry (Kolhättan, Stenungsund – Svanesund, Orust)",
-        "ferry",
-        (11.8392, 58.1278),
-        (11.8315, 58.1367),
-        length_m=1_100.0,
-        crossing_s=5 * 60,
-        wait_s=UNKNOWN_HEADWAY_WAIT_S,
-        source="Trafikverket Färjerederiet: about 5 min (gulafarjan "
-        "FerryRoutesInformation.json; https://nyhetersto.se/2025/08/28/saturnus-ska-pa-"
-        "service-mindre-farja-ersatter-pa-svanesundsleden/); headway not found: wait "
-        "ASSUMED 15 min. Landings: public Android app source (approximate); length = "
-        "distance between the landings",
-    ),
-    FixedLink(
-        "Vaxholmsleden ferry (Vaxholm – Rindö)",
-        "ferry",
-        (18.35317, 59.40225),
-        (18.39434, 59.39688),
-        length_m=2_400.0,
-        crossing_s=6 * 60,
-        wait_s=UNKNOWN_HEADWAY_WAIT_S,
-        source="Trafikverket Färjerederiet: 'Resan tar ca 6 minuter' (gulafarjan "
-        "FerryRoutesInformation.json); headway not found: wait ASSUMED 15 min. Landings: "
-        "GeoNames points of Vaxholm and Rindö (the ferry lands at Rindö's west end); "
-        "length = distance between them",
-    ),
-    FixedLink(
-        "Ekeröleden ferry (Slagsta, Botkyrka – Jungfrusund, Ekerö)",
-        "ferry",
-        (17.85991, 59.24868),
-        (17.85991, 59.24868),
-        length_m=1_900.0,
-        crossing_s=10 * 60,
-        wait_s=7.5 * 60,
-        source="Trafikverket Färjerederiet for Ekerö kommun: 1,900 m, 10 min, weekdays "
-        "every 15 min (10 at peaks) (https://sv.m.wikipedia.org/wiki/Eker%C3%B6leden; "
-        "https://www.trafikverket.se/resa-och-trafik/farjetrafik/ekeroleden/): wait = half "
-        "the headway. Landings: Fittja's GeoNames point (Slagsta lies ~1 km west) and the "
-        "nearest point of Ekerö's polygons to it (Jungfrusund's position is not sourced)",
-        land_b="0125",
-    ),
-    FixedLink(
-        "Ekerövägen (Bromma – Drottningholm – Ekerö, bridges)",
-        "bridge",
-        (17.94, 59.34),
-        (17.81212, 59.291),
-        length_m=0.0,
-        source="Ekerövägen (road 261) from Drottningholm over the Ekerö island chain by "
-        "bridges, https://sv.rilpedia.org/wiki/Eker%C3%B6v%C3%A4gen. Ends: the GeoNames "
-        "points of Bromma and Ekerö; length = the straight line between them (no road "
-        "length sourced), timed as a local road",
-    ),
-    FixedLink(
-        "Ölandsbron",
-        "bridge",
-        (16.333, 56.676),
-        (16.425, 56.690),
-        length_m=6_072.0,
-        source="Ölandsbron, Kalmar (Svinö) – Möllstorp, 6,072 m",
-    ),
-    FixedLink(
-        "Tjörnbron",
-        "bridge",
-        (11.8181, 58.07046),
-        (11.752, 58.060),
-        length_m=3_000.0,
-        source="Tjörnbron (Almöbron and Källösundsbron), Stenungsön – Tjörn. East end at "
-        "Stenungsund's GeoNames point, snapped to the mainland (the simplified polygons "
-        "have Stenungsön as an islet without its short bridge)",
-        land_a="1415",
-        land_b="1419",
-    ),
-    FixedLink(
-        "Höga Kusten-bron",
-        "bridge",
-        (17.937, 62.789),
-        (17.943, 62.808),
-        length_m=1_867.0,
-        source="Högakustenbron (E4) over Ångermanälven, 1,867 m",
-    ),
-    FixedLink(
-        "Lidingöbron",
-        "bridge",
-        (18.102, 59.357),
-        (18.117, 59.362),
-        length_m=1_000.0,
-        source="Lidingöbron, Ropsten – Torsvik",
-    ),
 )
 
 
