@@ -1,0 +1,89 @@
+"""The one place where :mod:`tillganglighet.scenarios` touches the rest of the package.
+
+Every internal function the scenario code needs is imported here, so a restructuring
+of the package (flat modules becoming ``data/``, ``networks/``, ``routing/``,
+``report/``) changes this file only.
+"""
+
+from __future__ import annotations
+
+from .. import _atomic as atomic
+from .._cache import cached_array, network_fingerprint
+from ..accessibility import check_threshold, municipality_metrics
+from ..analysis import NetworkInfo, _snap as snap_frame, _travel_matrix as travel_matrix_s
+from ..errors import (
+    DataIntegrityError,
+    InputValidationError,
+    OutputWriteError,
+    TillganglighetError,
+)
+from ..geocoding import geocode_place, normalise_name
+from ..geodata import SWEREF99TM, fa_regions, municipalities, origins, settlements
+from ..maps import (
+    _elements as map_elements,
+    _esc as html_escape,
+    _feature_collection as feature_collection,
+    _LEAFLET_CSS_URL as LEAFLET_CSS_URL,
+    _LEAFLET_JS_URL as LEAFLET_JS_URL,
+    _script_json as script_json,
+    _to_lonlat as to_lonlat,
+    save_map,
+)
+from ..network import Network
+from ..networks import load_network
+from ..presence import (
+    DEFAULT_AS_OF,
+    KIND_LABEL_SV,
+    MODEL_END,
+    MODEL_START,
+    MeetingPointKind,
+    closure_places,
+    meeting_points,
+    parse_as_of,
+    presence_timeline,
+    report_table,
+    service_offices,
+)
+
+__all__ = [
+    "DEFAULT_AS_OF",
+    "KIND_LABEL_SV",
+    "LEAFLET_CSS_URL",
+    "LEAFLET_JS_URL",
+    "MODEL_END",
+    "MODEL_START",
+    "SWEREF99TM",
+    "DataIntegrityError",
+    "InputValidationError",
+    "MeetingPointKind",
+    "Network",
+    "NetworkInfo",
+    "OutputWriteError",
+    "TillganglighetError",
+    "atomic",
+    "cached_array",
+    "check_threshold",
+    "closure_places",
+    "fa_regions",
+    "feature_collection",
+    "geocode_place",
+    "html_escape",
+    "load_network",
+    "map_elements",
+    "meeting_points",
+    "municipalities",
+    "municipality_metrics",
+    "network_fingerprint",
+    "normalise_name",
+    "origins",
+    "parse_as_of",
+    "presence_timeline",
+    "report_table",
+    "save_map",
+    "script_json",
+    "service_offices",
+    "settlements",
+    "snap_frame",
+    "to_lonlat",
+    "travel_matrix_s",
+]
