@@ -193,6 +193,8 @@ def set_cover(
     -------
     Solution
         ``details``: ``gap_municipalities`` (indices beyond the threshold before),
+        ``constrained_municipalities`` (the gaps plus those whose unreachable origins an
+        addition would make reachable, which could raise their mean),
         ``infeasible_municipalities`` (no candidate set brings them within),
         ``variables``, ``constraints``.
     """
@@ -210,6 +212,11 @@ def set_cover(
     infeasible = [int(m) for m in gaps if not best_all[m] <= thr]
     targets = [int(m) for m in gaps if best_all[m] <= thr]
     cand = np.flatnonzero(eligible)
+    # The mean is over reachable origins, so an addition that makes an unreachable
+    # origin reachable can raise a municipality's mean: constrain those too.
+    newly = ~np.isfinite(t0) & np.isfinite(times[:, cand]).any(axis=1)
+    risky = set(np.unique(municipality[newly]).tolist()) - set(gaps.tolist())
+    targets += sorted(int(m) for m in risky)
     col_of = {int(j): k for k, j in enumerate(cand)}
     n_y = len(cand)
     costs = [np.ones(n_y) if cost is None else np.asarray(cost, float)[cand]]
@@ -268,6 +275,7 @@ def set_cover(
                     vals.append(np.array([1.0, 1.0]))
     details = {
         "gap_municipalities": [int(m) for m in gaps],
+        "constrained_municipalities": targets,
         "infeasible_municipalities": infeasible,
         "variables": n_col,
         "constraints": len(row_lo),
