@@ -66,7 +66,7 @@ def test_analysis_with_grid_population(grid_csv):
     m = res.municipalities.set_index("kommun_kod")
     assert m.loc["2584", "population"] == 18_000
     assert m.loc["2584", "largest_settlement"].startswith("Kiruna (ruta ")
-    assert "user_grid" in res.meta["population_source"]
+    assert "user_grid" in res.meta.population_source
 
 
 def test_cli_population_option(grid_csv, tmp_path):
