@@ -1,99 +1,16 @@
-"""The ``tillganglighet`` command line: parses arguments and calls the library.
-
-Errors raised on purpose by the library (:class:`TillganglighetError`) are printed
-without a traceback and end the command with exit code 1; ``analyze`` and
-``network build`` treat an :class:`OSError` (a file that cannot be read or written)
-the same way. Usage errors keep typer's exit code 2.
-"""
+"""``tillganglighet analyze``: the main job (parses options, calls the library, prints)."""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
-from .errors import TillganglighetError
-from .cli_network import network_app
-
-app = typer.Typer(
-    name="tillganglighet",
-    help=(
-        "Accessibility of Arbetsförmedlingen's local presence: travel time from every "
-        "Swedish municipality to the nearest point offering booked meetings."
-    ),
-    no_args_is_help=True,
-    add_completion=False,
-    rich_markup_mode="rich",
-)
-data_app = typer.Typer(
-    help="Inspect and validate the embedded default data.", no_args_is_help=True
-)
-app.add_typer(data_app, name="data")
-app.add_typer(network_app, name="network")
-
-console = Console()
-err_console = Console(stderr=True)
+from tillganglighet.cli._console import console, fail
+from tillganglighet.errors import TillganglighetError
 
 
-def _fail(exc: TillganglighetError | OSError) -> typer.Exit:
-    err_console.print(f"[bold red]Error:[/bold red] {exc}", highlight=False)
-    return typer.Exit(code=1)
-
-
-@app.callback()
-def _main(
-    version: Annotated[
-        bool, typer.Option("--version", help="Print the version and exit.")
-    ] = False,
-) -> None:
-    if version:
-        from . import __version__
-
-        console.print(f"tillganglighet {__version__}")
-        raise typer.Exit()
-
-
-@data_app.command("check")
-def data_check() -> None:
-    """Check the curated data against the figures published in the report.
-
-    Prints one row per figure (report value, value computed from the curated tables,
-    status) and exits with code 1 if any figure FAILs. Figures where the report
-    contradicts its own tables are shown as DOCUMENTED with the explanation.
-
-    Example: [bold]tillganglighet data check[/bold]
-    """
-    from rich.table import Table
-
-    from .datacheck import all_passed, run_data_check
-
-    try:
-        results = run_data_check()
-    except TillganglighetError as exc:
-        raise _fail(exc) from None
-    table = Table(title="Curated data vs. the report's figures (Slutredovisning 2020-10-23)")
-    for column in ("Figure", "Report", "Found", "Status", "Note"):
-        table.add_column(column, overflow="fold")
-    style = {"OK": "green", "DOCUMENTED": "yellow", "FAIL": "bold red"}
-    for r in results:
-        table.add_row(
-            r.figure, str(r.report_value), str(r.found_value),
-            f"[{style[r.status]}]{r.status}[/]", r.note,
-        )
-    console.print(table)
-    counts = {s: sum(r.status == s for r in results) for s in style}
-    console.print(
-        f"{counts['OK']} OK, {counts['DOCUMENTED']} DOCUMENTED (report inconsistent with "
-        f"itself, see docs/data.md), {counts['FAIL']} FAIL"
-    )
-    if not all_passed(results):
-        raise typer.Exit(code=1)
-
-
-@app.command("analyze")
 def analyze_command(
     as_of: Annotated[
         str, typer.Option("--as-of", help="Date of the office network, YYYY-MM-DD (2019-2021).")
@@ -151,38 +68,39 @@ def analyze_command(
 
       [bold]tillganglighet analyze --population befolkning_1km.csv[/bold]   (SCB grid)
     """
-    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-
-    from .analysis import analyze
-    from .outputs import check_out_dir, write_outputs
+    from tillganglighet.cli._progress import rich_progress
+    from tillganglighet.analysis import analyze
+    from tillganglighet.report.tables import check_out_dir, write_outputs
 
     try:
         check_out_dir(out)  # fail before minutes of computation, not after
-        with Progress(
-            SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-            console=err_console, transient=False,
-        ) as bar:
-            task = bar.add_task("starting", total=None)
+        with rich_progress() as progress:
             pop = None
             if population is not None:
-                from .userdata import read_population
+                from tillganglighet.data.userdata import read_population
 
-                bar.update(task, description=f"reading {population}")
+                progress(f"reading {population}", None, None)
                 pop = read_population(population)
             result = analyze(
-                as_of=as_of, threshold_min=threshold, network=network, population=pop,
-                progress=lambda msg: bar.update(task, description=msg),
+                as_of=as_of,
+                threshold_min=threshold,
+                network=network,
+                population=pop,
+                progress=progress,
             )
             files = write_outputs(
-                result, out, offline=offline, tiles=tiles,
+                result,
+                out,
+                offline=offline,
+                tiles=tiles,
                 rule="fa_region" if within_fa_region else "nearest",
-                progress=lambda name: bar.update(task, description=f"writing {name}"),
+                progress=progress,
             )
-            bar.update(task, description="done")
+            progress("done", None, None)
     except (TillganglighetError, OSError) as exc:
         # OSError: a file problem not turned into a TillganglighetError by the library
         # (its message names the file); shown like the library's errors, no traceback.
-        raise _fail(exc) from None
+        raise fail(exc) from None
     _print_analysis(result, files, within_fa_region=within_fa_region)
 
 
@@ -192,22 +110,24 @@ def _print_analysis(result, files, *, within_fa_region: bool) -> None:  # type: 
     from rich.table import Table
 
     meta, muni = result.meta, result.municipalities
-    thr = meta["threshold_min"]
+    thr = meta.threshold_min
     suffix = "_fa" if within_fa_region else ""
     rule = "nearest point in own FA-region" if within_fa_region else "nearest point anywhere"
     ranked = muni.sort_values(f"mean_time{suffix}_min", ascending=False)
     gaps = ranked[ranked[f"gap{suffix}"]]
     shown = gaps if len(gaps) else ranked.head(10)
     heading = (
-        f"Municipalities beyond {thr:g} min" if len(gaps)
+        f"Municipalities beyond {thr:g} min"
+        if len(gaps)
         else f"No municipality beyond {thr:g} min; the 10 slowest"
     )
     table = Table(
-        title=f"{heading} ({rule}) — {meta['as_of']}, {meta['mode']}, "
-        f"{result.network.label_en}"
+        title=f"{heading} ({rule}) — {meta.as_of}, {meta.mode}, {result.network.label_en}"
     )
     for column in ("Municipality", "County", "Mean min", "Over by", "Worst min", "People"):
-        table.add_column(column, justify="left" if column in {"Municipality", "County"} else "right")
+        table.add_column(
+            column, justify="left" if column in {"Municipality", "County"} else "right"
+        )
 
     def fmt(v: float) -> str:
         if math.isnan(v):
@@ -216,8 +136,11 @@ def _print_analysis(result, files, *, within_fa_region: bool) -> None:  # type: 
 
     for _, r in shown.head(40).iterrows():
         table.add_row(
-            r["kommun"], r["lan"], fmt(r[f"mean_time{suffix}_min"]),
-            fmt(r[f"exceeds_by{suffix}_min"]), fmt(r[f"worst_time{suffix}_min"]),
+            r["kommun"],
+            r["lan"],
+            fmt(r[f"mean_time{suffix}_min"]),
+            fmt(r[f"exceeds_by{suffix}_min"]),
+            fmt(r[f"worst_time{suffix}_min"]),
             f"{int(r['population']):,}",
         )
     console.print(table)
@@ -238,16 +161,3 @@ def _print_analysis(result, files, *, within_fa_region: bool) -> None:  # type: 
     if result.network.modelled:
         console.print(f"[yellow]Note:[/yellow] {result.network.how_to_use_osm}")
     console.print(f"Wrote {len(files)} files to {files[0].parent}/ (open map.html in a browser).")
-
-
-def main() -> None:
-    """Entry point of the ``tillganglighet`` console script."""
-    try:
-        app()
-    except TillganglighetError as exc:  # pragma: no cover - safety net
-        err_console.print(f"[bold red]Error:[/bold red] {exc}", highlight=False)
-        sys.exit(1)
-
-
-if __name__ == "__main__":  # pragma: no cover
-    main()
