@@ -8,7 +8,7 @@ of the package (flat modules becoming ``data/``, ``networks/``, ``routing/``,
 from __future__ import annotations
 
 from .. import _atomic as atomic
-from .._cache import cached_array, network_fingerprint
+from ..networks.cache import cached_array, network_fingerprint
 from ..accessibility import check_threshold, municipality_metrics
 from ..analysis import NetworkInfo, _snap as snap_frame, _travel_matrix as travel_matrix_s
 from ..errors import (
@@ -17,21 +17,22 @@ from ..errors import (
     OutputWriteError,
     TillganglighetError,
 )
-from ..geocoding import geocode_place, normalise_name
-from ..geodata import SWEREF99TM, fa_regions, municipalities, origins, settlements
-from ..maps import (
+from ..data.geocoding import geocode_place, normalise_name
+from ..data.geodata import SWEREF99TM, fa_regions, municipalities, origins, settlements
+from ..report.maps import (
     _elements as map_elements,
     _esc as html_escape,
     _feature_collection as feature_collection,
     _LEAFLET_CSS_URL as LEAFLET_CSS_URL,
     _LEAFLET_JS_URL as LEAFLET_JS_URL,
+    _leaflet_assets as leaflet_assets,
     _script_json as script_json,
     _to_lonlat as to_lonlat,
     save_map,
 )
-from ..network import Network
-from ..networks import load_network
-from ..presence import (
+from ..networks.graph import Network
+from ..networks.load import load_network
+from ..data.presence import (
     DEFAULT_AS_OF,
     KIND_LABEL_SV,
     MODEL_END,
@@ -68,6 +69,7 @@ __all__ = [
     "feature_collection",
     "geocode_place",
     "html_escape",
+    "leaflet_assets",
     "load_network",
     "map_elements",
     "meeting_points",

@@ -414,3 +414,16 @@ def reference_means(matrices: Matrices, resolved: Iterable[ResolvedScenario]
     assert s.municipality_mean_min is not None and s.municipality_mean_fa_min is not None
     return {r.name: np.stack([s.municipality_mean_min[i], s.municipality_mean_fa_min[i]])
             for i, r in enumerate(rs)}
+
+
+def results_table(out_dir: str | os.PathLike[str], keys: Iterable[str] | None = None
+                  ) -> pd.DataFrame:
+    """Summary columns of stored results as a table (``scenario`` first; no per-municipality
+    arrays)."""
+    recs = load_results(out_dir, keys)
+    rows = [{k: v for k, v in r.items() if not isinstance(v, list)} for r in recs]
+    df = pd.DataFrame(rows)
+    if len(df):
+        df = df.rename(columns={"name": "scenario"})
+        df = df[["scenario", *[c for c in df.columns if c != "scenario"]]]
+    return df

@@ -160,7 +160,7 @@ def timeline_map(matrices: Matrices, table: pd.DataFrame, path: str | os.PathLik
     info = [{"m": m, "p": int(table.loc[table["month"] == m, "points"].iloc[0]),
              "g": int(table.loc[table["month"] == m, "municipalities_beyond"].iloc[0])}
             for m in months]
-    js, css = _leaflet_inline()
+    js, css = ad.leaflet_assets()
     data = json.dumps({"fc": fc, "v": values, "info": info, "thr": threshold_min},
                       ensure_ascii=False).replace("</", "<\\/")
     assumptions = "".join(f"<li>{ad.html_escape(a)}</li>" for a in ASSUMPTIONS)
@@ -171,12 +171,6 @@ def timeline_map(matrices: Matrices, table: pd.DataFrame, path: str | os.PathLik
     target.parent.mkdir(parents=True, exist_ok=True)
     ad.atomic.atomic_write_text(target, page)
     return target
-
-
-def _leaflet_inline() -> tuple[str, str]:
-    from ..maps import _leaflet_assets
-
-    return _leaflet_assets()
 
 
 _PAGE = """<!DOCTYPE html>
