@@ -348,9 +348,10 @@ def run_batch(
     try:
         from distributed import as_completed
 
-        p_f, c_f, r_f = (client.scatter(x, broadcast=True)
-                         for x in (problem, context, references))
-        futures = [client.submit(score_jobs, p_f, part, c_f, r_f,
+        p_f = client.scatter(problem, broadcast=True)
+        c_f = client.scatter(context, broadcast=True)
+        # references is a small dict: passed as is (scatter would split a dict by key).
+        futures = [client.submit(score_jobs, p_f, part, c_f, references,
                                  keep_municipalities=keep_municipalities, pure=False)
                    for part in parts]
         for fut in as_completed(futures):
