@@ -152,4 +152,4 @@ def test_unreachable_scheduler_is_a_clear_error(setup, tmp_path):
     context, jobs, _ = jobs_of(setup, 4)
     with pytest.raises(TillganglighetError, match="cannot connect"):
         batch.run_batch(jobs, mats, tmp_path, context=context,
-                        scheduler="tcp://127.0.0.1:1", chunk_size=2)
+                        scheduler="tcp://127.0.0.1:1", chunk_size=2, connect_timeout=1.0)

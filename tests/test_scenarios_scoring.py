@@ -43,6 +43,8 @@ def hand_problem() -> ScoringProblem:
 
 @pytest.mark.parametrize("engine", ["numba", "numpy"])
 def test_hand_worked_example(engine):
+    if engine == "numba":
+        pytest.importorskip("numba")
     p = hand_problem()
     active = np.array([[True, False, True], [True, True, False]])
     kind = np.array([[STAFFED, COOP, COOP], [STAFFED, COOP, COOP]], dtype=np.int8)
@@ -102,6 +104,7 @@ def random_problem(seed: int, n_o: int = 60, n_c: int = 12, n_m: int = 7, n_fa: 
 
 @pytest.mark.parametrize("seed", range(6))
 def test_engines_agree_with_definition(seed):
+    pytest.importorskip("numba")
     p = random_problem(seed)
     rng = np.random.default_rng(100 + seed)
     active = rng.random((25, p.n_candidates)) < rng.uniform(0.1, 0.9, (25, 1))

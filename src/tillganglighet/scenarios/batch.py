@@ -277,6 +277,7 @@ def run_batch(
     chunk_size: int = 500,
     keep_municipalities: bool = True,
     progress: Callable[[int, int], None] | None = None,
+    connect_timeout: float = 10.0,
 ) -> BatchReport:
     """Score jobs, writing each result atomically as it finishes; skip finished ones.
 
@@ -305,6 +306,8 @@ def run_batch(
         Store per-municipality means (needed for maps and change tables).
     progress
         Called with (finished, total) after each chunk.
+    connect_timeout
+        Seconds to wait for a scheduler address.
 
     Returns
     -------
@@ -339,7 +342,7 @@ def run_batch(
 
     if not parts:
         return report
-    client, owned = _client(scheduler, n_workers, len(parts))
+    client, owned = _client(scheduler, n_workers, len(parts), connect_timeout)
     if client is None:
         for part in parts:
             finish(score_jobs(problem, part, context, references,
@@ -366,7 +369,7 @@ def run_batch(
     return report
 
 
-def _client(scheduler: Any, n_workers: int, n_parts: int) -> tuple[Any, bool]:
+def _client(scheduler: Any, n_workers: int, n_parts: int, timeout: float) -> tuple[Any, bool]:
     if scheduler is None:
         return None, False
     if isinstance(scheduler, str) and scheduler == "local":
@@ -381,7 +384,7 @@ def _client(scheduler: Any, n_workers: int, n_parts: int) -> tuple[Any, bool]:
         from distributed import Client
 
         try:
-            return Client(scheduler, timeout="10s"), True
+            return Client(scheduler, timeout=f"{timeout}s"), True
         except OSError as exc:
             raise ad.TillganglighetError(
                 f"scheduler {scheduler!r}: cannot connect ({exc})") from None
