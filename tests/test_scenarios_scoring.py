@@ -103,11 +103,14 @@ def random_problem(seed: int, n_o: int = 60, n_c: int = 12, n_m: int = 7, n_fa: 
 
 
 @pytest.mark.parametrize("seed", range(6))
-def test_engines_agree_with_definition(seed):
+@pytest.mark.parametrize("n_c", [12, 50])
+def test_engines_agree_with_definition(seed, n_c):
+    """With 50 candidates the nearest open one often lies beyond the kernel's sorted
+    prefix (PREFIX = 16), so its fallback walk is exercised too."""
     pytest.importorskip("numba")
-    p = random_problem(seed)
+    p = random_problem(seed, n_c=n_c)
     rng = np.random.default_rng(100 + seed)
-    active = rng.random((25, p.n_candidates)) < rng.uniform(0.1, 0.9, (25, 1))
+    active = rng.random((25, p.n_candidates)) < rng.uniform(0.02, 0.9, (25, 1))
     active[0] = False  # nothing open
     kind = rng.choice([STAFFED, COOP], size=active.shape).astype(np.int8)
     thr = rng.uniform(20, 80, 25)

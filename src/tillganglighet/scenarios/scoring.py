@@ -55,6 +55,8 @@ SUMMARY_COLUMNS: dict[str, str] = {
     "fa_regions_within": "FA-regions with no municipality beyond the threshold",
 }
 READINGS = ("", "_fa")
+#: Sorted candidates per origin the compiled kernel keeps in a compact prefix array.
+PREFIX = 16
 
 
 @dataclass(frozen=True)
@@ -148,6 +150,21 @@ class ScoringProblem:
                 o_staff = np.argsort(self.staff_min.T, axis=1, kind="stable").astype(np.int32)
             self._derived["orders"] = (o_any, o_fa, o_staff)
         return self._derived["orders"]
+
+    def prefixes(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The first :data:`PREFIX` entries of each origin's sorted candidates and their
+        times (anywhere, FA rule): small contiguous arrays the kernel reads first."""
+        if "prefixes" not in self._derived:
+            o_any, o_fa, _ = self.sorted_orders()
+            k = min(PREFIX, self.n_candidates)
+            rows = np.arange(self.n_origins)[:, None]
+            pa = np.ascontiguousarray(o_any[:, :k])
+            pf = np.ascontiguousarray(o_fa[:, :k])
+            self._derived["prefixes"] = (
+                pa, np.ascontiguousarray(self.times_min[rows, pa]),
+                pf, np.ascontiguousarray(self.times_fa_min[rows, pf]),
+            )
+        return self._derived["prefixes"]
 
     def weights(self) -> tuple[np.ndarray, np.ndarray]:
         """Origin weights for municipality means, and whether each origin's municipality
@@ -319,6 +336,7 @@ def score_batch(
         raise ad.InputValidationError("threshold_min: must be finite minutes > 0")
     kernel = _kernel(engine)
     o_any, o_fa, o_staff = problem.sorted_orders()
+    pa, ta, pf, tf = problem.prefixes()
     w, weighted = problem.weights()
     has_staff = problem.staff_min is not None
     staff = problem.staff_min if has_staff else np.zeros((1, 1), np.float32)
@@ -330,7 +348,8 @@ def score_batch(
         (1, n_m), np.float32)
     mmf = np.zeros_like(mm)
     kernel(
-        problem.times_min, problem.times_fa_min, o_any, o_fa, staff, o_staff_arr, has_staff,
+        problem.times_min, problem.times_fa_min, o_any, o_fa, pa, ta, pf, tf,
+        staff, o_staff_arr, has_staff,
         w, weighted, problem.municipality, problem.municipality_fa, n_m, n_fa,
         active, kind, thr, STAFFED, summ, mm, mmf, keep_municipalities,
     )
@@ -373,11 +392,12 @@ def _staff_batch(
 
 
 def _batch_py(
-    times, times_fa, o_any, o_fa, staff, o_staff, has_staff, w, weighted, muni, muni_fa,
-    n_m, n_fa, active, kind, thr, staffed_code, summ, mm, mmf, keep,
+    times, times_fa, o_any, o_fa, pa, ta, pf, tf, staff, o_staff, has_staff, w, weighted,
+    muni, muni_fa, n_m, n_fa, active, kind, thr, staffed_code, summ, mm, mmf, keep,
 ):  # pragma: no cover - compiled by numba; the numpy engine has its own loop
     n_s = active.shape[0]
     n_o, n_c = times.shape
+    n_p = pa.shape[1]
     t = np.empty(n_o, dtype=np.float64)
     sw = np.empty(n_m)
     sf = np.empty(n_m)
@@ -399,16 +419,29 @@ def _batch_py(
         for r in range(2):
             mat = times if r == 0 else times_fa
             order = o_any if r == 0 else o_fa
+            pre_o = pa if r == 0 else pf
+            pre_t = ta if r == 0 else tf
             for i in range(n_o):
                 best = np.inf
-                for k in range(n_c):
-                    j = order[i, k]
-                    v = mat[i, j]
+                found = False
+                for k in range(n_p):
+                    v = pre_t[i, k]
                     if v == np.inf:
+                        found = True
                         break
-                    if act[j]:
+                    if act[pre_o[i, k]]:
                         best = v
+                        found = True
                         break
+                if not found:
+                    for k in range(n_p, n_c):
+                        j = order[i, k]
+                        v = mat[i, j]
+                        if v == np.inf:
+                            break
+                        if act[j]:
+                            best = v
+                            break
                 t[i] = best
             sw[:] = 0.0
             sf[:] = 0.0
@@ -536,15 +569,12 @@ def _staff_py(staff, o_staff, active, kind, thr, staffed_code, mean, mx, beyond)
 
 
 def _numpy_batch(
-    times, times_fa, o_any, o_fa, staff, o_staff, has_staff, w, weighted, muni, muni_fa,
-    n_m, n_fa, active, kind, thr, staffed_code, summ, mm, mmf, keep,
+    times, times_fa, o_any, o_fa, pa, ta, pf, tf, staff, o_staff, has_staff, w, weighted,
+    muni, muni_fa, n_m, n_fa, active, kind, thr, staffed_code, summ, mm, mmf, keep,
 ):
     """The same outputs as the compiled kernel, computed scenario by scenario in numpy."""
     n_o = times.shape[0]
-    muni_pop = np.bincount(muni, w, n_m)
-    counts = np.bincount(muni, minlength=n_m).astype(float)
     fa_ids = np.unique(muni_fa)
-    del o_any, o_fa, staff, o_staff, has_staff, staffed_code, kind, muni_pop, counts
     for s in range(active.shape[0]):
         for r, mat in enumerate((times, times_fa)):
             t = np.where(active[s][None, :], mat, np.inf).min(axis=1, initial=np.inf)
