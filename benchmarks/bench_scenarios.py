@@ -65,9 +65,11 @@ def main() -> None:
     mats = matrix.build_matrices(cands, network=net, disk_cache=False)
     t_matrix = time.perf_counter() - t0
     p = mats.problem
-    say(f"Country: {p.n_municipalities} municipalities, {p.n_origins} origins, "
+    say(
+        f"Country: {p.n_municipalities} municipalities, {p.n_origins} origins, "
         f"{p.n_candidates} candidates ({dict(cands.frame['origin'].value_counts())}); "
-        f"network {net.n_nodes} nodes / {net.n_edges} edges ({mats.network_label})")
+        f"network {net.n_nodes} nodes / {net.n_edges} edges ({mats.network_label})"
+    )
     say(f"Matrix origins x candidates + candidates x candidates: {t_matrix:.2f} s (once)")
 
     base = model.base_network("2020-12-31", cands)
@@ -83,16 +85,20 @@ def main() -> None:
     scoring.score_batch(p, active[:10], kind, 60.0)  # compile / warm up
     t0, c0 = time.perf_counter(), time.process_time()
     for i in range(0, n, 10_000):
-        scoring.score_batch(p, active[i:i + 10_000], kind, 60.0, keep_municipalities=False)
+        scoring.score_batch(p, active[i : i + 10_000], kind, 60.0, keep_municipalities=False)
     t_numba, c_numba = time.perf_counter() - t0, time.process_time() - c0
-    say(f"Scoring, compiled kernel, 1 process: {t_numba:.2f} s wall = {n / t_numba:,.0f} "
-        f"scenarios/s ({t_numba / n * 1e6:.1f} µs each; CPU {c_numba / n * 1e6:.1f} µs)")
+    say(
+        f"Scoring, compiled kernel, 1 process: {t_numba:.2f} s wall = {n / t_numba:,.0f} "
+        f"scenarios/s ({t_numba / n * 1e6:.1f} µs each; CPU {c_numba / n * 1e6:.1f} µs)"
+    )
     m = min(n, 2000)
     t0 = time.perf_counter()
     scoring.score_batch(p, active[:m], kind, 60.0, keep_municipalities=False, engine="numpy")
     t_np = (time.perf_counter() - t0) / m
-    say(f"Scoring, numpy engine (no numba), 1 process: {1 / t_np:,.0f} scenarios/s "
-        f"({t_np * 1e6:.0f} µs each; measured on {m:,})")
+    say(
+        f"Scoring, numpy engine (no numba), 1 process: {1 / t_np:,.0f} scenarios/s "
+        f"({t_np * 1e6:.0f} µs each; measured on {m:,})"
+    )
 
     # ---- Dask
     try:
@@ -100,25 +106,49 @@ def main() -> None:
 
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            cluster = LocalCluster(n_workers=args.workers, threads_per_worker=1,
-                                   processes=True, dashboard_address=None)
+            cluster = LocalCluster(
+                n_workers=args.workers, threads_per_worker=1, processes=True, dashboard_address=None
+            )
             client = Client(cluster)
         p.sorted_orders()
         pf = client.scatter(p, broadcast=True)
         # Warm up every worker (numba compile from its cache).
-        client.gather([client.submit(scoring.score_batch, pf, active[:2], kind, 60.0,
-                                     keep_municipalities=False, pure=False, workers=[w])
-                       for w in client.scheduler_info()["workers"]])
+        client.gather(
+            [
+                client.submit(
+                    scoring.score_batch,
+                    pf,
+                    active[:2],
+                    kind,
+                    60.0,
+                    keep_municipalities=False,
+                    pure=False,
+                    workers=[w],
+                )
+                for w in client.scheduler_info()["workers"]
+            ]
+        )
         t0 = time.perf_counter()
-        futs = [client.submit(scoring.score_batch, pf, active[i:i + args.chunk], kind, 60.0,
-                              keep_municipalities=False, pure=False)
-                for i in range(0, n, args.chunk)]
+        futs = [
+            client.submit(
+                scoring.score_batch,
+                pf,
+                active[i : i + args.chunk],
+                kind,
+                60.0,
+                keep_municipalities=False,
+                pure=False,
+            )
+            for i in range(0, n, args.chunk)
+        ]
         client.gather(futs)
         t_dask = time.perf_counter() - t0
         client.close()
         cluster.close()
-        say(f"Scoring on Dask LocalCluster ({args.workers} workers, {args.chunk} per task): "
-            f"{t_dask:.2f} s = {n / t_dask:,.0f} scenarios/s (incl. shipping the masks)")
+        say(
+            f"Scoring on Dask LocalCluster ({args.workers} workers, {args.chunk} per task): "
+            f"{t_dask:.2f} s = {n / t_dask:,.0f} scenarios/s (incl. shipping the masks)"
+        )
     except ImportError:
         say("Dask not installed: skipped")
 
@@ -135,8 +165,9 @@ def main() -> None:
         import geopandas as gpd
 
         sub = points_all[mask]
-        return gpd.GeoDataFrame(sub, geometry=gpd.points_from_xy(sub["x_m"], sub["y_m"]),
-                                crs="EPSG:3006")
+        return gpd.GeoDataFrame(
+            sub, geometry=gpd.points_from_xy(sub["x_m"], sub["y_m"]), crs="EPSG:3006"
+        )
 
     def reroute_full(mask: np.ndarray) -> pd.DataFrame:
         pts = points_of(mask)
@@ -145,11 +176,19 @@ def main() -> None:
         mp_fa = pts["kommun_kod"].map(fa_of).to_numpy()
         near = nearest_in_matrix(times)
         near_fa = nearest_in_matrix(times, org_fa[:, None] == mp_fa[None, :])
-        return municipality_metrics(pd.DataFrame({
-            "kommun_kod": org["kommun_kod"].to_numpy(), "name": org["name"].to_numpy(),
-            "population": org["population"].to_numpy(),
-            "is_largest": org["is_largest"].to_numpy(),
-            "time_s": near.time_s, "time_fa_s": near_fa.time_s}), threshold_min=60.0)
+        return municipality_metrics(
+            pd.DataFrame(
+                {
+                    "kommun_kod": org["kommun_kod"].to_numpy(),
+                    "name": org["name"].to_numpy(),
+                    "population": org["population"].to_numpy(),
+                    "is_largest": org["is_largest"].to_numpy(),
+                    "time_s": near.time_s,
+                    "time_fa_s": near_fa.time_s,
+                }
+            ),
+            threshold_min=60.0,
+        )
 
     from tillganglighet.routing import nearest_facility, nearest_facility_within_groups
 
@@ -194,18 +233,34 @@ def main() -> None:
         reroute_lean(active[i])
     t_lean, c_lean = (time.perf_counter() - t0) / k, (time.process_time() - c0) / k
     check = scoring.score_batch(p, active[:k], kind, 60.0)
-    err = max(float(np.nanmax(np.abs(
-        np.where(np.isfinite(full[i]["mean_time_min"].to_numpy()),
-                 full[i]["mean_time_min"].to_numpy() - check.municipality_mean_min[i], 0))))
-        for i in range(k))
+    err = max(
+        float(
+            np.nanmax(
+                np.abs(
+                    np.where(
+                        np.isfinite(full[i]["mean_time_min"].to_numpy()),
+                        full[i]["mean_time_min"].to_numpy() - check.municipality_mean_min[i],
+                        0,
+                    )
+                )
+            )
+        )
+        for i in range(k)
+    )
     per, cper = t_numba / n, c_numba / n
-    say(f"Re-routing from scratch, as analyze() does (snap, O x points matrix, both "
+    say(
+        f"Re-routing from scratch, as analyze() does (snap, O x points matrix, both "
         f"readings, municipality metrics): {t_full * 1e3:.1f} ms wall / {c_full * 1e3:.1f} ms "
-        f"CPU per scenario (mean of {k}); matrix scores agree within {err:.1e} min")
-    say(f"Re-routing from scratch, lean (2 multi-source Dijkstra + numpy): "
-        f"{t_lean * 1e3:.2f} ms wall / {c_lean * 1e3:.2f} ms CPU per scenario")
-    say(f"Ratio re-routing / scoring, single process: as analyze() {t_full / per:,.0f}x wall, "
-        f"{c_full / cper:,.0f}x CPU; lean {t_lean / per:,.0f}x wall, {c_lean / cper:,.0f}x CPU")
+        f"CPU per scenario (mean of {k}); matrix scores agree within {err:.1e} min"
+    )
+    say(
+        f"Re-routing from scratch, lean (2 multi-source Dijkstra + numpy): "
+        f"{t_lean * 1e3:.2f} ms wall / {c_lean * 1e3:.2f} ms CPU per scenario"
+    )
+    say(
+        f"Ratio re-routing / scoring, single process: as analyze() {t_full / per:,.0f}x wall, "
+        f"{c_full / cper:,.0f}x CPU; lean {t_lean / per:,.0f}x wall, {c_lean / cper:,.0f}x CPU"
+    )
 
     # ---- optimisation
     pool = ~base.active
@@ -216,13 +271,15 @@ def main() -> None:
             mc = optimise.max_cover(times, p.population, base.active, pool, thr, 10)
             pm = optimise.p_median(times, p.population, base.active, pool, 10)
             rows.append((thr, label, sc, mc, pm))
-            say(f"MILP {thr:g} min, {label}: set cover {len(sc.added)} additions, "
+            say(
+                f"MILP {thr:g} min, {label}: set cover {len(sc.added)} additions, "
                 f"{sc.status}, gap {sc.mip_gap:.1e}, {sc.seconds:.2f} s "
                 f"({sc.details['variables']} vars; {len(sc.details['infeasible_municipalities'])}"
                 f" municipalities no candidate can fix) | max cover k=10: "
                 f"+{mc.objective:,.0f} people, {mc.status}, {mc.seconds:.2f} s | p-median "
                 f"k=10: {pm.details['mean_time_min']:.3f} min mean, {pm.status}, "
-                f"{pm.seconds:.2f} s ({pm.details['variables']} vars)")
+                f"{pm.seconds:.2f} s ({pm.details['variables']} vars)"
+            )
 
 
 if __name__ == "__main__":

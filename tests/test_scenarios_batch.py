@@ -31,7 +31,7 @@ def jobs_of(setup, n=None):
 
 
 def test_sweep_generators(setup):
-    cands, mats, b = setup
+    cands, _mats, b = setup
     n_open = int(b.active.sum())
     singles = list(sweeps.single_closures(b, cands))
     assert len(singles) == n_open
@@ -51,15 +51,15 @@ def test_sweep_generators(setup):
 
 
 def test_results_equal_direct_scoring(setup, tmp_path):
-    cands, mats, b = setup
+    _cands, mats, b = setup
     context, jobs, gen = jobs_of(setup, 30)
     refs = batch.reference_means(mats, [b])
-    report = batch.run_batch(jobs, mats, tmp_path, context=context, references=refs,
-                             scheduler=None, chunk_size=7)
+    report = batch.run_batch(
+        jobs, mats, tmp_path, context=context, references=refs, scheduler=None, chunk_size=7
+    )
     assert len(report.scored) == 30 and not report.skipped
     for r in gen[:5]:
-        rec = json.loads((tmp_path / "results" / f"{batch.scenario_key(r.name)}.json")
-                         .read_text())
+        rec = json.loads((tmp_path / "results" / f"{batch.scenario_key(r.name)}.json").read_text())
         ref = score_reference(mats.problem, r.active, r.kind, 30.0)
         assert rec["population_beyond_fa"] == ref["population_beyond_fa"]
         assert rec["municipalities_beyond_fa"] == ref["municipalities_beyond_fa"]
@@ -68,7 +68,7 @@ def test_results_equal_direct_scoring(setup, tmp_path):
 
 
 def test_rerun_skips_finished_and_redoes_stale(setup, tmp_path):
-    cands, mats, b = setup
+    _cands, mats, _b = setup
     context, jobs, _ = jobs_of(setup, 20)
     batch.run_batch(jobs, mats, tmp_path, context=context, scheduler=None, chunk_size=5)
     folder = tmp_path / "results"
@@ -78,15 +78,14 @@ def test_rerun_skips_finished_and_redoes_stale(setup, tmp_path):
     rec["digest"] = "old"
     stale.write_text(json.dumps(rec))
     (folder / f"{jobs[2].key}.json").write_text("{truncated")
-    report = batch.run_batch(jobs, mats, tmp_path, context=context, scheduler=None,
-                             chunk_size=5)
+    report = batch.run_batch(jobs, mats, tmp_path, context=context, scheduler=None, chunk_size=5)
     assert sorted(report.scored) == sorted(j.key for j in jobs[:3])
     assert len(report.skipped) == 17
     assert json.loads(stale.read_text())["digest"] == jobs[1].digest
 
 
 def test_crash_loses_nothing_finished(setup, tmp_path):
-    cands, mats, b = setup
+    _cands, mats, _b = setup
     context, jobs, _ = jobs_of(setup, 20)
 
     def crash(done, total):
@@ -94,13 +93,13 @@ def test_crash_loses_nothing_finished(setup, tmp_path):
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        batch.run_batch(jobs, mats, tmp_path, context=context, scheduler=None, chunk_size=5,
-                        progress=crash)
+        batch.run_batch(
+            jobs, mats, tmp_path, context=context, scheduler=None, chunk_size=5, progress=crash
+        )
     finished = sorted(p.stem for p in (tmp_path / "results").glob("*.json"))
     assert finished == sorted(j.key for j in jobs[:10])
     assert not list((tmp_path / "results").glob(".tmp-*"))
-    report = batch.run_batch(jobs, mats, tmp_path, context=context, scheduler=None,
-                             chunk_size=5)
+    report = batch.run_batch(jobs, mats, tmp_path, context=context, scheduler=None, chunk_size=5)
     assert len(report.skipped) == 10 and len(report.scored) == 10
 
 
@@ -119,12 +118,19 @@ def test_changed_settings_change_the_digest(setup):
 def test_scheduler_address(setup, tmp_path):
     """A scheduler address: the test starts a LocalCluster and passes its address."""
     distributed = pytest.importorskip("distributed")
-    cands, mats, b = setup
+    _cands, mats, _b = setup
     context, jobs, _ = jobs_of(setup, 40)
-    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
-                                  dashboard_address=None) as cluster:
-        report = batch.run_batch(jobs, mats, tmp_path, context=context,
-                                 scheduler=cluster.scheduler_address, chunk_size=10)
+    with distributed.LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster:
+        report = batch.run_batch(
+            jobs,
+            mats,
+            tmp_path,
+            context=context,
+            scheduler=cluster.scheduler_address,
+            chunk_size=10,
+        )
     assert len(report.scored) == 40
     direct = batch.score_jobs(mats.problem, jobs, context, {}, keep_municipalities=True)
     for rec in direct[:5]:
@@ -135,10 +141,11 @@ def test_scheduler_address(setup, tmp_path):
 
 def test_local_cluster_default(setup, tmp_path):
     pytest.importorskip("distributed")
-    cands, mats, b = setup
+    _cands, mats, _b = setup
     context, jobs, _ = jobs_of(setup, 12)
-    report = batch.run_batch(jobs, mats, tmp_path, context=context, scheduler="local",
-                             n_workers=1, chunk_size=4)
+    report = batch.run_batch(
+        jobs, mats, tmp_path, context=context, scheduler="local", n_workers=1, chunk_size=4
+    )
     assert len(report.scored) == 12
     table = batch.results_table(tmp_path)
     assert sorted(table["scenario"]) == sorted(j.name for j in jobs)
@@ -148,8 +155,15 @@ def test_unreachable_scheduler_is_a_clear_error(setup, tmp_path):
     pytest.importorskip("distributed")
     from tillganglighet.errors import TillganglighetError
 
-    cands, mats, b = setup
+    _cands, mats, _b = setup
     context, jobs, _ = jobs_of(setup, 4)
     with pytest.raises(TillganglighetError, match="cannot connect"):
-        batch.run_batch(jobs, mats, tmp_path, context=context,
-                        scheduler="tcp://127.0.0.1:1", chunk_size=2, connect_timeout=1.0)
+        batch.run_batch(
+            jobs,
+            mats,
+            tmp_path,
+            context=context,
+            scheduler="tcp://127.0.0.1:1",
+            chunk_size=2,
+            connect_timeout=1.0,
+        )

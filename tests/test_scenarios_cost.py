@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tillganglighet.errors import InputValidationError
+from tillganglighet.errors import InputValidationError, MissingColumnError
 from tillganglighet.scenarios import cost
 from tillganglighet.scenarios.model import KIND_CODE, STAFFED
 
@@ -24,8 +24,7 @@ def test_default_figures_are_derived_from_the_report():
 
 def test_annual_cost_sums_active_points_by_kind():
     m = cost.CostModel()
-    kind = np.array([STAFFED, KIND_CODE["cooperation_ssc"], KIND_CODE["visiting_office"]],
-                    np.int8)
+    kind = np.array([STAFFED, KIND_CODE["cooperation_ssc"], KIND_CODE["visiting_office"]], np.int8)
     active = np.array([[True, True, False], [False, True, True]])
     got = m.annual_cost(active, kind)
     np.testing.assert_allclose(got, [80e6 / 126 + 80_000, 80_000 + 80e6 / 126])
@@ -58,8 +57,10 @@ def test_jobseeker_rule_flags_municipalities_without_staffed_office(tmp_path):
 
 def test_read_jobseekers_names_lines(tmp_path):
     p = tmp_path / "js.csv"
-    p.write_text("kommun_kod,kommun,registered_jobseekers\n0180,,45000\n,Arjeplog,120\n"
-                 "9999,,1\n,Nowhere,2\n0114,,many\n0180,,3\n")
+    p.write_text(
+        "kommun_kod,kommun,registered_jobseekers\n0180,,45000\n,Arjeplog,120\n"
+        "9999,,1\n,Nowhere,2\n0114,,many\n0180,,3\n"
+    )
     with pytest.raises(InputValidationError) as exc:
         cost.read_jobseekers(p)
     text = str(exc.value)
@@ -67,6 +68,9 @@ def test_read_jobseekers_names_lines(tmp_path):
     assert f"{p}:5: kommun 'Nowhere'" in text
     assert f"{p}:6: registered_jobseekers 'many'" in text
     assert f"{p}:7: municipality 0180 listed twice (lines 2, 7)" in text
+    p.write_text("kommun_kod,jobseekers\n0180,1\n")
+    with pytest.raises(MissingColumnError, match="registered_jobseekers"):
+        cost.read_jobseekers(p)
     p.write_text("kommun_kod,kommun,registered_jobseekers\n180,,45000\n,Arjeplog,120\n")
     s = cost.read_jobseekers(p)
     assert s.to_dict() == {"0180": 45000, "2506": 120}

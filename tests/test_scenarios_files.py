@@ -35,15 +35,21 @@ def problems(exc: pytest.ExceptionInfo) -> dict[int, str]:
 def test_examples_load_and_resolve():
     scenarios = files.load_scenarios(EXAMPLES)
     names = {s.name for s in scenarios}
-    assert {"natverk-2019", "natverk-slutet-2020", "sex-aterupprattade",
-            "alla-servicekontor-bokade-moten", "utan-kontor-vi-reser-till"} <= names
+    assert {
+        "natverk-2019",
+        "natverk-slutet-2020",
+        "sex-aterupprattade",
+        "alla-servicekontor-bokade-moten",
+        "utan-kontor-vi-reser-till",
+    } <= names
     cands = model.candidate_set(scenarios)
     resolved = model.resolve_all(scenarios, cands)
     ids = np.array(cands.ids)
     end2020 = set(tg.meeting_points("2020-12-31")["point_id"])
     assert set(ids[resolved["natverk-slutet-2020"].active]) == end2020
     assert set(ids[resolved["natverk-2019"].active]) == set(
-        tg.meeting_points("2019-01-01")["point_id"])
+        tg.meeting_points("2019-01-01")["point_id"]
+    )
     # Closing the visiting offices removes exactly the Bilaga 4 "kontor vi reser till".
     mp = tg.meeting_points("2020-12-31")
     visiting = set(mp.loc[mp["kind"] == "visiting_office", "point_id"])
@@ -73,7 +79,9 @@ def test_new_points_are_geocoded_within_their_municipality():
 
 
 def test_every_error_names_file_and_line(tmp_path):
-    path = write(tmp_path, """\
+    path = write(
+        tmp_path,
+        """\
 [defaults]
 threshhold_min = 60
 
@@ -111,7 +119,8 @@ kind = "staffed_office"
 [[scenario]]
 name = "a"
 extends = "b"
-""")
+""",
+    )
     with pytest.raises(InputValidationError) as exc:
         files.load_scenarios(path)
     assert str(path) in str(exc.value)
@@ -136,7 +145,9 @@ def test_toml_syntax_error_has_line(tmp_path):
 
 
 def test_point_not_open_in_base_and_unknown_place(tmp_path):
-    path = write(tmp_path, """\
+    path = write(
+        tmp_path,
+        """\
 [[scenario]]
 name = "early"
 base = "2019-01-01"
@@ -148,7 +159,8 @@ name = "Nowhere"
 kind = "cooperation_municipal"
 kommun = "Arjeplog"
 place = "Arjeplogg"
-""")
+""",
+    )
     with pytest.raises(InputValidationError) as exc:
         files.load_scenarios(path)
     got = problems(exc)
@@ -158,7 +170,9 @@ place = "Arjeplogg"
 
 
 def test_duplicate_new_names_and_existing_names(tmp_path):
-    path = write(tmp_path, """\
+    path = write(
+        tmp_path,
+        """\
 [[scenario]]
 name = "dups"
 
@@ -179,7 +193,8 @@ name = "Af Arjeplog"
 kind = "staffed_office"
 kommun = "Arjeplog"
 place = "Arjeplog"
-""")
+""",
+    )
     with pytest.raises(InputValidationError) as exc:
         files.load_scenarios(path)
     got = problems(exc)
@@ -188,7 +203,9 @@ place = "Arjeplog"
 
 
 def test_conflicts_between_add_and_close_and_base_extends(tmp_path):
-    path = write(tmp_path, """\
+    path = write(
+        tmp_path,
+        """\
 [[scenario]]
 name = "p"
 close = ["B4-004"]
@@ -198,7 +215,8 @@ name = "c"
 extends = "p"
 base = "2020-12-31"
 close = ["Af Arjeplog"]
-""")
+""",
+    )
     with pytest.raises(InputValidationError) as exc:
         files.load_scenarios(path)
     got = problems(exc)
@@ -207,14 +225,18 @@ close = ["Af Arjeplog"]
 
 
 def test_circular_extends(tmp_path):
-    path = write(tmp_path, '[[scenario]]\nname = "a"\nextends = "b"\n\n'
-                           '[[scenario]]\nname = "b"\nextends = "a"\n')
+    path = write(
+        tmp_path,
+        '[[scenario]]\nname = "a"\nextends = "b"\n\n[[scenario]]\nname = "b"\nextends = "a"\n',
+    )
     with pytest.raises(InputValidationError, match="circular"):
         files.load_scenarios(path)
 
 
 def test_settings_inherit_and_validate(tmp_path):
-    path = write(tmp_path, """\
+    path = write(
+        tmp_path,
+        """\
 [defaults]
 threshold_min = 45
 fa_rule = "anywhere"
@@ -226,7 +248,8 @@ mode = "pt"
 [[scenario]]
 name = "two"
 threshold_min = -3
-""")
+""",
+    )
     with pytest.raises(InputValidationError) as exc:
         files.load_scenarios(path)
     assert "threshold_min: expected minutes > 0" in problems(exc)[11]
@@ -245,9 +268,11 @@ def test_names_unique_across_files(tmp_path):
 
 
 def test_line_map_of_inline_tables_and_multiline_strings():
-    text = ('[[scenario]]\nname = "x"\ndescription = """one\ntwo"""\n'
-            'add = [\n  {point = "B5-001-office", kind = "staffed_office"},\n'
-            '  "B5-002-office",\n]\n[[scenario.open]]\nname = "n"\n')
+    text = (
+        '[[scenario]]\nname = "x"\ndescription = """one\ntwo"""\n'
+        'add = [\n  {point = "B5-001-office", kind = "staffed_office"},\n'
+        '  "B5-002-office",\n]\n[[scenario.open]]\nname = "n"\n'
+    )
     lines = files.line_map(text)
     assert lines[("scenario", 0, "add", 0)] == 6
     assert lines[("scenario", 0, "add", 0, "kind")] == 6

@@ -30,8 +30,15 @@ def instance(seed: int, n_o: int = 30, n_c: int = 9, n_m: int = 5):
 def scores(times, pop, muni, open_mask, thr):
     """Independent evaluation through the scoring definition."""
     n_m = int(muni.max()) + 1
-    p = ScoringProblem(times.astype(np.float32), pop, muni, np.zeros(len(pop), int),
-                       np.zeros(times.shape[1], int), n_m, np.zeros(n_m, int))
+    p = ScoringProblem(
+        times.astype(np.float32),
+        pop,
+        muni,
+        np.zeros(len(pop), int),
+        np.zeros(times.shape[1], int),
+        n_m,
+        np.zeros(n_m, int),
+    )
     return score_reference(p, open_mask, np.zeros(times.shape[1], np.int8), thr)
 
 
@@ -67,7 +74,8 @@ def test_set_cover_is_the_smallest_fixing_set(seed, thr):
     means = scores(times, pop, muni, mask, thr)["municipality_mean_min"]
     assert np.all(means[fixable] <= thr)
     assert sorted(sol.details["infeasible_municipalities"]) == sorted(
-        np.flatnonzero(~fixable).tolist())
+        np.flatnonzero(~fixable).tolist()
+    )
     assert set(sol.details["gap_municipalities"]) >= set(sol.details["infeasible_municipalities"])
 
 
@@ -107,7 +115,7 @@ def test_max_cover_is_the_best_k(seed, k):
 
 @pytest.mark.parametrize("seed", range(6))
 def test_p_median_is_the_best_k_for_mean_time(seed):
-    times, pop, muni, fixed, eligible = instance(seed)
+    times, pop, _muni, fixed, eligible = instance(seed)
     t0 = np.where(fixed[None], times, np.inf).min(axis=1)
     keep = np.isfinite(t0)
     k = 2
@@ -124,11 +132,13 @@ def test_p_median_is_the_best_k_for_mean_time(seed):
 
 def test_pareto_front_is_monotone_and_plots():
     times, pop, muni, fixed, eligible = instance(3)
-    front = op.pareto_front(times, pop, muni, fixed, eligible, 25.0, 4,
-                            cost=np.full(times.shape[1], 80_000.0))
+    front = op.pareto_front(
+        times, pop, muni, fixed, eligible, 25.0, 4, cost=np.full(times.shape[1], 80_000.0)
+    )
     assert list(front["k"]) == [0, 1, 2, 3, 4]
     assert (np.diff(front["population_within"]) >= 0).all()
     assert front["added_cost"].iloc[2] == pytest.approx(
-        80_000.0 * len(front["added"].iloc[2].split(", ")))
+        80_000.0 * len(front["added"].iloc[2].split(", "))
+    )
     svg = op.pareto_svg(front, title="<test>")
     assert svg.startswith("<svg") and "&lt;test&gt;" in svg

@@ -32,7 +32,9 @@ def test_scenario_means_equal_a_full_analysis(scored):
     ref = tg.analyze(as_of="2020-12-31").municipalities
     sub = scored.municipalities[scored.municipalities["scenario"] == "natverk-slutet-2020"]
     np.testing.assert_allclose(sub["mean_time_min"], ref["mean_time_min"], rtol=1e-5, atol=1e-4)
-    np.testing.assert_allclose(sub["mean_time_fa_min"], ref["mean_time_fa_min"], rtol=1e-5, atol=1e-4)
+    np.testing.assert_allclose(
+        sub["mean_time_fa_min"], ref["mean_time_fa_min"], rtol=1e-5, atol=1e-4
+    )
     # A scenario with closures: analyze() on the same points given explicitly.
     mp = tg.meeting_points("2020-12-31")
     pts = mp[mp["kind"] != "visiting_office"]
@@ -59,8 +61,9 @@ def test_ranking_and_changes(scored):
     # Per-municipality change = new - reference.
     m = scored.municipalities
     sub = m[m["scenario"] == "plan-2019-utan-aterupprattande"]
-    np.testing.assert_allclose(sub["change_min"],
-                               sub["mean_time_min"] - sub["reference_mean_time_min"])
+    np.testing.assert_allclose(
+        sub["change_min"], sub["mean_time_min"] - sub["reference_mean_time_min"]
+    )
     ssc = rk.loc["alla-servicekontor-bokade-moten"]
     added = ssc["n_points"] - rk.loc["natverk-slutet-2020", "n_points"]
     assert ssc["annual_cost_change_sek"] == pytest.approx(added * 80_000)
@@ -88,8 +91,9 @@ def test_write_outputs_and_cli_rerun(tmp_path):
     assert res.exit_code == 0, res.output
     ranking = pd.read_csv(out / "ranking.csv")
     assert len(ranking) == 7
-    pd.testing.assert_frame_equal(pd.read_parquet(out / "ranking.parquet"), ranking,
-                                  check_dtype=False)
+    pd.testing.assert_frame_equal(
+        pd.read_parquet(out / "ranking.parquet"), ranking, check_dtype=False
+    )
     maps = sorted((out / "maps").glob("*.html"))
     assert len(maps) == 7
     page = maps[0].read_text(encoding="utf-8")
@@ -99,8 +103,9 @@ def test_write_outputs_and_cli_rerun(tmp_path):
     assert summary["reference"] == "plan-2019-utan-aterupprattande"
     results = sorted((out / "results").glob("*.json"))
     stamps = {p.name: p.stat().st_mtime_ns for p in results}
-    res = runner.invoke(app, ["scenarios", "score", *map(str, EXAMPLES), "--out", str(out),
-                              "--no-maps"])
+    res = runner.invoke(
+        app, ["scenarios", "score", *map(str, EXAMPLES), "--out", str(out), "--no-maps"]
+    )
     assert res.exit_code == 0, res.output
     assert {p.name: p.stat().st_mtime_ns for p in results} == stamps  # reused, not rewritten
 
@@ -118,10 +123,17 @@ def test_difference_map_escapes_names(tmp_path):
 
     kommuner = tg.municipalities()
     n = len(kommuner)
-    m = difference_map(kommuner, np.full(n, 30.0), np.r_[np.full(n - 1, 20.0), np.inf],
-                       scenario="<script>alert(1)</script>", reference="base",
-                       threshold_min=25, rule_sv="närmaste plats", network_label_sv="x",
-                       description="a & b")
+    m = difference_map(
+        kommuner,
+        np.full(n, 30.0),
+        np.r_[np.full(n - 1, 20.0), np.inf],
+        scenario="<script>alert(1)</script>",
+        reference="base",
+        threshold_min=25,
+        rule_sv="närmaste plats",
+        network_label_sv="x",
+        description="a & b",
+    )
     path = save_difference_map(m, tmp_path / "m.html")
     page = path.read_text(encoding="utf-8")
     assert "<script>alert(1)</script>" not in page

@@ -96,9 +96,14 @@ def random_problem(seed: int, n_o: int = 60, n_c: int = 12, n_m: int = 7, n_fa: 
     staff = rng.uniform(0, 90, (n_c, n_c)).astype(np.float32)
     np.fill_diagonal(staff, 0.0)
     return ScoringProblem(
-        times_min=times, population=pop, municipality=muni, origin_fa=muni_fa[muni],
-        candidate_fa=rng.integers(0, n_fa, n_c), n_municipalities=n_m,
-        municipality_fa=muni_fa, staff_min=staff,
+        times_min=times,
+        population=pop,
+        municipality=muni,
+        origin_fa=muni_fa[muni],
+        candidate_fa=rng.integers(0, n_fa, n_c),
+        n_municipalities=n_m,
+        municipality_fa=muni_fa,
+        staff_min=staff,
     )
 
 
@@ -120,12 +125,13 @@ def test_engines_agree_with_definition(seed, n_c):
         ref = score_reference(p, active[s], kind[s], thr[s])
         for name, col in fast.summary.items():
             np.testing.assert_allclose(col[s], ref[name], rtol=1e-6, err_msg=name)
-            np.testing.assert_allclose(slow.summary[name][s], ref[name], rtol=1e-6,
-                                       err_msg=name)
-        np.testing.assert_allclose(fast.municipality_mean_min[s], ref["municipality_mean_min"],
-                                   rtol=1e-5)
-        np.testing.assert_allclose(fast.municipality_mean_fa_min[s],
-                                   ref["municipality_mean_fa_min"], rtol=1e-5)
+            np.testing.assert_allclose(slow.summary[name][s], ref[name], rtol=1e-6, err_msg=name)
+        np.testing.assert_allclose(
+            fast.municipality_mean_min[s], ref["municipality_mean_min"], rtol=1e-5
+        )
+        np.testing.assert_allclose(
+            fast.municipality_mean_fa_min[s], ref["municipality_mean_fa_min"], rtol=1e-5
+        )
 
 
 @pytest.mark.parametrize("seed", range(4))
@@ -137,21 +143,25 @@ def test_matches_project_municipality_metrics(seed):
     out = score_batch(p, active[None], np.zeros(p.n_candidates, np.int8), 45.0)
     t_any = np.where(active[None], p.times_min, np.inf).min(axis=1).astype(float)
     t_fa = np.where(active[None], p.times_fa_min, np.inf).min(axis=1).astype(float)
-    origins = pd.DataFrame({
-        "kommun_kod": [f"{m:04d}" for m in p.municipality], "name": "x",
-        "population": p.population, "is_largest": False,
-        "time_s": t_any * 60.0, "time_fa_s": t_fa * 60.0,
-    })
+    origins = pd.DataFrame(
+        {
+            "kommun_kod": [f"{m:04d}" for m in p.municipality],
+            "name": "x",
+            "population": p.population,
+            "is_largest": False,
+            "time_s": t_any * 60.0,
+            "time_fa_s": t_fa * 60.0,
+        }
+    )
     metrics = municipality_metrics(origins, threshold_min=45.0)
-    np.testing.assert_allclose(out.municipality_mean_min[0], metrics["mean_time_min"],
-                               rtol=1e-5)
-    np.testing.assert_allclose(out.municipality_mean_fa_min[0], metrics["mean_time_fa_min"],
-                               rtol=1e-5)
+    np.testing.assert_allclose(out.municipality_mean_min[0], metrics["mean_time_min"], rtol=1e-5)
+    np.testing.assert_allclose(
+        out.municipality_mean_fa_min[0], metrics["mean_time_fa_min"], rtol=1e-5
+    )
     assert out.summary["municipalities_beyond"][0] == metrics["gap"].sum()
     assert out.summary["municipalities_beyond_fa"][0] == metrics["gap_fa"].sum()
     assert out.summary["population_beyond"][0] == metrics["population_beyond_threshold"].sum()
-    assert out.summary["population_beyond_fa"][0] == \
-        metrics["population_beyond_threshold_fa"].sum()
+    assert out.summary["population_beyond_fa"][0] == metrics["population_beyond_threshold_fa"].sum()
 
 
 @pytest.mark.parametrize("seed", range(4))
@@ -160,8 +170,15 @@ def test_p90_is_the_individual_level_percentile(seed):
     rng = np.random.default_rng(seed)
     p = random_problem(seed, n_o=40)
     pop = rng.integers(0, 30, p.n_origins).astype(float)
-    p = ScoringProblem(p.times_min, pop, p.municipality, p.origin_fa, p.candidate_fa,
-                       p.n_municipalities, p.municipality_fa)
+    p = ScoringProblem(
+        p.times_min,
+        pop,
+        p.municipality,
+        p.origin_fa,
+        p.candidate_fa,
+        p.n_municipalities,
+        p.municipality_fa,
+    )
     active = rng.random(p.n_candidates) < 0.6
     out = score_batch(p, active[None], np.zeros(p.n_candidates, np.int8), 60.0)
     t = np.where(active[None], p.times_min, np.inf).min(axis=1).astype(float)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
@@ -16,9 +17,7 @@ scenarios_app = typer.Typer(
     no_args_is_help=True,
 )
 
-_NETWORK = typer.Option(
-    "--network", help="'modelled' (default), a network .npz or an OSM .pbf."
-)
+_NETWORK = typer.Option("--network", help="'modelled' (default), a network .npz or an OSM .pbf.")
 _SCHEDULER = typer.Option(
     "--scheduler",
     help="'local' (a Dask LocalCluster when there is more than one chunk), a scheduler "
@@ -30,38 +29,48 @@ def _sched(value: str) -> str | None:
     return None if value.lower() == "none" else value
 
 
-def _parse_pool(spec: str) -> dict[str, object]:
+@dataclass(frozen=True)
+class _Pool:
+    closed_offices: bool = False
+    service_offices: bool = False
+    settlements: int | None = None
+
+
+def _parse_pool(spec: str) -> _Pool:
     parts = {p.strip() for p in spec.split(",") if p.strip()}
-    out: dict[str, object] = {"closed_offices": False, "service_offices": False,
-                              "settlements": None}
+    closed = service = False
+    settlements: int | None = None
     for p in parts:
         if p == "closed_offices":
-            out["closed_offices"] = True
+            closed = True
         elif p == "service_offices":
-            out["service_offices"] = True
+            service = True
         elif p.startswith("settlements"):
             _, _, size = p.partition(":")
             try:
-                out["settlements"] = int(size or 5000)
+                settlements = int(size or 5000)
             except ValueError:
                 raise typer.BadParameter(f"settlements:<min population>, got {p!r}") from None
         else:
             raise typer.BadParameter(
                 f"unknown candidate group {p!r}; use closed_offices, service_offices, "
-                "settlements:<min population>")
-    return out
+                "settlements:<min population>"
+            )
+    return _Pool(closed, service, settlements)
 
 
 @scenarios_app.command("score")
 def score_command(
     files: Annotated[list[Path], typer.Argument(help="Scenario files (TOML).")],
-    out: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path(
-        "outputs/scenarios"),
+    out: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("outputs/scenarios"),
     network: Annotated[str, _NETWORK] = "modelled",
     jobseekers: Annotated[
         Path | None,
-        typer.Option("--jobseekers", help="CSV: kommun_kod (or kommun), "
-                     "registered_jobseekers; flags the report's 4,000 rule."),
+        typer.Option(
+            "--jobseekers",
+            help="CSV: kommun_kod (or kommun), "
+            "registered_jobseekers; flags the report's 4,000 rule.",
+        ),
     ] = None,
     cost: Annotated[
         Path | None, typer.Option("--cost", help="TOML with a [cost] table of SEK/year by kind.")
@@ -81,31 +90,51 @@ def score_command(
         scenarios = files_mod.load_scenarios(files)
         cm = cost_mod.CostModel.from_toml(cost) if cost else None
         js = cost_mod.read_jobseekers(jobseekers) if jobseekers else None
-        result = run.score_scenarios(scenarios, network=network, cost_model=cm,
-                                     jobseekers=js, out_dir=out, scheduler=_sched(scheduler))
+        result = run.score_scenarios(
+            scenarios,
+            network=network,
+            cost_model=cm,
+            jobseekers=js,
+            out_dir=out,
+            scheduler=_sched(scheduler),
+        )
         written = run.write_outputs(result, out, maps=maps)
     except (TillganglighetError, OSError) as exc:
         raise fail(exc) from None
-    cols = ["rank", "scenario", "municipalities_beyond_rule", "population_beyond_rule",
-            "mean_time_rule_min", "annual_cost_sek", "municipalities_worse"]
+    cols = [
+        "rank",
+        "scenario",
+        "municipalities_beyond_rule",
+        "population_beyond_rule",
+        "mean_time_rule_min",
+        "annual_cost_sek",
+        "municipalities_worse",
+    ]
     typer.echo(result.ranking[cols].to_string(index=False))
-    console.print(f"Wrote {len(written)} files to {out}/ (ranking.csv, ranking.parquet, "
-                  "scenarios/, maps/).")
+    console.print(
+        f"Wrote {len(written)} files to {out}/ (ranking.csv, ranking.parquet, scenarios/, maps/)."
+    )
 
 
 @scenarios_app.command("sweep")
 def sweep_command(
-    kind: Annotated[str, typer.Argument(help="single-closures, pair-closures or "
-                                        "single-additions.")],
-    out: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path(
-        "outputs/sweep"),
+    kind: Annotated[
+        str, typer.Argument(help="single-closures, pair-closures or single-additions.")
+    ],
+    out: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("outputs/sweep"),
     base: Annotated[str, typer.Option("--base", help="Base network date.")] = "2020-12-31",
     threshold: Annotated[float, typer.Option("--threshold", help="Minutes.")] = 60.0,
-    fa_rule: Annotated[str, typer.Option("--fa-rule", help="own_fa_region or anywhere.")
-                       ] = "own_fa_region",
-    candidates: Annotated[str, typer.Option(
-        "--candidates", help="Addition pool: closed_offices, service_offices, "
-        "settlements:<min population> (comma-separated).")] = "closed_offices,service_offices",
+    fa_rule: Annotated[
+        str, typer.Option("--fa-rule", help="own_fa_region or anywhere.")
+    ] = "own_fa_region",
+    candidates: Annotated[
+        str,
+        typer.Option(
+            "--candidates",
+            help="Addition pool: closed_offices, service_offices, "
+            "settlements:<min population> (comma-separated).",
+        ),
+    ] = "closed_offices,service_offices",
     network: Annotated[str, _NETWORK] = "modelled",
     scheduler: Annotated[str, _SCHEDULER] = "local",
     workers: Annotated[int, typer.Option("--workers", help="Local cluster workers.")] = 2,
@@ -124,7 +153,8 @@ def sweep_command(
     pool_spec = _parse_pool(candidates)
     try:
         cands = model.candidate_set(
-            service_offices=True, settlements_min_population=pool_spec["settlements"])
+            service_offices=True, settlements_min_population=pool_spec.settlements
+        )
         mats = matrix.build_matrices(cands, network=network)
         b = model.base_network(base, cands)
         b = model.ResolvedScenario(b.name, b.active, b.kind, b.name, threshold, "road", fa_rule)
@@ -134,16 +164,27 @@ def sweep_command(
             gen = sweeps.pair_closures(b, cands)
         else:
             pool = sweeps.candidate_pool(
-                cands, b, closed_offices=bool(pool_spec["closed_offices"]),
-                service_offices=bool(pool_spec["service_offices"]),
-                settlements=pool_spec["settlements"] is not None)
+                cands,
+                b,
+                closed_offices=pool_spec.closed_offices,
+                service_offices=pool_spec.service_offices,
+                settlements=pool_spec.settlements is not None,
+            )
             gen = sweeps.single_additions(b, cands, pool)
         context = batch.BatchContext.of(mats)
         refs = batch.reference_means(mats, [b])
         jobs = [batch.make_job(b, context), *(batch.make_job(r, context) for r in gen)]
-        report = batch.run_batch(jobs, mats, out, context=context, references=refs,
-                                 scheduler=_sched(scheduler), n_workers=workers,
-                                 chunk_size=chunk_size, keep_municipalities=False)
+        report = batch.run_batch(
+            jobs,
+            mats,
+            out,
+            context=context,
+            references=refs,
+            scheduler=_sched(scheduler),
+            n_workers=workers,
+            chunk_size=chunk_size,
+            keep_municipalities=False,
+        )
         table = batch.results_table(out, [j.key for j in jobs])
         csv = out / f"{kind}.csv"
         from tillganglighet._atomic import atomic_path, atomic_write_text
@@ -154,32 +195,41 @@ def sweep_command(
     except (TillganglighetError, OSError) as exc:
         raise fail(exc) from None
     suffix = "_fa" if fa_rule == "own_fa_region" else ""
-    worst = table.sort_values(["municipalities_beyond" + suffix, "population_beyond" + suffix],
-                              ascending=False).head(10)
+    worst = table.sort_values(
+        ["municipalities_beyond" + suffix, "population_beyond" + suffix], ascending=False
+    ).head(10)
     console.print(f"{len(report.scored)} scored, {len(report.skipped)} already finished.")
-    typer.echo(worst[["scenario", "municipalities_beyond" + suffix,
-                         "population_beyond" + suffix]].to_string(index=False))
-    console.print(f"Wrote {csv} and {csv.with_suffix('.parquet')} "
-                  f"({int(np.isfinite(table['mean_time_min']).sum())} rows).")
+    typer.echo(
+        worst[
+            ["scenario", "municipalities_beyond" + suffix, "population_beyond" + suffix]
+        ].to_string(index=False)
+    )
+    console.print(
+        f"Wrote {csv} and {csv.with_suffix('.parquet')} "
+        f"({int(np.isfinite(table['mean_time_min']).sum())} rows)."
+    )
 
 
 @scenarios_app.command("optimise")
 def optimise_command(
     problem: Annotated[str, typer.Argument(help="set-cover, max-cover, p-median or pareto.")],
-    out: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path(
-        "outputs/optimise"),
+    out: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("outputs/optimise"),
     base: Annotated[str, typer.Option("--base", help="Base network date.")] = "2020-12-31",
     threshold: Annotated[float, typer.Option("--threshold", help="Minutes.")] = 60.0,
-    fa_rule: Annotated[str, typer.Option("--fa-rule", help="own_fa_region or anywhere.")
-                       ] = "own_fa_region",
-    k: Annotated[int, typer.Option("--k", help="Additions (max-cover, p-median; "
-                                   "largest k of pareto).")] = 5,
-    candidates: Annotated[str, typer.Option(
-        "--candidates", help="closed_offices, service_offices, settlements:<min population>."
-    )] = "closed_offices,service_offices,settlements:2000",
+    fa_rule: Annotated[
+        str, typer.Option("--fa-rule", help="own_fa_region or anywhere.")
+    ] = "own_fa_region",
+    k: Annotated[
+        int, typer.Option("--k", help="Additions (max-cover, p-median; largest k of pareto).")
+    ] = 5,
+    candidates: Annotated[
+        str,
+        typer.Option(
+            "--candidates", help="closed_offices, service_offices, settlements:<min population>."
+        ),
+    ] = "closed_offices,service_offices,settlements:2000",
     network: Annotated[str, _NETWORK] = "modelled",
-    time_limit: Annotated[float, typer.Option("--time-limit", help="Seconds per solve.")
-                          ] = 300.0,
+    time_limit: Annotated[float, typer.Option("--time-limit", help="Seconds per solve.")] = 300.0,
 ) -> None:
     """Choose additions with HiGHS: fewest for all municipalities, best k, or the Pareto table."""
     from tillganglighet._atomic import atomic_write_text
@@ -189,34 +239,47 @@ def optimise_command(
         raise typer.BadParameter(f"{problem!r}: use one of {list(planning.PROBLEMS)}")
     pool_spec = _parse_pool(candidates)
     try:
-        cands = model.candidate_set(settlements_min_population=pool_spec["settlements"])
+        cands = model.candidate_set(settlements_min_population=pool_spec.settlements)
         mats = matrix.build_matrices(cands, network=network)
         b = model.base_network(base, cands)
         pool = sweeps.candidate_pool(
-            cands, b, closed_offices=bool(pool_spec["closed_offices"]),
-            service_offices=bool(pool_spec["service_offices"]),
-            settlements=pool_spec["settlements"] is not None)
-        result = planning.plan(mats, b, problem, threshold_min=threshold, fa_rule=fa_rule,
-                               k=k, pool=pool, time_limit=time_limit)
+            cands,
+            b,
+            closed_offices=pool_spec.closed_offices,
+            service_offices=pool_spec.service_offices,
+            settlements=pool_spec.settlements is not None,
+        )
+        result = planning.plan(
+            mats,
+            b,
+            problem,
+            threshold_min=threshold,
+            fa_rule=fa_rule,
+            k=k,
+            pool=pool,
+            time_limit=time_limit,
+        )
         out.mkdir(parents=True, exist_ok=True)
         stem = problem.replace("-", "_")
-        atomic_write_text(out / f"{stem}.csv", result.table.to_csv(index=False,
-                                                                   lineterminator="\n"))
-        atomic_write_text(out / f"{stem}_additions.csv",
-                          result.additions.to_csv(index=False, lineterminator="\n"))
+        atomic_write_text(
+            out / f"{stem}.csv", result.table.to_csv(index=False, lineterminator="\n")
+        )
+        atomic_write_text(
+            out / f"{stem}_additions.csv", result.additions.to_csv(index=False, lineterminator="\n")
+        )
     except (TillganglighetError, OSError) as exc:
         raise fail(exc) from None
     typer.echo(result.table.to_string(index=False))
     if len(result.additions):
-        typer.echo(result.additions[["candidate_id", "name", "kommun", "kind"]].to_string(
-            index=False))
+        typer.echo(
+            result.additions[["candidate_id", "name", "kommun", "kind"]].to_string(index=False)
+        )
     console.print(f"Wrote {out / (stem + '.csv')} and {out / (stem + '_additions.csv')}.")
 
 
 @scenarios_app.command("timeline")
 def timeline_command(
-    out: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path(
-        "outputs/timeline"),
+    out: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("outputs/timeline"),
     threshold: Annotated[float, typer.Option("--threshold", help="Minutes.")] = 60.0,
     network: Annotated[str, _NETWORK] = "modelled",
 ) -> None:
@@ -229,12 +292,22 @@ def timeline_command(
         table = timeline.timeline_table(mats, threshold)
         out.mkdir(parents=True, exist_ok=True)
         atomic_write_text(out / "timeline.csv", table.to_csv(index=False, lineterminator="\n"))
-        atomic_write_text(out / "events.csv",
-                          timeline.events().to_csv(index=False, lineterminator="\n"))
+        atomic_write_text(
+            out / "events.csv", timeline.events().to_csv(index=False, lineterminator="\n")
+        )
         atomic_write_text(out / "assumptions.txt", "\n".join(timeline.ASSUMPTIONS) + "\n")
         timeline.timeline_map(mats, table, out / "timeline.html", threshold_min=threshold)
     except (TillganglighetError, OSError) as exc:
         raise fail(exc) from None
-    typer.echo(table[["month", "points", "municipalities_beyond", "municipalities_beyond_fa",
-                         "population_beyond_fa"]].to_string(index=False))
+    typer.echo(
+        table[
+            [
+                "month",
+                "points",
+                "municipalities_beyond",
+                "municipalities_beyond_fa",
+                "population_beyond_fa",
+            ]
+        ].to_string(index=False)
+    )
     console.print(f"Wrote timeline.csv, events.csv, assumptions.txt and timeline.html to {out}/.")

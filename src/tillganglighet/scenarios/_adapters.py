@@ -8,30 +8,12 @@ of the package (flat modules becoming ``data/``, ``networks/``, ``routing/``,
 from __future__ import annotations
 
 from .. import _atomic as atomic
-from ..networks.cache import cached_array, network_fingerprint
 from ..accessibility import check_threshold, municipality_metrics
-from ..analysis import NetworkInfo, _snap as snap_frame, _travel_matrix as travel_matrix_s
-from ..errors import (
-    DataIntegrityError,
-    InputValidationError,
-    OutputWriteError,
-    TillganglighetError,
-)
+from ..analysis import NetworkInfo
+from ..analysis import _snap as snap_frame
+from ..analysis import _travel_matrix as travel_matrix_s
 from ..data.geocoding import geocode_place, normalise_name
 from ..data.geodata import SWEREF99TM, fa_regions, municipalities, origins, settlements
-from ..report.maps import (
-    _elements as map_elements,
-    _esc as html_escape,
-    _feature_collection as feature_collection,
-    _LEAFLET_CSS_URL as LEAFLET_CSS_URL,
-    _LEAFLET_JS_URL as LEAFLET_JS_URL,
-    _leaflet_assets as leaflet_assets,
-    _script_json as script_json,
-    _to_lonlat as to_lonlat,
-    save_map,
-)
-from ..networks.graph import Network
-from ..networks.load import load_network
 from ..data.presence import (
     DEFAULT_AS_OF,
     KIND_LABEL_SV,
@@ -45,6 +27,28 @@ from ..data.presence import (
     report_table,
     service_offices,
 )
+from ..errors import (
+    DataIntegrityError,
+    InputValidationError,
+    MissingColumnError,
+    OutputWriteError,
+    TillganglighetError,
+)
+from ..networks.cache import cached_array, network_fingerprint
+from ..networks.graph import Network
+from ..networks.load import load_network
+from ..report import maps as _maps
+from ..report.maps import save_map
+
+# Private helpers of the board map, reused for the scenario maps.
+LEAFLET_CSS_URL = _maps._LEAFLET_CSS_URL
+LEAFLET_JS_URL = _maps._LEAFLET_JS_URL
+map_elements = _maps._elements
+html_escape = _maps._esc
+feature_collection = _maps._feature_collection
+leaflet_assets = _maps._leaflet_assets
+script_json = _maps._script_json
+to_lonlat = _maps._to_lonlat
 
 __all__ = [
     "DEFAULT_AS_OF",
@@ -57,6 +61,7 @@ __all__ = [
     "DataIntegrityError",
     "InputValidationError",
     "MeetingPointKind",
+    "MissingColumnError",
     "Network",
     "NetworkInfo",
     "OutputWriteError",

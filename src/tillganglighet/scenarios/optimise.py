@@ -78,9 +78,18 @@ def _highs() -> Any:
 
 
 def _solve(
-    cost: np.ndarray, rows: list[np.ndarray], cols: list[np.ndarray], vals: list[np.ndarray],
-    row_lo: np.ndarray, row_hi: np.ndarray, col_hi: np.ndarray, integer: np.ndarray,
-    *, maximise: bool, time_limit: float, mip_rel_gap: float,
+    cost: np.ndarray,
+    rows: list[np.ndarray],
+    cols: list[np.ndarray],
+    vals: list[np.ndarray],
+    row_lo: np.ndarray,
+    row_hi: np.ndarray,
+    col_hi: np.ndarray,
+    integer: np.ndarray,
+    *,
+    maximise: bool,
+    time_limit: float,
+    mip_rel_gap: float,
 ) -> tuple[np.ndarray, float, str, bool, float, float]:
     """Solve ``min/max cost·x`` s.t. ``row_lo <= A x <= row_hi``, ``0 <= x <= col_hi``."""
     import scipy.sparse as sp
@@ -110,8 +119,7 @@ def _solve(
     lp.a_matrix_.index_ = a.indices.astype(np.int32)
     lp.a_matrix_.value_ = a.data.astype(np.float64)
     lp.integrality_ = [
-        highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous
-        for i in integer
+        highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous for i in integer
     ]
     lp.sense_ = highspy.ObjSense.kMaximize if maximise else highspy.ObjSense.kMinimize
     h.passModel(lp)
@@ -141,7 +149,10 @@ def _effective_weights(population: np.ndarray, municipality: np.ndarray) -> np.n
 
 
 def municipality_means(
-    times: np.ndarray, population: np.ndarray, municipality: np.ndarray, open_mask: np.ndarray,
+    times: np.ndarray,
+    population: np.ndarray,
+    municipality: np.ndarray,
+    open_mask: np.ndarray,
     n_municipalities: int,
 ) -> np.ndarray:
     """Population-weighted mean time (minutes) per municipality with ``open_mask`` open."""
@@ -281,16 +292,34 @@ def set_cover(
         "constraints": len(row_lo),
     }
     if not targets:
-        return Solution("set_cover", np.zeros(0, np.int64), 0.0, "Optimal", True, 0.0, 0.0,
-                        time.perf_counter() - start, details)
+        return Solution(
+            "set_cover",
+            np.zeros(0, np.int64),
+            0.0,
+            "Optimal",
+            True,
+            0.0,
+            0.0,
+            time.perf_counter() - start,
+            details,
+        )
     x, obj, status, optimal, gap, bound = _solve(
-        np.concatenate(costs), rows, cols, vals, np.array(row_lo), np.array(row_hi),
-        np.concatenate(col_hi), np.concatenate(integer), maximise=False,
-        time_limit=time_limit, mip_rel_gap=mip_rel_gap,
+        np.concatenate(costs),
+        rows,
+        cols,
+        vals,
+        np.array(row_lo),
+        np.array(row_hi),
+        np.concatenate(col_hi),
+        np.concatenate(integer),
+        maximise=False,
+        time_limit=time_limit,
+        mip_rel_gap=mip_rel_gap,
     )
     added = np.sort(cand[x[:n_y] > 0.5])
-    return Solution("set_cover", added, obj, status, optimal, gap, bound,
-                    time.perf_counter() - start, details)
+    return Solution(
+        "set_cover", added, obj, status, optimal, gap, bound, time.perf_counter() - start, details
+    )
 
 
 def max_cover(
@@ -373,18 +402,36 @@ def max_cover(
     }
     if n_c == 0 or k == 0 or n_y == 0:
         details["covered_after"] = details["covered_before"]
-        return Solution("max_cover", np.zeros(0, np.int64), 0.0, "Optimal", True, 0.0, 0.0,
-                        time.perf_counter() - start, details)
+        return Solution(
+            "max_cover",
+            np.zeros(0, np.int64),
+            0.0,
+            "Optimal",
+            True,
+            0.0,
+            0.0,
+            time.perf_counter() - start,
+            details,
+        )
     x, obj, status, optimal, gap, bound = _solve(
-        cost_vec, rows, cols, vals, np.array(row_lo), np.array(row_hi),
-        np.ones(n_y + n_c), integer, maximise=True, time_limit=time_limit,
+        cost_vec,
+        rows,
+        cols,
+        vals,
+        np.array(row_lo),
+        np.array(row_hi),
+        np.ones(n_y + n_c),
+        integer,
+        maximise=True,
+        time_limit=time_limit,
         mip_rel_gap=mip_rel_gap,
     )
     added = np.sort(cand[x[:n_y] > 0.5])
     t1 = _current(times, fixed | np.isin(np.arange(times.shape[1]), added))
     details["covered_after"] = float(pop[t1 <= thr].sum())
-    return Solution("max_cover", added, obj, status, optimal, gap, bound,
-                    time.perf_counter() - start, details)
+    return Solution(
+        "max_cover", added, obj, status, optimal, gap, bound, time.perf_counter() - start, details
+    )
 
 
 def p_median(
@@ -415,7 +462,11 @@ def p_median(
     included = np.isfinite(t0) & (pop > 0)
     constant = float((pop[included] * t0[included]).sum())
     costs = [np.zeros(n_y)]
-    rows, cols, vals, row_lo, row_hi = [], [], [], [], []
+    rows: list[np.ndarray] = []
+    cols: list[np.ndarray] = []
+    vals: list[np.ndarray] = []
+    row_lo: list[float] = []
+    row_hi: list[float] = []
     n_col = n_y
     for i in np.flatnonzero(included):
         better = cand[times[i, cand] < t0[i]]
@@ -446,21 +497,50 @@ def p_median(
     row_lo.append(-np.inf)
     row_hi.append(float(k))
     integer = np.concatenate([np.ones(n_y, bool), np.zeros(n_col - n_y, bool)])
-    details: dict[str, Any] = {"variables": n_col, "constraints": len(row_lo),
-                               "person_minutes_before": constant}
+    details: dict[str, Any] = {
+        "variables": n_col,
+        "constraints": len(row_lo),
+        "person_minutes_before": constant,
+    }
     if n_col == n_y or k == 0:
         details["mean_time_min"] = constant / pop[included].sum()
-        return Solution("p_median", np.zeros(0, np.int64), constant, "Optimal", True, 0.0,
-                        constant, time.perf_counter() - start, details)
+        return Solution(
+            "p_median",
+            np.zeros(0, np.int64),
+            constant,
+            "Optimal",
+            True,
+            0.0,
+            constant,
+            time.perf_counter() - start,
+            details,
+        )
     x, obj, status, optimal, gap, bound = _solve(
-        np.concatenate(costs), rows, cols, vals, np.array(row_lo), np.array(row_hi),
-        np.ones(n_col), integer, maximise=False, time_limit=time_limit,
+        np.concatenate(costs),
+        rows,
+        cols,
+        vals,
+        np.array(row_lo),
+        np.array(row_hi),
+        np.ones(n_col),
+        integer,
+        maximise=False,
+        time_limit=time_limit,
         mip_rel_gap=mip_rel_gap,
     )
     added = np.sort(cand[x[:n_y] > 0.5])
     details["mean_time_min"] = (constant + obj) / pop[included].sum()
-    return Solution("p_median", added, constant + obj, status, optimal, gap, constant + bound,
-                    time.perf_counter() - start, details)
+    return Solution(
+        "p_median",
+        added,
+        constant + obj,
+        status,
+        optimal,
+        gap,
+        constant + bound,
+        time.perf_counter() - start,
+        details,
+    )
 
 
 def pareto_front(
@@ -497,20 +577,21 @@ def pareto_front(
         means = municipality_means(times, pop, municipality, open_mask, n_m)
         t = _current(np.asarray(times, float), open_mask)
         within = float(pop[t <= threshold_min].sum())
-        rows.append({
-            "k": k,
-            "population_within": within,
-            "population_beyond": float(pop.sum() - within),
-            "municipalities_beyond": int((means > threshold_min).sum()),
-            "added_cost": float(0.0 if cost is None else np.asarray(cost)[sol.added].sum()),
-            "added": ", ".join(names[j] if names else str(j) for j in sol.added),
-            "status": sol.status,
-            "mip_gap": sol.mip_gap,
-            "seconds": sol.seconds,
-        })
+        rows.append(
+            {
+                "k": k,
+                "population_within": within,
+                "population_beyond": float(pop.sum() - within),
+                "municipalities_beyond": int((means > threshold_min).sum()),
+                "added_cost": float(0.0 if cost is None else np.asarray(cost)[sol.added].sum()),
+                "added": ", ".join(names[j] if names else str(j) for j in sol.added),
+                "status": sol.status,
+                "mip_gap": sol.mip_gap,
+                "seconds": sol.seconds,
+            }
+        )
     out = pd.DataFrame(rows)
-    out["on_front"] = out["population_within"] > out["population_within"].shift(
-        1, fill_value=-1.0)
+    out["on_front"] = out["population_within"] > out["population_within"].shift(1, fill_value=-1.0)
     return out
 
 
@@ -535,8 +616,7 @@ def plot_pareto(front: pd.DataFrame, *, ax: Any = None, title: str | None = None
     return ax
 
 
-def pareto_svg(front: pd.DataFrame, *, title: str = "", width: int = 480,
-               height: int = 300) -> str:
+def pareto_svg(front: pd.DataFrame, *, title: str = "", width: int = 480, height: int = 300) -> str:
     """The Pareto front as a small self-contained SVG (no plotting library needed)."""
     import html
 
@@ -553,8 +633,9 @@ def pareto_svg(front: pd.DataFrame, *, title: str = "", width: int = 480,
         return height - bottom - b / ymax * (height - top - bottom)
 
     pts = " ".join(f"{px(a):.1f},{py(b):.1f}" for a, b in zip(k, y, strict=True))
-    dots = "".join(f'<circle cx="{px(a):.1f}" cy="{py(b):.1f}" r="3"/>'
-                   for a, b in zip(k, y, strict=True))
+    dots = "".join(
+        f'<circle cx="{px(a):.1f}" cy="{py(b):.1f}" r="3"/>' for a, b in zip(k, y, strict=True)
+    )
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
         f'font-family="sans-serif" font-size="11">'
@@ -563,7 +644,7 @@ def pareto_svg(front: pd.DataFrame, *, title: str = "", width: int = 480,
         f'y2="{height - bottom}" stroke="#000"/>'
         f'<line x1="{left}" y1="{top}" x2="{left}" y2="{height - bottom}" stroke="#000"/>'
         f'<text x="{width / 2}" y="{height - 8}" text-anchor="middle">Antal nya platser '
-        f'(k = 0…{int(kx)})</text>'
+        f"(k = 0…{int(kx)})</text>"
         f'<text x="{left - 6}" y="{py(ymax):.1f}" text-anchor="end">{ymax:,.0f}</text>'
         f'<text x="{left - 6}" y="{py(0):.1f}" text-anchor="end">0</text>'
         f'<text x="12" y="{height / 2}" transform="rotate(-90 12 {height / 2})" '

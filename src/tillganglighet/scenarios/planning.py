@@ -96,34 +96,56 @@ def plan(
     frame = matrices.candidates.frame
     names = frame["name"].tolist()
     if problem == "pareto":
-        table = op.pareto_front(times, p.population, p.municipality, base.active, eligible,
-                                threshold_min, k, cost=cost, names=names,
-                                time_limit=time_limit)
+        table = op.pareto_front(
+            times,
+            p.population,
+            p.municipality,
+            base.active,
+            eligible,
+            threshold_min,
+            k,
+            cost=cost,
+            names=names,
+            time_limit=time_limit,
+        )
         return Plan(None, _additions(matrices, np.zeros(0, np.int64), cost), table)
     if problem == "set-cover":
-        sol = op.set_cover(times, p.population, p.municipality, base.active, eligible,
-                           threshold_min, cost=cost if weight_by_cost else None,
-                           time_limit=time_limit)
+        sol = op.set_cover(
+            times,
+            p.population,
+            p.municipality,
+            base.active,
+            eligible,
+            threshold_min,
+            cost=cost if weight_by_cost else None,
+            time_limit=time_limit,
+        )
     elif problem == "max-cover":
-        sol = op.max_cover(times, p.population, base.active, eligible, threshold_min, k,
-                           time_limit=time_limit)
+        sol = op.max_cover(
+            times, p.population, base.active, eligible, threshold_min, k, time_limit=time_limit
+        )
     else:
-        sol = op.p_median(times, p.population, base.active, eligible, k,
-                          time_limit=time_limit)
+        sol = op.p_median(times, p.population, base.active, eligible, k, time_limit=time_limit)
     kommun = matrices.municipalities["kommun"].tolist()
     summary = {
-        "problem": problem, "fa_rule": fa_rule, "threshold_min": threshold_min,
+        "problem": problem,
+        "fa_rule": fa_rule,
+        "threshold_min": threshold_min,
         "k": k if problem != "set-cover" else len(sol.added),
-        "additions": len(sol.added), "objective": sol.objective, "status": sol.status,
-        "optimal": sol.optimal, "mip_gap": sol.mip_gap, "bound": sol.bound,
-        "seconds": sol.seconds, "annual_cost_sek": float(cost[sol.added].sum()),
+        "additions": len(sol.added),
+        "objective": sol.objective,
+        "status": sol.status,
+        "optimal": sol.optimal,
+        "mip_gap": sol.mip_gap,
+        "bound": sol.bound,
+        "seconds": sol.seconds,
+        "annual_cost_sek": float(cost[sol.added].sum()),
         "eligible_candidates": int(eligible.sum()),
     }
     for key in ("gap_municipalities", "infeasible_municipalities"):
         if key in sol.details:
             summary[key] = ", ".join(kommun[m] for m in sol.details[key])
-    for key in ("covered_before", "covered_after", "mean_time_min", "variables",
-                "constraints"):
+    for key in ("covered_before", "covered_after", "mean_time_min", "variables", "constraints"):
         if key in sol.details:
             summary[key] = sol.details[key]
     return Plan(sol, _additions(matrices, sol.added, cost), pd.DataFrame([summary]))
@@ -131,15 +153,18 @@ def plan(
 
 def _additions(matrices: Matrices, added: np.ndarray, cost: np.ndarray) -> pd.DataFrame:
     frame = matrices.candidates.frame.iloc[added]
-    kommun = dict(zip(matrices.municipalities["kommun_kod"],
-                      matrices.municipalities["kommun"], strict=True))
-    return pd.DataFrame({
-        "candidate_id": frame["candidate_id"].to_numpy(),
-        "name": frame["name"].to_numpy(),
-        "place": frame["place"].to_numpy(),
-        "kommun_kod": frame["kommun_kod"].to_numpy(),
-        "kommun": frame["kommun_kod"].map(kommun).to_numpy(),
-        "origin": frame["origin"].to_numpy(),
-        "kind": frame["default_kind"].to_numpy(),
-        "annual_sek": cost[added],
-    })
+    kommun = dict(
+        zip(matrices.municipalities["kommun_kod"], matrices.municipalities["kommun"], strict=True)
+    )
+    return pd.DataFrame(
+        {
+            "candidate_id": frame["candidate_id"].to_numpy(),
+            "name": frame["name"].to_numpy(),
+            "place": frame["place"].to_numpy(),
+            "kommun_kod": frame["kommun_kod"].to_numpy(),
+            "kommun": frame["kommun_kod"].map(kommun).to_numpy(),
+            "origin": frame["origin"].to_numpy(),
+            "kind": frame["default_kind"].to_numpy(),
+            "annual_sek": cost[added],
+        }
+    )

@@ -26,21 +26,27 @@ from .batch import (
     make_job,
     reference_means,
     run_batch,
-    score_jobs,
     scenario_key,
+    score_jobs,
 )
 from .cost import CostModel
 from .matrix import Matrices, build_matrices
-from .model import Candidates, ResolvedScenario, Scenario, base_network, candidate_set
-from .model import resolve_all
+from .model import Candidates, ResolvedScenario, Scenario, base_network, candidate_set, resolve_all
 
 #: Ranking order: fewest municipalities beyond the threshold under the scenario's rule,
 #: then fewest people beyond it, then the lowest mean time, then the lowest cost.
-RANK_BY = ["municipalities_beyond_rule", "population_beyond_rule", "mean_time_rule_min",
-           "annual_cost_sek", "scenario"]
+RANK_BY = [
+    "municipalities_beyond_rule",
+    "population_beyond_rule",
+    "mean_time_rule_min",
+    "annual_cost_sek",
+    "scenario",
+]
 
-RULE_SV = {"own_fa_region": "närmaste plats inom egen FA-region",
-           "anywhere": "närmaste plats oavsett FA-region"}
+RULE_SV = {
+    "own_fa_region": "närmaste plats inom egen FA-region",
+    "anywhere": "närmaste plats oavsett FA-region",
+}
 
 
 @dataclass
@@ -136,19 +142,26 @@ def score_scenarios(
         for n in names:
             jobs.append(make_job(resolved[n], context))
         for ref_name, rr in refs.items():
-            user = next((resolved[n] for n in names if resolved[n].reference == ref_name),
-                        None)
+            user = next((resolved[n] for n in names if resolved[n].reference == ref_name), None)
             if user is None:
                 continue
-            rr = ResolvedScenario(ref_name, rr.active, rr.kind, ref_name, user.threshold_min,
-                                  mode, user.fa_rule)
+            rr = ResolvedScenario(
+                ref_name, rr.active, rr.kind, ref_name, user.threshold_min, mode, user.fa_rule
+            )
             resolved[ref_name] = rr
             jobs.append(make_job(rr, context))
         if out_dir is None:
             recs = score_jobs(mats.problem, jobs, context, ref_means)
         else:
-            run_batch(jobs, mats, out_dir, context=context, references=ref_means,
-                      scheduler=scheduler, chunk_size=chunk_size)
+            run_batch(
+                jobs,
+                mats,
+                out_dir,
+                context=context,
+                references=ref_means,
+                scheduler=scheduler,
+                chunk_size=chunk_size,
+            )
             recs = load_results(out_dir, [j.key for j in jobs])
         for rec in recs:
             records[rec["name"]] = rec
@@ -177,27 +190,50 @@ def _ranking(scenarios, records, matrices, resolved) -> pd.DataFrame:
             "population_beyond_rule": rec["population_beyond_rule"],
             "mean_time_rule_min": rec["mean_time_min_fa" if rule_fa else "mean_time_min"],
         }
-        for col in ("municipalities_beyond", "municipalities_beyond_fa", "population_beyond",
-                    "population_beyond_fa", "population_unreachable", "mean_time_min",
-                    "mean_time_min_fa", "p90_time_min", "p90_time_min_fa", "worst_time_min",
-                    "worst_time_min_fa", "fa_regions_within", "fa_regions_within_fa",
-                    "staff_mean_min", "staff_max_min", "staff_points_beyond", "n_points",
-                    "n_staffed_offices", "annual_cost_sek"):
+        for col in (
+            "municipalities_beyond",
+            "municipalities_beyond_fa",
+            "population_beyond",
+            "population_beyond_fa",
+            "population_unreachable",
+            "mean_time_min",
+            "mean_time_min_fa",
+            "p90_time_min",
+            "p90_time_min_fa",
+            "worst_time_min",
+            "worst_time_min_fa",
+            "fa_regions_within",
+            "fa_regions_within_fa",
+            "staff_mean_min",
+            "staff_max_min",
+            "staff_points_beyond",
+            "n_points",
+            "n_staffed_offices",
+            "annual_cost_sek",
+        ):
             row[col] = rec[col]
         row["worst_municipality"] = kommun[rec["worst_municipality"]]
         row["worst_municipality_fa"] = kommun[rec["worst_municipality_fa"]]
-        row["annual_cost_change_sek"] = (rec["annual_cost_sek"] - ref["annual_cost_sek"]
-                                         if ref else np.nan)
+        row["annual_cost_change_sek"] = (
+            rec["annual_cost_sek"] - ref["annual_cost_sek"] if ref else np.nan
+        )
         row["population_beyond_rule_change"] = (
-            rec["population_beyond_rule"] - ref["population_beyond_rule"] if ref else np.nan)
-        for col in ("municipalities_worse", "municipalities_better", "max_loss_min",
-                    "max_gain_min", "mean_change_min"):
+            rec["population_beyond_rule"] - ref["population_beyond_rule"] if ref else np.nan
+        )
+        for col in (
+            "municipalities_worse",
+            "municipalities_better",
+            "max_loss_min",
+            "max_gain_min",
+            "mean_change_min",
+        ):
             row[col] = rec.get(col, np.nan)
         if "jobseeker_rule_breaks" in rec:
             row["jobseeker_rule_breaks"] = rec["jobseeker_rule_breaks"]
             row["jobseeker_rule_break_municipalities"] = ", ".join(
                 kommun[mats.municipalities.index[mats.municipalities["kommun_kod"] == k][0]]
-                for k in rec["jobseeker_rule_break_kommun_kod"])
+                for k in rec["jobseeker_rule_break_kommun_kod"]
+            )
         row["network"] = mats.network_label
         row["source"] = s.source
         rows.append(row)
@@ -221,34 +257,38 @@ def _municipality_table(scenarios, records, matrices, resolved, jobseekers) -> p
         new, new_fa = _means(rec, "municipality_mean_min"), _means(rec, "municipality_mean_fa_min")
         old, old_fa = _means(ref, "municipality_mean_min"), _means(ref, "municipality_mean_fa_min")
         with np.errstate(invalid="ignore"):
-            frame = pd.DataFrame({
-                "scenario": s.name,
-                "kommun_kod": m["kommun_kod"].to_numpy(),
-                "kommun": m["kommun"].to_numpy(),
-                "lan": m["lan"].to_numpy(),
-                "fa_namn": m["fa_namn"].to_numpy(),
-                "population": m["population"].to_numpy(),
-                "mean_time_min": new,
-                "mean_time_fa_min": new_fa,
-                "reference": resolved[s.name].reference,
-                "reference_mean_time_min": old,
-                "reference_mean_time_fa_min": old_fa,
-                "change_min": new - old,
-                "change_fa_min": new_fa - old_fa,
-                "gap": new > s.threshold_min,
-                "gap_fa": new_fa > s.threshold_min,
-            })
+            frame = pd.DataFrame(
+                {
+                    "scenario": s.name,
+                    "kommun_kod": m["kommun_kod"].to_numpy(),
+                    "kommun": m["kommun"].to_numpy(),
+                    "lan": m["lan"].to_numpy(),
+                    "fa_namn": m["fa_namn"].to_numpy(),
+                    "population": m["population"].to_numpy(),
+                    "mean_time_min": new,
+                    "mean_time_fa_min": new_fa,
+                    "reference": resolved[s.name].reference,
+                    "reference_mean_time_min": old,
+                    "reference_mean_time_fa_min": old_fa,
+                    "change_min": new - old,
+                    "change_fa_min": new_fa - old_fa,
+                    "gap": new > s.threshold_min,
+                    "gap_fa": new_fa > s.threshold_min,
+                }
+            )
         if "jobseeker_rule_break_kommun_kod" in rec:
             frame["jobseeker_rule_break"] = frame["kommun_kod"].isin(
-                set(rec["jobseeker_rule_break_kommun_kod"]))
+                set(rec["jobseeker_rule_break_kommun_kod"])
+            )
             if jobseekers is not None:
                 frame["registered_jobseekers"] = frame["kommun_kod"].map(jobseekers)
         parts.append(frame)
     return pd.concat(parts, ignore_index=True)
 
 
-def write_outputs(run: ScenarioRun, out_dir: str | os.PathLike[str], *,
-                  maps: bool = True) -> list[Path]:
+def write_outputs(
+    run: ScenarioRun, out_dir: str | os.PathLike[str], *, maps: bool = True
+) -> list[Path]:
     """Write the ranking, per-scenario tables and difference maps.
 
     Files: ``ranking.csv`` / ``ranking.parquet``; ``municipalities.csv`` /
@@ -294,14 +334,21 @@ def write_outputs(run: ScenarioRun, out_dir: str | os.PathLike[str], *,
         ad.atomic.atomic_write_text(p, sub.to_csv(index=False, lineterminator="\n"))
         written.append(p)
         row = run.ranking[run.ranking["scenario"] == name].iloc[0].to_dict()
-        summary = {k: (None if isinstance(v, float) and not np.isfinite(v) else
-                       (v.item() if hasattr(v, "item") else v)) for k, v in row.items()}
+        summary = {
+            k: (
+                None
+                if isinstance(v, float) and not np.isfinite(v)
+                else (v.item() if hasattr(v, "item") else v)
+            )
+            for k, v in row.items()
+        }
         mats = run.matrices[s.mode]
         active = run.resolved[name].active
         summary["points"] = mats.candidates.frame.loc[active, "candidate_id"].tolist()
         p = folder / "summary.json"
-        ad.atomic.atomic_write_text(p, json.dumps(summary, ensure_ascii=False, indent=1,
-                                                  sort_keys=True) + "\n")
+        ad.atomic.atomic_write_text(
+            p, json.dumps(summary, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
+        )
         written.append(p)
         if maps:
             written.append(_map(run, name, out / "maps" / f"{key}.html"))
@@ -322,9 +369,12 @@ def _map(run: ScenarioRun, name: str, path: Path) -> Path:
         kommuner,
         sub["mean_time_fa_min" if fa else "mean_time_min"].to_numpy(),
         sub["reference_mean_time_fa_min" if fa else "reference_mean_time_min"].to_numpy(),
-        scenario=name, reference=run.resolved[name].reference,
-        threshold_min=s.threshold_min, rule_sv=RULE_SV[s.fa_rule],
-        network_label_sv=mats.network_label_sv, description=s.description,
+        scenario=name,
+        reference=run.resolved[name].reference,
+        threshold_min=s.threshold_min,
+        rule_sv=RULE_SV[s.fa_rule],
+        network_label_sv=mats.network_label_sv,
+        description=s.description,
     )
     path.parent.mkdir(parents=True, exist_ok=True)
     return save_difference_map(m, path)

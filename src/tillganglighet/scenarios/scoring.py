@@ -99,8 +99,13 @@ class ScoringProblem:
             raise ad.InputValidationError(f"times_min: expected 2-D, got shape {t.shape}")
         n_o, n_c = t.shape
         object.__setattr__(self, "times_min", np.ascontiguousarray(t, dtype=np.float32))
-        for name, n in (("population", n_o), ("municipality", n_o), ("origin_fa", n_o),
-                        ("candidate_fa", n_c), ("municipality_fa", self.n_municipalities)):
+        for name, n in (
+            ("population", n_o),
+            ("municipality", n_o),
+            ("origin_fa", n_o),
+            ("candidate_fa", n_c),
+            ("municipality_fa", self.n_municipalities),
+        ):
             a = np.asarray(getattr(self, name))
             if a.shape != (n,):
                 raise ad.InputValidationError(f"{name}: expected shape ({n},), got {a.shape}")
@@ -161,8 +166,10 @@ class ScoringProblem:
             pa = np.ascontiguousarray(o_any[:, :k])
             pf = np.ascontiguousarray(o_fa[:, :k])
             self._derived["prefixes"] = (
-                pa, np.ascontiguousarray(self.times_min[rows, pa]),
-                pf, np.ascontiguousarray(self.times_fa_min[rows, pf]),
+                pa,
+                np.ascontiguousarray(self.times_min[rows, pa]),
+                pf,
+                np.ascontiguousarray(self.times_fa_min[rows, pf]),
             )
         return self._derived["prefixes"]
 
@@ -344,14 +351,38 @@ def score_batch(
     n_m = problem.n_municipalities
     n_fa = int(problem.municipality_fa.max()) + 1
     summ = np.zeros((n_s, 16), dtype=np.float64)
-    mm = np.zeros((n_s, n_m), dtype=np.float32) if keep_municipalities else np.zeros(
-        (1, n_m), np.float32)
+    mm = (
+        np.zeros((n_s, n_m), dtype=np.float32)
+        if keep_municipalities
+        else np.zeros((1, n_m), np.float32)
+    )
     mmf = np.zeros_like(mm)
     kernel(
-        problem.times_min, problem.times_fa_min, o_any, o_fa, pa, ta, pf, tf,
-        staff, o_staff_arr, has_staff,
-        w, weighted, problem.municipality, problem.municipality_fa, n_m, n_fa,
-        active, kind, thr, STAFFED, summ, mm, mmf, keep_municipalities,
+        problem.times_min,
+        problem.times_fa_min,
+        o_any,
+        o_fa,
+        pa,
+        ta,
+        pf,
+        tf,
+        staff,
+        o_staff_arr,
+        has_staff,
+        w,
+        weighted,
+        problem.municipality,
+        problem.municipality_fa,
+        n_m,
+        n_fa,
+        active,
+        kind,
+        thr,
+        STAFFED,
+        summ,
+        mm,
+        mmf,
+        keep_municipalities,
     )
     names = list(SUMMARY_COLUMNS)
     summary: dict[str, np.ndarray] = {}
@@ -363,11 +394,13 @@ def score_batch(
             summary[name + suffix] = col
     staff_cols = _staff_batch(problem, active, kind, thr) if has_staff else None
     if staff_cols is None:
-        summary.update({
-            "staff_mean_min": np.full(n_s, np.nan),
-            "staff_max_min": np.full(n_s, np.nan),
-            "staff_points_beyond": np.full(n_s, -1, dtype=np.int64),
-        })
+        summary.update(
+            {
+                "staff_mean_min": np.full(n_s, np.nan),
+                "staff_max_min": np.full(n_s, np.nan),
+                "staff_points_beyond": np.full(n_s, -1, dtype=np.int64),
+            }
+        )
     else:
         summary.update(staff_cols)
     return BatchScores(
@@ -392,8 +425,31 @@ def _staff_batch(
 
 
 def _batch_py(
-    times, times_fa, o_any, o_fa, pa, ta, pf, tf, staff, o_staff, has_staff, w, weighted,
-    muni, muni_fa, n_m, n_fa, active, kind, thr, staffed_code, summ, mm, mmf, keep,
+    times,
+    times_fa,
+    o_any,
+    o_fa,
+    pa,
+    ta,
+    pf,
+    tf,
+    staff,
+    o_staff,
+    has_staff,
+    w,
+    weighted,
+    muni,
+    muni_fa,
+    n_m,
+    n_fa,
+    active,
+    kind,
+    thr,
+    staffed_code,
+    summ,
+    mm,
+    mmf,
+    keep,
 ):  # pragma: no cover - compiled by numba; the numpy engine has its own loop
     n_s = active.shape[0]
     n_o, n_c = times.shape
@@ -569,8 +625,31 @@ def _staff_py(staff, o_staff, active, kind, thr, staffed_code, mean, mx, beyond)
 
 
 def _numpy_batch(
-    times, times_fa, o_any, o_fa, pa, ta, pf, tf, staff, o_staff, has_staff, w, weighted,
-    muni, muni_fa, n_m, n_fa, active, kind, thr, staffed_code, summ, mm, mmf, keep,
+    times,
+    times_fa,
+    o_any,
+    o_fa,
+    pa,
+    ta,
+    pf,
+    tf,
+    staff,
+    o_staff,
+    has_staff,
+    w,
+    weighted,
+    muni,
+    muni_fa,
+    n_m,
+    n_fa,
+    active,
+    kind,
+    thr,
+    staffed_code,
+    summ,
+    mm,
+    mmf,
+    keep,
 ):
     """The same outputs as the compiled kernel, computed scenario by scenario in numpy."""
     n_o = times.shape[0]
@@ -586,16 +665,18 @@ def _numpy_batch(
             st = np.bincount(muni, tf, n_m)
             nf = np.bincount(muni, fin.astype(float), n_m)
             with np.errstate(invalid="ignore", divide="ignore"):
-                means = np.where(weighted & (sf > 0), sw / np.where(sf > 0, sf, 1),
-                                 st / np.where(nf > 0, nf, 1))
+                means = np.where(
+                    weighted & (sf > 0), sw / np.where(sf > 0, sf, 1), st / np.where(nf > 0, nf, 1)
+                )
             means[nf == 0] = np.inf
             gap = means > thr[s]
             base = r * 8
             summ[s, base + 0] = gap.sum()
             summ[s, base + 1] = w[t > thr[s]].sum()
             summ[s, base + 2] = w[~fin].sum()
-            summ[s, base + 3] = (w[fin] * t[fin]).sum() / w[fin].sum() if w[fin].sum() > 0 \
-                else np.inf
+            summ[s, base + 3] = (
+                (w[fin] * t[fin]).sum() / w[fin].sum() if w[fin].sum() > 0 else np.inf
+            )
             summ[s, base + 4] = _weighted_p90(t, w) if n_o else np.inf
             worst = int(np.argmax(means))
             summ[s, base + 5] = worst

@@ -16,10 +16,18 @@ import numpy as np
 from .model import KIND_CODE, Candidates, ResolvedScenario
 
 
-def _child(base: ResolvedScenario, name: str, active: np.ndarray,
-           kind: np.ndarray | None = None) -> ResolvedScenario:
-    return ResolvedScenario(name, active, base.kind if kind is None else kind, base.name,
-                            base.threshold_min, base.mode, base.fa_rule)
+def _child(
+    base: ResolvedScenario, name: str, active: np.ndarray, kind: np.ndarray | None = None
+) -> ResolvedScenario:
+    return ResolvedScenario(
+        name,
+        active,
+        base.kind if kind is None else kind,
+        base.name,
+        base.threshold_min,
+        base.mode,
+        base.fa_rule,
+    )
 
 
 def single_closures(base: ResolvedScenario, candidates: Candidates) -> Iterator[ResolvedScenario]:
@@ -66,7 +74,9 @@ def single_additions(
     elif isinstance(pool, np.ndarray) and pool.dtype == bool:
         idx = np.flatnonzero(pool & ~base.active)
     else:
-        idx = [int(i) for i in candidates.index(list(pool)) if not base.active[i]]
+        idx = np.array(
+            [int(i) for i in candidates.index(list(pool)) if not base.active[i]], dtype=np.int64
+        )
     for j in idx:
         active = base.active.copy()
         active[j] = True
@@ -77,9 +87,14 @@ def single_additions(
         yield _child(base, f"add:{ids[j]}", active, k)
 
 
-def candidate_pool(candidates: Candidates, base: ResolvedScenario, *,
-                   closed_offices: bool = True, service_offices: bool = True,
-                   settlements: bool = True) -> np.ndarray:
+def candidate_pool(
+    candidates: Candidates,
+    base: ResolvedScenario,
+    *,
+    closed_offices: bool = True,
+    service_offices: bool = True,
+    settlements: bool = True,
+) -> np.ndarray:
     """Bool mask of addable candidates: closed offices (Bilaga 5 offices and timeline
     points not open in ``base``), SSC service offices, settlements; never open ones."""
     origin = candidates.frame["origin"].to_numpy()

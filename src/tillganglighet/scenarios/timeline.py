@@ -63,18 +63,33 @@ def events() -> pd.DataFrame:
         rows.append((r.closure_date[:7], r.closure_date, "closure", r.place, r.source))
     for r in ad.report_table("offices_bilaga4.csv").itertuples(index=False):
         if r.decision_date:
-            rows.append((r.decision_date[:7], r.decision_date, "re-establishment decision",
-                         r.place, r.source))
+            rows.append(
+                (
+                    r.decision_date[:7],
+                    r.decision_date,
+                    "re-establishment decision",
+                    r.place,
+                    r.source,
+                )
+            )
     for r in ad.report_table("ssc_rollout_bilaga3.csv").itertuples(index=False):
-        rows.append((r.rollout_month, f"{r.rollout_month}-01", "SSC service office",
-                     r.place, r.source))
+        rows.append(
+            (r.rollout_month, f"{r.rollout_month}-01", "SSC service office", r.place, r.source)
+        )
     tl = ad.presence_timeline()
     coop = tl[tl["kind"].str.startswith("cooperation")]
     for r in coop.itertuples(index=False):
         d = r.available_from
         if d > ad.MODEL_START:
-            rows.append((d.isoformat()[:7], d.isoformat(), "cooperation solution available",
-                         r.place, r.source))
+            rows.append(
+                (
+                    d.isoformat()[:7],
+                    d.isoformat(),
+                    "cooperation solution available",
+                    r.place,
+                    r.source,
+                )
+            )
     out = pd.DataFrame(rows, columns=["month", "date", "event", "place", "source"])
     return out.sort_values(["date", "event", "place"]).reset_index(drop=True)
 
@@ -107,24 +122,36 @@ def timeline_table(matrices: Matrices, threshold_min: float = 60.0) -> pd.DataFr
     kind = np.stack([n.kind for n in nets])
     s = score_batch(matrices.problem, active, kind, threshold_min)
     kommun = matrices.municipalities["kommun"].to_numpy()
-    df = pd.DataFrame({
-        "month": [n.name for n in nets],
-        "date": [d.isoformat() for d in month_ends()],
-        "points": active.sum(axis=1),
-        "staffed_offices": (active & (kind == STAFFED)).sum(axis=1),
-    })
-    for col in ("municipalities_beyond", "municipalities_beyond_fa", "population_beyond",
-                "population_beyond_fa", "mean_time_min", "mean_time_min_fa", "p90_time_min",
-                "worst_time_min"):
+    df = pd.DataFrame(
+        {
+            "month": [n.name for n in nets],
+            "date": [d.isoformat() for d in month_ends()],
+            "points": active.sum(axis=1),
+            "staffed_offices": (active & (kind == STAFFED)).sum(axis=1),
+        }
+    )
+    for col in (
+        "municipalities_beyond",
+        "municipalities_beyond_fa",
+        "population_beyond",
+        "population_beyond_fa",
+        "mean_time_min",
+        "mean_time_min_fa",
+        "p90_time_min",
+        "worst_time_min",
+    ):
         df[col] = s.summary[col]
     df["worst_municipality"] = kommun[s.summary["worst_municipality"]]
     ev = events()
-    names = {"closure": "closures", "re-establishment decision": "re_establishment_decisions",
-             "SSC service office": "ssc_service_offices",
-             "cooperation solution available": "cooperation_solutions_available"}
+    names = {
+        "closure": "closures",
+        "re-establishment decision": "re_establishment_decisions",
+        "SSC service office": "ssc_service_offices",
+        "cooperation solution available": "cooperation_solutions_available",
+    }
     counts = ev.groupby(["month", "event"]).size().unstack(fill_value=0)
     for event, col in names.items():
-        df[col] = df["month"].map(counts[event] if event in counts else {}).fillna(0)
+        df[col] = df["month"].map(counts.get(event, {})).fillna(0)
         df[col] = df[col].astype(int)
     df["threshold_min"] = threshold_min
     return df
@@ -136,8 +163,13 @@ def milestones(table: pd.DataFrame) -> list[str]:
     return table.loc[changed, "month"].tolist()
 
 
-def timeline_map(matrices: Matrices, table: pd.DataFrame, path: str | os.PathLike[str],
-                 *, threshold_min: float = 60.0) -> Path:
+def timeline_map(
+    matrices: Matrices,
+    table: pd.DataFrame,
+    path: str | os.PathLike[str],
+    *,
+    threshold_min: float = 60.0,
+) -> Path:
     """One offline HTML page with a month slider over the municipality mean times.
 
     The page holds the municipality polygons once and each milestone month's mean
@@ -155,18 +187,32 @@ def timeline_map(matrices: Matrices, table: pd.DataFrame, path: str | os.PathLik
     geoms = ad.to_lonlat(kommuner, simplify=True)
     names = [ad.html_escape(n) for n in kommuner["kommun"]]
     fc = ad.feature_collection(geoms, [{"n": n, "i": i} for i, n in enumerate(names)])
-    values = [[None if not np.isfinite(v) else round(float(v), 1) for v in row]
-              for row in s.municipality_mean_min]
-    info = [{"m": m, "p": int(table.loc[table["month"] == m, "points"].iloc[0]),
-             "g": int(table.loc[table["month"] == m, "municipalities_beyond"].iloc[0])}
-            for m in months]
+    values = [
+        [None if not np.isfinite(v) else round(float(v), 1) for v in row]
+        for row in s.municipality_mean_min
+    ]
+    info = [
+        {
+            "m": m,
+            "p": int(table.loc[table["month"] == m, "points"].iloc[0]),
+            "g": int(table.loc[table["month"] == m, "municipalities_beyond"].iloc[0]),
+        }
+        for m in months
+    ]
     js, css = ad.leaflet_assets()
-    data = json.dumps({"fc": fc, "v": values, "info": info, "thr": threshold_min},
-                      ensure_ascii=False).replace("</", "<\\/")
+    data = json.dumps(
+        {"fc": fc, "v": values, "info": info, "thr": threshold_min}, ensure_ascii=False
+    ).replace("</", "<\\/")
     assumptions = "".join(f"<li>{ad.html_escape(a)}</li>" for a in ASSUMPTIONS)
-    page = _PAGE.format(css=css, js=js, data=data, assumptions=assumptions,
-                        network=ad.html_escape(matrices.network_label_sv),
-                        thr=f"{threshold_min:g}", last=len(months) - 1)
+    page = _PAGE.format(
+        css=css,
+        js=js,
+        data=data,
+        assumptions=assumptions,
+        network=ad.html_escape(matrices.network_label_sv),
+        thr=f"{threshold_min:g}",
+        last=len(months) - 1,
+    )
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     ad.atomic.atomic_write_text(target, page)
