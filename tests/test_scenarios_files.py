@@ -138,6 +138,35 @@ extends = "b"
     assert "unknown scenario 'b'" in got[37]
 
 
+def test_swapped_coordinates_are_named(tmp_path):
+    path = write(
+        tmp_path,
+        """\
+[[scenario]]
+name = "s"
+
+[[scenario.open]]
+name = "Swapped"
+kind = "cooperation_municipal"
+kommun = "Stockholm"
+lat = 18.07
+lon = 59.33
+
+[[scenario.open]]
+name = "Oslo"
+kind = "cooperation_municipal"
+kommun = "Stockholm"
+lat = 59.91
+lon = 10.75
+""",
+    )
+    with pytest.raises(InputValidationError) as exc:
+        files.load_scenarios(path)
+    got = problems(exc)
+    assert "outside Sweden" in got[8] and "lat and lon look swapped" in got[8]
+    assert "outside Sweden" in got[15] and "swapped" not in got[15]
+
+
 def test_toml_syntax_error_has_line(tmp_path):
     path = write(tmp_path, '[[scenario]]\nname = "a"\nclose = ["B4-004"\n\nbase = 1\n')
     with pytest.raises(InputValidationError, match=r"s\.toml:\d+: invalid TOML"):

@@ -854,7 +854,12 @@ def _new_point(
                 loc_where,
                 f"open: {name!r} at {label} lies outside Sweden (more than "
                 f"{COAST_TOLERANCE_M / 1000:.0f} km from every municipality)"
-                + (" - are lat and lon swapped?" if forms[0] == "lat/lon" else ""),
+                + (
+                    " - lat and lon look swapped"
+                    if forms[0] == "lat/lon"
+                    and municipality_at(*_to_sweref(vals[0], vals[1])) is not None
+                    else ""
+                ),
             )
             return None
         if found != code:
