@@ -65,9 +65,10 @@ def main() -> None:
     mats = matrix.build_matrices(cands, network=net, disk_cache=False)
     t_matrix = time.perf_counter() - t0
     p = mats.problem
+    by_origin = {k: int(v) for k, v in cands.frame["origin"].value_counts().items()}
     say(
         f"Country: {p.n_municipalities} municipalities, {p.n_origins} origins, "
-        f"{p.n_candidates} candidates ({dict(cands.frame['origin'].value_counts())}); "
+        f"{p.n_candidates} candidates ({by_origin}); "
         f"network {net.n_nodes} nodes / {net.n_edges} edges ({mats.network_label})"
     )
     say(f"Matrix origins x candidates + candidates x candidates: {t_matrix:.2f} s (once)")

@@ -167,8 +167,15 @@ class Candidates:
         return self.frame["candidate_id"].tolist()
 
     def index(self, candidate_ids: Iterable[str]) -> np.ndarray:
-        """Column indices of ``candidate_ids`` (KeyError names an unknown id)."""
-        return np.array([self._index[c] for c in candidate_ids], dtype=np.int64)
+        """Column indices of ``candidate_ids``; an unknown id raises InputValidationError."""
+        ids = list(candidate_ids)
+        missing = [c for c in ids if c not in self._index]
+        if missing:
+            raise ad.InputValidationError(
+                f"candidates: {missing[:10]} are not in the candidate set (build it with "
+                "candidate_set(scenarios, ...) so every point a scenario uses is a column)"
+            )
+        return np.array([self._index[c] for c in ids], dtype=np.int64)
 
     def __contains__(self, candidate_id: object) -> bool:
         return candidate_id in self._index

@@ -217,8 +217,13 @@ def _ranking(scenarios, records, matrices, resolved) -> pd.DataFrame:
         row["annual_cost_change_sek"] = (
             rec["annual_cost_sek"] - ref["annual_cost_sek"] if ref else np.nan
         )
+        # Comparable only when the reference was scored with the same threshold and rule.
+        same = bool(ref) and (ref["threshold_min"], ref["fa_rule"]) == (
+            rec["threshold_min"],
+            rec["fa_rule"],
+        )
         row["population_beyond_rule_change"] = (
-            rec["population_beyond_rule"] - ref["population_beyond_rule"] if ref else np.nan
+            rec["population_beyond_rule"] - ref["population_beyond_rule"] if same else np.nan
         )
         for col in (
             "municipalities_worse",
@@ -313,11 +318,10 @@ def write_outputs(
         csv = stem.with_suffix(".csv")
         ad.atomic.atomic_write_text(csv, df.to_csv(index=False, lineterminator="\n"))
         written.append(csv)
-        if stem.name != "municipalities" or stem.parent == out:
-            pq = stem.with_suffix(".parquet")
-            with ad.atomic.atomic_path(pq) as tmp:
-                df.to_parquet(tmp, index=False)
-            written.append(pq)
+        pq = stem.with_suffix(".parquet")
+        with ad.atomic.atomic_path(pq) as tmp:
+            df.to_parquet(tmp, index=False)
+        written.append(pq)
 
     table(run.ranking, out / "ranking")
     table(run.municipalities, out / "municipalities")
