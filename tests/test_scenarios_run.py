@@ -166,10 +166,18 @@ def test_timeline_matches_the_analysis_at_month_ends():
     assert set(ev["event"]) >= {"closure", "re-establishment decision", "SSC service office"}
 
 
-def test_timeline_map_is_offline(tmp_path):
+def test_timeline_maps_are_offline(tmp_path):
     mats = build_matrices(model.candidate_set())
     table = timeline.timeline_table(mats)
     path = timeline.timeline_map(mats, table, tmp_path / "t.html")
     page = path.read_text(encoding="utf-8")
     assert external_references(page) == []
     assert 'type="range"' in page and "Antaganden" in page
+    months = timeline.milestones(table)
+    assert months[0] == "2019-01" and "2020-12" in months
+    # The network changes only in milestone months.
+    changed = set(table.loc[table["points"].diff().fillna(0) != 0, "month"])
+    assert changed <= set(months)
+    maps = timeline.milestone_maps(mats, table, tmp_path / "maps")
+    assert [p.name for p in maps] == [f"milestone-{m}.html" for m in months]
+    assert external_references(maps[-1].read_text(encoding="utf-8")) == []

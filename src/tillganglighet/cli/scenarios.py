@@ -282,6 +282,13 @@ def timeline_command(
     out: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("outputs/timeline"),
     threshold: Annotated[float, typer.Option("--threshold", help="Minutes.")] = 60.0,
     network: Annotated[str, _NETWORK] = "modelled",
+    milestone_maps: Annotated[
+        bool,
+        typer.Option(
+            "--milestone-maps/--no-milestone-maps",
+            help="Also one offline difference map per milestone month (maps/).",
+        ),
+    ] = True,
 ) -> None:
     """Gap figures month by month, Jan 2019 – Dec 2021, and an offline slider map."""
     from tillganglighet._atomic import atomic_write_text
@@ -297,6 +304,8 @@ def timeline_command(
         )
         atomic_write_text(out / "assumptions.txt", "\n".join(timeline.ASSUMPTIONS) + "\n")
         timeline.timeline_map(mats, table, out / "timeline.html", threshold_min=threshold)
+        if milestone_maps:
+            timeline.milestone_maps(mats, table, out / "maps", threshold_min=threshold)
     except (TillganglighetError, OSError) as exc:
         raise fail(exc) from None
     typer.echo(

@@ -264,3 +264,65 @@ document.getElementById("leg").innerHTML = cls.map(function(c){{
 show(0);
 </script></body></html>
 """
+
+
+def milestone_maps(
+    matrices: Matrices,
+    table: pd.DataFrame,
+    out_dir: str | os.PathLike[str],
+    *,
+    threshold_min: float = 60.0,
+    fa_rule: str = "own_fa_region",
+) -> list[Path]:
+    """One offline Folium difference map per milestone month (change since the previous one).
+
+    Parameters
+    ----------
+    matrices
+        The matrices.
+    table
+        :func:`timeline_table` output.
+    out_dir
+        Folder for ``milestone-<YYYY-MM>.html``.
+    threshold_min
+        Minutes (outline of municipalities beyond it).
+    fa_rule
+        Reading mapped: ``own_fa_region`` or ``anywhere``.
+
+    Returns
+    -------
+    list of Path
+    """
+    from .maps import difference_map, save_difference_map
+
+    nets = {n.name: n for n in monthly_networks(matrices)}
+    months = milestones(table)
+    active = np.stack([nets[m].active for m in months])
+    kind = np.stack([nets[m].kind for m in months])
+    s = score_batch(matrices.problem, active, kind, threshold_min)
+    means = s.municipality_mean_fa_min if fa_rule == "own_fa_region" else s.municipality_mean_min
+    assert means is not None
+    rule_sv = (
+        "närmaste plats inom egen FA-region"
+        if fa_rule == "own_fa_region"
+        else "närmaste plats oavsett FA-region"
+    )
+    kommuner = ad.municipalities()
+    folder = Path(out_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    out = []
+    for i, month in enumerate(months):
+        prev = max(i - 1, 0)
+        m = difference_map(
+            kommuner,
+            means[i],
+            means[prev],
+            scenario=f"Nätverket {month}",
+            reference=f"nätverket {months[prev]}",
+            threshold_min=threshold_min,
+            rule_sv=rule_sv,
+            network_label_sv=matrices.network_label_sv,
+            description="Månadens sista dag; antaganden i assumptions.txt",
+        )
+        out.append(save_difference_map(m, folder / f"milestone-{month}.html"))
+    return out
