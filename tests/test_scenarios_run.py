@@ -103,11 +103,13 @@ def test_write_outputs_and_cli_rerun(tmp_path):
     assert summary["reference"] == "plan-2019-utan-aterupprattande"
     results = sorted((out / "results").glob("*.json"))
     stamps = {p.name: p.stat().st_mtime_ns for p in results}
+    first = {p: (out / p).read_bytes() for p in ("ranking.csv", "municipalities.csv")}
     res = runner.invoke(
         app, ["scenarios", "score", *map(str, EXAMPLES), "--out", str(out), "--no-maps"]
     )
     assert res.exit_code == 0, res.output
     assert {p.name: p.stat().st_mtime_ns for p in results} == stamps  # reused, not rewritten
+    assert {p: (out / p).read_bytes() for p in first} == first  # byte-identical tables
 
 
 def test_cli_reports_file_and_line(tmp_path):

@@ -22,6 +22,8 @@ Every result states HiGHS' status and the relative MIP gap (0 when optimal).
 
 from __future__ import annotations
 
+import os
+import sys
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -69,12 +71,41 @@ class Solution:
     details: dict[str, Any] = field(default_factory=dict)
 
 
+_BANNER_DONE: list[bool] = []
+
+
 def _highs() -> Any:
     try:
         import highspy
     except ImportError as exc:  # pragma: no cover - depends on the environment
         raise ImportError("Optimisation needs HiGHS: `pip install highspy`") from exc
+    if not _BANNER_DONE:
+        # HiGHS prints its banner on standard output when the first solver object is
+        # created; create that one with file descriptor 1 pointed at /dev/null.
+        _BANNER_DONE.append(True)
+        _quietly(highspy.Highs)
     return highspy
+
+
+def _quietly(make: Any) -> None:
+    try:
+        sys.stdout.flush()
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):
+        fd = 1
+    try:
+        saved = os.dup(fd)
+    except OSError:
+        make()
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, fd)
+        make()
+    finally:
+        os.dup2(saved, fd)
+        os.close(saved)
+        os.close(devnull)
 
 
 def _solve(
