@@ -260,7 +260,6 @@ def service_day(
     row = np.concatenate([p[5] for p in parts])
     flags = np.concatenate([p[6] for p in parts])
     instance_trip = np.concatenate([parts[0][7], parts[1][7]])
-    # instances of yesterday with no connection left are harmless (never referenced)
 
     inst_booked = booked_trip[instance_trip]
     conn_booked = inst_booked[inst]
@@ -285,6 +284,8 @@ def service_day(
     if not len(dep):
         raise GTFSError(f"{', '.join(feed.sources)}: no connection runs on {date.isoformat()}"
                         + (" once booked services are excluded" if n_booked_trips else ""))
+    used, inst = np.unique(inst, return_inverse=True)  # drop instances with no connection
+    instance_trip = instance_trip[used]
     order = np.lexsort((row, inst, arr, dep))
     x, y = _TO_3006.transform(feed.stop_lon, feed.stop_lat)
     x = np.where(np.isfinite(x), x, np.nan)

@@ -8,7 +8,7 @@ rural Sweden the nearest bus stop is often 1-3 km away, and a customer does walk
 driven) there; without the fallback such origins would read as unreachable although a
 bus runs. Walking the whole way is always a candidate (no distance cap by default).
 
-Footpaths are stop-to-stop walks within ``footpath_radius_m``. The connection scan needs
+Footpaths are walks between stops served on the day, within ``footpath_radius_m``. The connection scan needs
 them *transitively closed* (one footpath must stand for any chain of walks). With the
 straight-line model the radius graph is closed already: a chain is never shorter than
 the direct walk (triangle inequality, and ``ceil`` is subadditive), and its direct walk
@@ -79,9 +79,13 @@ class WalkParams:
             raise InputValidationError("WalkParams.change_s must be >= 0")
 
     def seconds(self, dist_m: np.ndarray | float) -> np.ndarray:
-        """Walking time in whole seconds (rounded up) for straight-line metres."""
+        """Walking time in whole seconds for straight-line metres.
+
+        Rounded up, ignoring the last hundredth of a second (coordinates that went
+        through WGS84 and back carry millimetre noise).
+        """
         return np.ceil(np.asarray(dist_m, dtype=np.float64) * self.detour / self.speed_m_s
-                       - 1e-9).astype(np.int64)
+                       - 1e-2).astype(np.int64)
 
 
 @dataclass(frozen=True)
