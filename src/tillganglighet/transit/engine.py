@@ -67,19 +67,22 @@ def footpaths(sd: ServiceDay, walk: WalkParams) -> Footpaths:
     return fp
 
 
-def _xy(obj: object, what: str) -> np.ndarray:
-    """Coordinates (n, 2) in EPSG:3006 from a GeoDataFrame/GeoSeries or an array."""
+def _xy(obj: object, what: str, crs_name: str = "EPSG:3006") -> np.ndarray:
+    """Coordinates (n, 2) in the service day's CRS from a GeoDataFrame/GeoSeries or array."""
     if hasattr(obj, "geometry") or hasattr(obj, "crs"):
+        from pyproj import CRS
+
         crs = getattr(obj, "crs", None)
-        if crs is None or crs.to_epsg() != 3006:
-            raise CRSError(f"{what} must be in EPSG:3006 (got {crs}); use .to_crs(3006)")
+        if crs is None or CRS.from_user_input(crs) != CRS.from_user_input(crs_name):
+            raise CRSError(f"{what} must be in {crs_name} (got {crs}); use "
+                           f".to_crs({crs_name!r})")
         geom = obj.geometry if hasattr(obj, "geometry") else obj
         if not (geom.geom_type == "Point").all():
             geom = geom.representative_point()
         return np.column_stack([geom.x.to_numpy(), geom.y.to_numpy()]).astype(np.float64)
     arr = np.asarray(obj, dtype=np.float64)
     if arr.ndim != 2 or arr.shape[1] != 2:
-        raise InputValidationError(f"{what}: expected an (n, 2) array of EPSG:3006 x, y")
+        raise InputValidationError(f"{what}: expected an (n, 2) array of x, y metres")
     if not np.isfinite(arr).all():
         row = int(np.flatnonzero(~np.isfinite(arr).all(axis=1))[0])
         raise InputValidationError(f"{what}: row {row + 1} has no finite coordinates")
@@ -208,8 +211,8 @@ def arrive_by(
     walk = walk or WalkParams()
     times = meeting_times() if meeting_times_s is None else np.asarray(meeting_times_s,
                                                                          dtype=np.int32)
-    o_xy = _xy(origins, "origins")
-    p_xy = _xy(points, "points")
+    o_xy = _xy(origins, "origins", sd.crs)
+    p_xy = _xy(points, "points", sd.crs)
     if not len(p_xy):
         raise InputValidationError("points: no meeting point given")
     timings: dict[str, float] = {}
@@ -363,8 +366,8 @@ def od_matrix(
     walk = walk or WalkParams()
     times = meeting_times() if meeting_times_s is None else np.asarray(meeting_times_s,
                                                                          dtype=np.int32)
-    o_xy = _xy(origins, "origins")
-    p_xy = _xy(points, "points")
+    o_xy = _xy(origins, "origins", sd.crs)
+    p_xy = _xy(points, "points", sd.crs)
     fp, acc = _prepare(sd, o_xy, walk)
     walk_all = walk_seconds_matrix(o_xy, p_xy, walk) if len(o_xy) * len(p_xy) <= 5e7 else None
     out = np.empty((len(o_xy), len(p_xy), len(times)), dtype=np.float32)

@@ -329,6 +329,7 @@ class _Table:
         self.cols: dict[str, pa.Array] = {}
         body = raw[len(raw.split(b"\n", 1)[0]) + 1:] if b"\n" in raw else b""
         if not body.strip():
+            self.cols = {c: pa.array([], type=pa.string()) for c in wanted}
             return
         try:
             table = pacsv.read_csv(
@@ -369,7 +370,9 @@ class _Table:
         return column in self.cols
 
     def str(self, column: str) -> pa.Array:
-        return self.cols[column] if column in self.cols else pa.array([""] * self.n)
+        if column in self.cols:
+            return self.cols[column]
+        return pa.array([""] * self.n, type=pa.string())
 
     def ints(self, column: str, *, default: int, required: bool = False) -> tuple[np.ndarray,
                                                                                    np.ndarray]:

@@ -81,7 +81,8 @@ class ServiceDay:
         int8 bits: 1 = boarding allowed at ``dep_stop`` (pickup_type != 1), 2 = alighting
         allowed at ``arr_stop`` (drop_off_type != 1).
     stop_x, stop_y
-        float64 stop coordinates in EPSG:3006 metres (``nan`` when the feed has none).
+        float64 stop coordinates in metres of ``crs`` (EPSG:3006 unless chosen otherwise;
+        ``nan`` when the feed has none).
     stop_id
         Stop ids (feed order).
     served
@@ -107,6 +108,7 @@ class ServiceDay:
     tr_to: np.ndarray
     tr_type: np.ndarray
     tr_min_s: np.ndarray
+    crs: str = "EPSG:3006"
     _footpaths: dict = field(default_factory=dict, repr=False)
 
     @property
@@ -210,6 +212,7 @@ def service_day(
     *,
     booked_services: str = "exclude",
     booked_route_types: Sequence[int] = BOOKED_ROUTE_TYPES,
+    crs: str = "EPSG:3006",
 ) -> ServiceDay:
     """Build the connections running on ``date``.
 
@@ -224,6 +227,9 @@ def service_day(
         them as if they ran to timetable.
     booked_route_types
         Route types that mark booked services (default ``(1501,)``).
+    crs
+        Projected (metric) CRS for the stops: EPSG:3006 (SWEREF 99 TM) for Sweden; feeds
+        elsewhere need their own (e.g. a UTM zone).
 
     Raises
     ------
@@ -240,7 +246,7 @@ def service_day(
     booked_trip = np.isin(feed.route_type[feed.trip_route], np.asarray(booked_route_types))
     run_today = today[feed.trip_service]
     run_yday = yesterday[feed.trip_service]
-    if not (run_today.any() or run_yday.any()):
+    if not run_today.any():
         rng = feed.date_range()
         span = f"{rng[0]}..{rng[1]}" if rng else "no dates"
         raise GTFSError(
@@ -287,7 +293,9 @@ def service_day(
     used, inst = np.unique(inst, return_inverse=True)  # drop instances with no connection
     instance_trip = instance_trip[used]
     order = np.lexsort((row, inst, arr, dep))
-    x, y = _TO_3006.transform(feed.stop_lon, feed.stop_lat)
+    tf = _TO_3006 if crs == "EPSG:3006" else Transformer.from_crs("EPSG:4326", crs,
+                                                                    always_xy=True)
+    x, y = tf.transform(feed.stop_lon, feed.stop_lat)
     x = np.where(np.isfinite(x), x, np.nan)
     y = np.where(np.isfinite(y), y, np.nan)
     return ServiceDay(
@@ -299,4 +307,5 @@ def service_day(
         stop_x=np.asarray(x, dtype=np.float64), stop_y=np.asarray(y, dtype=np.float64),
         stop_id=feed.stop_id, served=served, booked=summary,
         tr_from=feed.tr_from, tr_to=feed.tr_to, tr_type=feed.tr_type, tr_min_s=feed.tr_min_s,
+        crs=crs,
     )
