@@ -77,6 +77,16 @@ def score_command(
     ] = None,
     scheduler: Annotated[str, _SCHEDULER] = "local",
     maps: Annotated[bool, typer.Option("--maps/--no-maps", help="Write difference maps.")] = True,
+    gtfs: Annotated[
+        list[Path] | None,
+        typer.Option("--gtfs", help='GTFS feed(s) for scenarios with mode = "pt".'),
+    ] = None,
+    pt_date: Annotated[
+        str | None, typer.Option("--pt-date", help="Service date for --gtfs, YYYY-MM-DD.")
+    ] = None,
+    meetings: Annotated[
+        str, typer.Option("--meetings", help="Meeting times for --gtfs, HH:MM-HH:MM/STEP.")
+    ] = "09:00-15:00/15",
 ) -> None:
     """Score scenario files: ranking (CSV, Parquet), per-scenario tables, difference maps.
 
@@ -90,9 +100,17 @@ def score_command(
         scenarios = files_mod.load_scenarios(files)
         cm = cost_mod.CostModel.from_toml(cost) if cost else None
         js = cost_mod.read_jobseekers(jobseekers) if jobseekers else None
+        pt = None
+        if gtfs:
+            from tillganglighet.scenarios.matrix import PTNetwork
+
+            if not pt_date:
+                raise typer.BadParameter("--gtfs needs --pt-date YYYY-MM-DD (a weekday)")
+            pt = PTNetwork.from_gtfs(gtfs, pt_date, meetings=meetings)
         result = run.score_scenarios(
             scenarios,
             network=network,
+            pt_network=pt,
             cost_model=cm,
             jobseekers=js,
             out_dir=out,

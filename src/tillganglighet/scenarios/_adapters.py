@@ -7,11 +7,15 @@ of the package (flat modules becoming ``data/``, ``networks/``, ``routing/``,
 
 from __future__ import annotations
 
+from typing import Any
+
 from .. import _atomic as atomic
 from ..accessibility import check_threshold, municipality_metrics
 from ..analysis import NetworkInfo
 from ..analysis import _snap as snap_frame
 from ..analysis import _travel_matrix as travel_matrix_s
+from ..analysis_pt import DEFAULT_MEETINGS, parse_meetings
+from ..analysis_pt import MAX_DIRECT_WALK_M as PT_MAX_DIRECT_WALK_M
 from ..data.geocoding import geocode_place, normalise_name
 from ..data.geodata import SWEREF99TM, fa_regions, municipalities, origins, settlements
 from ..data.presence import (
@@ -50,13 +54,23 @@ leaflet_assets = _maps._leaflet_assets
 script_json = _maps._script_json
 to_lonlat = _maps._to_lonlat
 
+
+def transit() -> Any:
+    """The public-transport package (imported on first use: it loads compiled kernels)."""
+    from .. import transit as module
+
+    return module
+
+
 __all__ = [
     "DEFAULT_AS_OF",
+    "DEFAULT_MEETINGS",
     "KIND_LABEL_SV",
     "LEAFLET_CSS_URL",
     "LEAFLET_JS_URL",
     "MODEL_END",
     "MODEL_START",
+    "PT_MAX_DIRECT_WALK_M",
     "SWEREF99TM",
     "DataIntegrityError",
     "InputValidationError",
@@ -84,6 +98,7 @@ __all__ = [
     "normalise_name",
     "origins",
     "parse_as_of",
+    "parse_meetings",
     "presence_timeline",
     "report_table",
     "save_map",
@@ -92,5 +107,6 @@ __all__ = [
     "settlements",
     "snap_frame",
     "to_lonlat",
+    "transit",
     "travel_matrix_s",
 ]

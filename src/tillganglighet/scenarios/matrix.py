@@ -2,22 +2,33 @@
 
 A **matrix provider** turns (network, origins, candidates) into two matrices in
 seconds: origins × candidates (customers to points) and candidates × candidates
-(staff travel between points). Providers are registered by mode; ``"road"`` routes on a
-road :class:`~tillganglighet.Network` exactly as :func:`tillganglighet.analyze` does
-(access legs + network time, co-located points travel the straight line). The
-public-transport engine plugs in with :func:`register_matrix_provider` (``"pt"``);
-until it does, ``mode="pt"`` raises :class:`PTMatrixUnavailableError`.
+(staff travel between points). Providers are registered by mode:
+
+* ``"road"`` routes on a road :class:`~tillganglighet.Network` exactly as
+  :func:`tillganglighet.analyze` does (access legs + network time, co-located points
+  travel the straight line);
+* ``"pt"`` uses the public-transport engine (:func:`tillganglighet.transit.od_matrix`,
+  arrive-by) on a :class:`PTNetwork` (a GTFS service day and a window of meeting
+  times). Each cell is the **median over the meeting window** of the arrive-by time to
+  that one point; a scenario's time is the best point by that median. That is the
+  trip to one fixed office, and is never shorter than :func:`tillganglighet.analyze`'s
+  public-transport median, which lets the best point differ per meeting time (equal
+  when one point is best at every meeting time). Without a :class:`PTNetwork`,
+  ``mode="pt"`` raises :class:`PTMatrixUnavailableError`.
 
 Matrices are kept in memory per process (keyed by network fingerprint, mode and the
 origin and candidate positions) and on disk in the project cache
-(``TILLGANGLIGHET_CACHE_DIR``), so a batch computes them once.
+(``TILLGANGLIGHET_CACHE_DIR``), so a batch computes them once. Other modes plug in
+with :func:`register_matrix_provider`.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
-from collections.abc import Callable
-from dataclasses import dataclass
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import geopandas as gpd
@@ -28,23 +39,49 @@ from . import _adapters as ad
 from .model import Candidates
 from .scoring import ScoringProblem
 
-#: Provider signature: (network, origins GeoDataFrame, candidates frame) -> (origins ×
-#: candidates seconds, candidates × candidates seconds), float64, ``inf`` unreachable.
-MatrixProvider = Callable[[Any, gpd.GeoDataFrame, pd.DataFrame], tuple[np.ndarray, np.ndarray]]
+#: Compute signature: (network, origins GeoDataFrame, candidates frame) -> (origins ×
+#: candidates seconds, candidates × candidates seconds), ``inf`` unreachable.
+ComputeFn = Callable[[Any, gpd.GeoDataFrame, pd.DataFrame], tuple[np.ndarray, np.ndarray]]
 
 
 class PTMatrixUnavailableError(ad.TillganglighetError):
-    """``mode="pt"`` was asked for but no public-transport matrix provider is registered."""
+    """``mode="pt"`` was asked for without a public-transport timetable."""
 
 
-def _road_provider(
-    network: Any, origins: gpd.GeoDataFrame, candidates: pd.DataFrame
-) -> tuple[np.ndarray, np.ndarray]:
-    cand = gpd.GeoDataFrame(
+@dataclass(frozen=True)
+class MatrixProvider:
+    """How one mode gets its matrices.
+
+    Attributes
+    ----------
+    compute
+        The matrices (see :data:`ComputeFn`).
+    prepare
+        Turns the user's ``network`` argument into what ``compute`` takes.
+    fingerprint
+        A hash of the prepared network (cache key).
+    labels
+        English and Swedish name of the prepared network, for outputs.
+    """
+
+    compute: ComputeFn
+    prepare: Callable[[Any], Any]
+    fingerprint: Callable[[Any], str]
+    labels: Callable[[Any], tuple[str, str]]
+
+
+def _candidate_frame(candidates: pd.DataFrame) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
         candidates,
         geometry=gpd.points_from_xy(candidates["x_m"], candidates["y_m"]),
         crs=ad.SWEREF99TM,
     )
+
+
+def _road_compute(
+    network: Any, origins: gpd.GeoDataFrame, candidates: pd.DataFrame
+) -> tuple[np.ndarray, np.ndarray]:
+    cand = _candidate_frame(candidates)
     org_snap = ad.snap_frame(network, origins)
     cand_snap = ad.snap_frame(network, cand)
     return (
@@ -53,34 +90,157 @@ def _road_provider(
     )
 
 
-_PROVIDERS: dict[str, MatrixProvider] = {"road": _road_provider}
+def _road_prepare(network: Any) -> Any:
+    if isinstance(network, PTNetwork):
+        raise ad.InputValidationError(
+            "mode 'road' needs a road network ('modelled', a .npz or an OSM .pbf), "
+            "not a public-transport timetable"
+        )
+    return network if isinstance(network, ad.Network) else ad.load_network(network)
 
 
-def register_matrix_provider(mode: str, provider: MatrixProvider) -> None:
-    """Register the matrix provider of a mode (e.g. the public-transport engine's ``"pt"``).
+def _road_labels(network: Any) -> tuple[str, str]:
+    info = ad.NetworkInfo.of(network)
+    return info.label_en, info.label_sv
+
+
+ROAD = MatrixProvider(_road_compute, _road_prepare, ad.network_fingerprint, _road_labels)
+
+
+@dataclass(frozen=True)
+class PTNetwork:
+    """A public-transport timetable for scenario matrices.
+
+    Attributes
+    ----------
+    service_day
+        A :class:`tillganglighet.transit.ServiceDay` (EPSG:3006).
+    meeting_times_s
+        Meeting times, seconds after midnight (default 09:00-15:00 every 15 min).
+    label_en, label_sv
+        Names for outputs.
+    walk
+        :class:`tillganglighet.transit.WalkParams` (default: the main job's, walking
+        the whole way up to 5 km).
+    horizon_s
+        Journeys longer than this (seconds) read as unreachable (default 3 h).
+    """
+
+    service_day: Any
+    meeting_times_s: np.ndarray = field(
+        default_factory=lambda: ad.parse_meetings(ad.DEFAULT_MEETINGS)
+    )
+    label_en: str = "public transport (GTFS)"
+    label_sv: str = "kollektivtrafik (GTFS)"
+    walk: Any = None
+    horizon_s: float | None = 3 * 3600.0
+
+    @classmethod
+    def from_gtfs(
+        cls,
+        feeds: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
+        date: dt.date | str,
+        *,
+        meetings: str = "09:00-15:00/15",
+        booked_services: str = "exclude",
+    ) -> PTNetwork:
+        """Read GTFS feed(s) and build the service day of ``date``.
+
+        Parameters
+        ----------
+        feeds
+            GTFS zip file(s) or folder(s).
+        date
+            Service date (a weekday), ``datetime.date`` or ``YYYY-MM-DD``.
+        meetings
+            Window of meeting times, ``"HH:MM-HH:MM/STEP"``.
+        booked_services
+            ``"exclude"`` (default: booked rural services left out) or ``"include"``.
+        """
+        paths = [feeds] if isinstance(feeds, str | os.PathLike) else list(feeds)
+        feed = ad.transit().read_gtfs(paths if len(paths) > 1 else paths[0])
+        sd = ad.transit().service_day(feed, date, booked_services=booked_services)
+        names = ", ".join(os.path.basename(os.fspath(p)) for p in paths)
+        day = sd.date.isoformat()
+        return cls(
+            sd,
+            ad.parse_meetings(meetings),
+            f"GTFS timetable ({names}, {day})",
+            f"GTFS-tidtabell ({names}, {day})",
+        )
+
+
+def _pt_prepare(network: Any) -> Any:
+    if isinstance(network, PTNetwork):
+        return network
+    raise PTMatrixUnavailableError(
+        "mode 'pt': public-transport travel times need a GTFS timetable: pass "
+        "network=PTNetwork.from_gtfs(feed, date) (CLI: --gtfs FEED --pt-date YYYY-MM-DD); "
+        'or use mode = "road".'
+    )
+
+
+def _pt_fingerprint(net: PTNetwork) -> str:
+    sd = net.service_day
+    h = hashlib.sha256()
+    for a in (
+        sd.dep_stop,
+        sd.arr_stop,
+        sd.dep_s,
+        sd.arr_s,
+        sd.trip,
+        sd.flags,
+        sd.stop_x,
+        sd.stop_y,
+        np.asarray(net.meeting_times_s),
+    ):
+        h.update(np.ascontiguousarray(a).tobytes())
+    h.update(f"{sd.date}|{net.walk!r}|{net.horizon_s!r}".encode())
+    return h.hexdigest()
+
+
+def _pt_compute(
+    net: PTNetwork, origins: gpd.GeoDataFrame, candidates: pd.DataFrame
+) -> tuple[np.ndarray, np.ndarray]:
+    walk = net.walk or ad.transit().WalkParams(max_direct_walk_m=ad.PT_MAX_DIRECT_WALK_M)
+    o_xy = np.column_stack([origins.geometry.x.to_numpy(), origins.geometry.y.to_numpy()])
+    c_xy = candidates[["x_m", "y_m"]].to_numpy(dtype=np.float64)
+    out = []
+    for src in (o_xy, c_xy):
+        od = ad.transit().od_matrix(
+            net.service_day, src, c_xy, net.meeting_times_s, walk=walk, horizon_s=net.horizon_s
+        )
+        out.append(np.median(od.seconds, axis=2))
+    return out[0], out[1]
+
+
+PT = MatrixProvider(
+    _pt_compute, _pt_prepare, _pt_fingerprint, lambda net: (net.label_en, net.label_sv)
+)
+
+_PROVIDERS: dict[str, MatrixProvider] = {"road": ROAD, "pt": PT}
+
+
+def register_matrix_provider(mode: str, provider: MatrixProvider | ComputeFn) -> None:
+    """Register (or replace) the matrix provider of a mode.
 
     Parameters
     ----------
     mode
         Mode name used in scenario files.
     provider
-        ``provider(network, origins, candidates) -> (O×C seconds, C×C seconds)``.
+        A :class:`MatrixProvider`, or a bare compute function working on road networks.
     """
+    if not isinstance(provider, MatrixProvider):
+        provider = MatrixProvider(provider, _road_prepare, ad.network_fingerprint, _road_labels)
     _PROVIDERS[mode] = provider
     _MEMORY.clear()
 
 
 def provider_for(mode: str) -> MatrixProvider:
-    """Return the provider of ``mode``; raise a clear error for an unavailable one."""
+    """Return the provider of ``mode``."""
     if mode in _PROVIDERS:
         return _PROVIDERS[mode]
-    if mode == "pt":
-        raise PTMatrixUnavailableError(
-            "mode 'pt': public-transport travel times are not available to scenarios yet "
-            "(no PT matrix provider is registered; the GTFS engine registers one with "
-            "tillganglighet.scenarios.matrix.register_matrix_provider('pt', ...)). "
-            'Use mode = "road".'
-        )
     raise ad.InputValidationError(f"mode {mode!r}: unknown; use one of {sorted(_PROVIDERS)}")
 
 
@@ -159,12 +319,12 @@ def build_matrices(
     Matrices
     """
     provider = provider_for(mode)
-    net = network if isinstance(network, ad.Network) else ad.load_network(network)
+    net = provider.prepare(network)
     org = ad.origins() if origins is None else origins
     kommuner = ad.municipalities()
     cand = candidates.frame
     key = (
-        ad.network_fingerprint(net),
+        provider.fingerprint(net),
         mode,
         _digest(org.geometry.x.to_numpy(), org.geometry.y.to_numpy()),
         _digest(cand["x_m"].to_numpy(float), cand["y_m"].to_numpy(float)),
@@ -172,7 +332,7 @@ def build_matrices(
     if key not in _MEMORY:
 
         def compute() -> np.ndarray:
-            oc, cc = provider(net, org, cand)
+            oc, cc = provider.compute(net, org, cand)
             return np.concatenate([oc, cc], axis=0).astype(np.float32)
 
         if disk_cache:
@@ -211,7 +371,7 @@ def build_matrices(
     )
     muni = pd.DataFrame(kommuner.drop(columns="geometry"))
     muni["population"] = np.bincount(problem.municipality, problem.population, len(kommuner))
-    info = ad.NetworkInfo.of(net)
+    label_en, label_sv = provider.labels(net)
     return Matrices(
         problem,
         org,
@@ -219,6 +379,6 @@ def build_matrices(
         muni.reset_index(drop=True),
         fa_codes,
         mode,
-        info.label_en,
-        info.label_sv,
+        label_en,
+        label_sv,
     )

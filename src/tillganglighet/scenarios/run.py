@@ -83,6 +83,7 @@ def score_scenarios(
     scenarios: Sequence[Scenario],
     *,
     network: Any = "modelled",
+    pt_network: Any = None,
     candidates: Candidates | None = None,
     cost_model: CostModel | None = None,
     jobseekers: pd.Series | None = None,
@@ -97,7 +98,11 @@ def score_scenarios(
     scenarios
         Validated scenarios (:func:`~tillganglighet.scenarios.files.load_scenarios`).
     network
-        A Network or anything :func:`~tillganglighet.load_network` accepts.
+        Road network of ``mode = "road"`` scenarios: a Network or anything
+        :func:`~tillganglighet.load_network` accepts.
+    pt_network
+        Timetable of ``mode = "pt"`` scenarios
+        (:meth:`~tillganglighet.scenarios.matrix.PTNetwork.from_gtfs`).
     candidates
         Candidate set (default: timeline, service offices and the scenarios' new points).
     cost_model
@@ -131,7 +136,7 @@ def score_scenarios(
     records: dict[str, dict[str, Any]] = {}
     matrices: dict[str, Matrices] = {}
     for mode in sorted({s.mode for s in scenarios}):
-        mats = build_matrices(cands, network=network, mode=mode)
+        mats = build_matrices(cands, network=pt_network if mode == "pt" else network, mode=mode)
         matrices[mode] = mats
         names = [s.name for s in scenarios if s.mode == mode]
         context = BatchContext.of(mats, cm, jobseekers)
