@@ -39,7 +39,7 @@ from tillganglighet.data.geodata import SWEREF99TM, municipalities, origins
 from tillganglighet.networks.graph import Network
 from tillganglighet.networks.load import NetworkSpec, load_network
 from tillganglighet.progress import ProgressCallback, report
-from tillganglighet.data.population import origins_from_population
+from tillganglighet.data.population import FillMissing, origins_from_population
 from tillganglighet.data.presence import (
     closure_places,
     meeting_points,
@@ -276,6 +276,7 @@ def analyze(
     network: NetworkSpec = "modelled",
     points: gpd.GeoDataFrame | None = None,
     population: pd.DataFrame | None = None,
+    fill_missing_population: FillMissing = "error",
     progress: ProgressCallback | None = None,
 ) -> AnalysisResult:
     """Compute accessibility of booked meetings for all 290 municipalities.
@@ -296,8 +297,12 @@ def analyze(
         geometry; CRS required.
     population
         Optional population data from :func:`tillganglighet.data.userdata.read_population`
-        (SCB grid, points, or per-municipality totals) replacing the embedded GeoNames
-        origins or their populations (see :mod:`tillganglighet.data.population`).
+        (SCB grid, points, or per-municipality totals) replacing the default population
+        model (SCB 2020 totals; see :mod:`tillganglighet.data.population`).
+    fill_missing_population
+        ``"error"`` (default) refuses ``population`` data that leave municipalities out;
+        ``"default"`` fills them from the default model (the municipality table's
+        ``population_source`` says which source each uses).
     progress
         Called as ``progress(step, done, total)`` before each step
         (:mod:`tillganglighet.progress`).
@@ -321,7 +326,11 @@ def analyze(
     if len(mp) == 0:
         raise InputValidationError("no booked-meeting points: nothing to travel to")
     so = service_offices(day)
-    org = origins() if population is None else origins_from_population(population)
+    org = (
+        origins()
+        if population is None
+        else origins_from_population(population, fill_missing=fill_missing_population)
+    )
 
     say("snapping points to the network")
     org_snap = _snap(net, org)
@@ -354,6 +363,9 @@ def analyze(
         threshold_min=threshold,
     )
     muni = _municipality_table(kommuner, metrics, org_out, mp, threshold)
+    muni["population_source"] = muni["kommun_kod"].map(
+        org.groupby("kommun_kod")["population_source"].agg(lambda s: ",".join(sorted(set(s))))
+    )
 
     say("marginal value of each point and staff travel")
     mv = marginal_value(
