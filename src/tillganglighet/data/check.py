@@ -19,7 +19,11 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Literal
 
-from tillganglighet.data.geodata import municipalities
+from tillganglighet.data.geodata import (
+    municipalities,
+    official_population,
+    population_reference,
+)
 from tillganglighet.data.presence import (
     DEFAULT_AS_OF,
     MODEL_START,
@@ -83,6 +87,7 @@ def run_data_check() -> list[FigureCheck]:
     add = checks.append
 
     add(_check("Municipalities in Sweden", 290, n_kommuner, source="summary"))
+    checks.extend(population_checks())
     add(_check("Remaining offices (Bilaga 4)", 112, len(offices), source="summary; Bilaga 4"))
     add(
         _check(
@@ -273,6 +278,37 @@ def run_data_check() -> list[FigureCheck]:
         )
     )
     return checks
+
+
+def population_checks() -> list[FigureCheck]:
+    """Check the embedded municipal population against independently published totals.
+
+    The national total and every county with an independent figure
+    (``geodata/population_2020_reference.csv``) are recomputed as sums of the 290
+    municipalities of ``geodata/population_2020.csv`` (SCB, 2020-12-31).
+
+    Returns
+    -------
+    list of FigureCheck
+        National total first, then the counties by code.
+    """
+    pop = official_population()
+    by_county = pop.groupby("lan_kod")["population"].sum()
+    out = []
+    for ref in population_reference().itertuples():
+        if ref.region_kod == "SE":
+            found, label = int(pop["population"].sum()), "Sweden"
+        else:
+            found, label = int(by_county.get(ref.region_kod, 0)), str(ref.region)
+        out.append(
+            _check(
+                f"Population {ref.reference_date}: {label}",
+                int(ref.population),
+                found,
+                source=str(ref.source).split(": http")[0],
+            )
+        )
+    return out
 
 
 def all_passed(checks: list[FigureCheck]) -> bool:

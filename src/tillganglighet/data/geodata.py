@@ -46,6 +46,10 @@ URBAN_DENSITY_PER_KM2 = 1450.0
 #: Each settlement is spread over this many equal parts at the mean distance of its
 #: disc (east, north, west, south of the GeoNames point).
 SETTLEMENT_PARTS = 4
+#: A settlement's part may lie this much (metres) farther outside its municipality's
+#: polygon than the settlement's point does (coastal towns on simplified coastlines);
+#: farther out, it is pulled halfway in, up to four times, then onto the point.
+PART_OFFSHORE_M = 1000.0
 #: Dispersed population is weighted by ``exp(-d / DISPERSED_DECAY_M)`` with ``d`` the
 #: distance (metres) from the cell centre to the nearest GeoNames place: rural people
 #: live along the roads between villages more than in the empty fjäll and forest.
@@ -254,9 +258,9 @@ def origins(*, totals: pd.Series | None = None, source: str | None = None) -> gp
        distance to the nearest GeoNames place.
     3. **Spread within a settlement.** Each settlement (or section) is
        :data:`SETTLEMENT_PARTS` equal origins at :func:`settlement_spread_m` from its
-       point (east, north, west, south); a part that would lie farther outside the
-       municipality's polygon than the point itself is pulled halfway in, up to four
-       times, then onto the point.
+       point (east, north, west, south); a part that would lie more than
+       :data:`PART_OFFSHORE_M` farther outside the municipality's polygon than the point
+       itself is pulled halfway in, up to four times, then onto the point.
     4. **Integers.** Persons are rounded by largest remainder within the municipality,
        so that each municipality sums exactly to its total; origins that round to 0 are
        dropped (a municipality keeps at least one).
@@ -342,23 +346,12 @@ def finish_origins(frame: pd.DataFrame) -> gpd.GeoDataFrame:
     # The largest settlement (its first part) represents the municipality; where it has
     # none, its most populous origin does.
     rank = np.where(frame["origin_kind"].isin(["settlement", "section"]), 0, 1)
-    order = pd.DataFrame(
-        {"k": frame["kommun_kod"], "r": rank, "g": frame.get("group", frame["origin_id"])}
+    group = frame["group"].fillna(frame["origin_id"]) if "group" in frame else frame["origin_id"]
+    group_pop = frame.groupby(group.to_numpy())["population"].transform("sum")
+    keys = pd.DataFrame(
+        {"k": frame["kommun_kod"], "r": rank, "p": -group_pop.to_numpy(), "i": frame["origin_id"]}
     )
-    group_pop = frame.groupby(order["g"].to_numpy())["population"].transform("sum")
-    pick = (
-        pd.DataFrame(
-            {
-                "k": frame["kommun_kod"],
-                "r": rank,
-                "p": -group_pop.to_numpy(),
-                "i": frame["origin_id"],
-            }
-        )
-        .sort_values(["k", "r", "p", "i"])
-        .drop_duplicates("k")
-        .index
-    )
+    pick = keys.sort_values(["k", "r", "p", "i"]).drop_duplicates("k").index
     frame["is_largest"] = False
     frame.loc[pick, "is_largest"] = True
     return gpd.GeoDataFrame(frame[ORIGIN_COLUMNS], geometry="geometry", crs=SWEREF99TM)
@@ -377,15 +370,15 @@ def _settlement_parts(st: pd.DataFrame, kommuner: gpd.GeoDataFrame) -> pd.DataFr
     radius = np.repeat(spread, k)
     polys = kommuner.set_index("kommun_kod").geometry
     poly = polys.loc[np.repeat(st["kommun_kod"].to_numpy(), k)].to_numpy()
-    centre_gap = shapely.distance(poly, shapely.points(cx, cy))
+    allowed = shapely.distance(poly, shapely.points(cx, cy)) + PART_OFFSHORE_M
     for _ in range(4):
         pts = shapely.points(cx + dirs[:, 0] * radius, cy + dirs[:, 1] * radius)
-        out = shapely.distance(poly, pts) > centre_gap + 1e-6
+        out = shapely.distance(poly, pts) > allowed
         if not out.any():
             break
         radius = np.where(out, radius / 2.0, radius)
     pts = shapely.points(cx + dirs[:, 0] * radius, cy + dirs[:, 1] * radius)
-    radius = np.where(shapely.distance(poly, pts) > centre_gap + 1e-6, 0.0, radius)
+    radius = np.where(shapely.distance(poly, pts) > allowed, 0.0, radius)
     gid = np.repeat(st["geonameid"].to_numpy(), k)
     part = np.tile(np.arange(1, k + 1), n)
     return pd.DataFrame(
