@@ -154,3 +154,17 @@ def test_origins_are_deterministic():
     for fn in (geodata._settlements, geodata._dispersed_cells, geodata._official_population):
         fn.cache_clear()
     assert digest() == first
+
+
+def test_map_caveat_names_the_population_model():
+    from types import SimpleNamespace
+
+    from tillganglighet.report.board_map import _map_note_sv
+
+    def result(source: str) -> SimpleNamespace:
+        meta = SimpleNamespace(mode="car", population_source=source)
+        return SimpleNamespace(meta=meta, network=SimpleNamespace(modelled=True))
+
+    note = _map_note_sv(result(geodata.DEFAULT_POPULATION_SOURCE), "nearest")
+    assert "SCB:s folkmängd per kommun 2020-12-31" in note and "7 km" in note
+    assert "SCB:s folkmängd" not in _map_note_sv(result("user_grid"), "nearest")
