@@ -168,3 +168,27 @@ def test_map_caveat_names_the_population_model():
     note = _map_note_sv(result(geodata.DEFAULT_POPULATION_SOURCE), "nearest")
     assert "SCB:s folkmängd per kommun 2020-12-31" in note and "7 km" in note
     assert "SCB:s folkmängd" not in _map_note_sv(result("user_grid"), "nearest")
+
+
+def test_largest_remainder_matches_a_plain_loop():
+    """The vectorised rounding against the rule written out row by row."""
+    from tillganglighet.data.population import _largest_remainder
+
+    rng = np.random.default_rng(3)
+    groups = pd.Series(rng.integers(0, 40, 2_000).astype(str))
+    values = pd.Series(rng.random(2_000) * rng.choice([1.0, 10.0, 1000.0], 2_000))
+    # Whole-number group totals, as the model's (official totals are integers).
+    values = values * (
+        np.ceil(values.groupby(groups).transform("sum")) / values.groupby(groups).transform("sum")
+    )
+    expected = np.floor(values.to_numpy())
+    for _, idx in groups.groupby(groups).groups.items():
+        idx = np.sort(np.asarray(idx))
+        left = round(float(values[idx].sum() - expected[idx].sum()))
+        rem = values[idx].to_numpy() - np.floor(values[idx].to_numpy())
+        order = sorted(range(len(idx)), key=lambda k: (-rem[k], idx[k]))
+        for k in order[:left]:
+            expected[idx[k]] += 1
+    got = _largest_remainder(values, groups)
+    assert np.array_equal(got, expected)
+    assert np.allclose(pd.Series(got).groupby(groups).sum(), values.groupby(groups).sum())

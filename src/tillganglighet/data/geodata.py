@@ -424,16 +424,39 @@ def _nearest_names(cells: pd.DataFrame, st: pd.DataFrame) -> np.ndarray:
     """The nearest GeoNames place of the cell's own municipality, else its name."""
     from scipy.spatial import cKDTree
 
+    kommuner = _municipalities()
     names = (
         cells["kommun_kod"]
-        .map(dict(zip(_municipalities()["kommun_kod"], _municipalities()["kommun"], strict=True)))
+        .map(dict(zip(kommuner["kommun_kod"], kommuner["kommun"], strict=True)))
         .to_numpy(dtype=object)
     )
-    kommun = cells["kommun_kod"].to_numpy()
-    xy = cells[["x_m", "y_m"]].to_numpy(np.float64)
-    for code, group in st.groupby("kommun_kod"):
-        sel = kommun == code
-        if sel.any():
-            _, idx = cKDTree(group[["x_m", "y_m"]].to_numpy(np.float64)).query(xy[sel])
-            names[sel] = group["name"].to_numpy()[idx]
+    # One tree for all municipalities: each is shifted 10,000 km east of the previous
+    # one, so that the nearest place is always one of the cell's own municipality.
+    code_index = {k: i for i, k in enumerate(kommuner["kommun_kod"])}
+    shift = 1e10
+    # Places sharing a point (GeoNames' Viby and Harbo): the more populous names it.
+    st = st.sort_values(["population", "geonameid"], ascending=[False, True])
+    st = st.drop_duplicates(["kommun_kod", "x_m", "y_m"])
+    has = cells["kommun_kod"].isin(set(st["kommun_kod"])).to_numpy()
+    if has.any() and len(st):
+        tree = cKDTree(
+            np.column_stack(
+                [
+                    st["x_m"].to_numpy(np.float64)
+                    + st["kommun_kod"].map(code_index).to_numpy(np.float64) * shift,
+                    st["y_m"].to_numpy(np.float64),
+                ]
+            )
+        )
+        sub = cells[has]
+        _, idx = tree.query(
+            np.column_stack(
+                [
+                    sub["x_m"].to_numpy(np.float64)
+                    + sub["kommun_kod"].map(code_index).to_numpy(np.float64) * shift,
+                    sub["y_m"].to_numpy(np.float64),
+                ]
+            )
+        )
+        names[has] = st["name"].to_numpy(dtype=object)[idx]
     return names

@@ -104,17 +104,25 @@ def _scaled(table: pd.DataFrame, fill_missing: FillMissing) -> gpd.GeoDataFrame:
 
 
 def _largest_remainder(values: pd.Series, groups: pd.Series) -> np.ndarray:
-    """Round ``values`` to integers so that each group keeps its (rounded) total."""
-    floor = np.floor(values.to_numpy())
-    remainder = values.to_numpy() - floor
-    out = floor.copy()
-    frame = pd.DataFrame({"g": groups.to_numpy(), "r": remainder, "i": np.arange(len(values))})
-    for _, g in frame.groupby("g", sort=False):
-        missing = round(float(values.to_numpy()[g["i"]].sum() - floor[g["i"]].sum()))
-        if missing > 0:
-            top = g.sort_values(["r", "i"], ascending=[False, True])["i"].to_numpy()[:missing]
-            out[top] += 1
-    return out
+    """Round ``values`` to integers so that each group keeps its (rounded) total.
+
+    Each value is floored; each group's leftover persons (its rounded total minus the
+    floors) go one each to its largest remainders, ties to the earlier row.
+    """
+    v = np.asarray(values, dtype=np.float64)
+    floor = np.floor(v)
+    remainder = v - floor
+    codes, group = np.unique(np.asarray(groups), return_inverse=True)
+    missing = np.rint(
+        np.bincount(group, weights=v, minlength=len(codes))
+        - np.bincount(group, weights=floor, minlength=len(codes))
+    ).astype(np.int64)
+    # Rows by group, then remainder (descending), then position: rank within the group.
+    order = np.lexsort((np.arange(len(v)), -remainder, group))
+    starts = np.searchsorted(group[order], np.arange(len(codes)))
+    rank = np.empty(len(v), dtype=np.int64)
+    rank[order] = np.arange(len(v)) - starts[group[order]]
+    return floor + (rank < missing[group])
 
 
 def _from_points(points: gpd.GeoDataFrame, fill_missing: FillMissing) -> gpd.GeoDataFrame:
