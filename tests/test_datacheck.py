@@ -93,9 +93,12 @@ def test_population_rows_check_the_national_and_county_totals(monkeypatch):
     )
     assert sweden.source.startswith("SCB, Befolkningsstatistik helåret 2020")
     assert rows["Population 2020-12-31: Norrbottens län"].found_value == 249_614
-    assert len(rows) == 13 and all(r.status == "OK" for r in rows.values())
+    assert len(rows) == 14 and all(r.status == "OK" for r in rows.values())
+    sums = rows["Municipalities whose default origins sum to their population"]
+    assert (sums.report_value, sums.found_value) == (290, 290)
 
-    # One person more in Kiruna (county 25) must fail Sweden and Norrbotten, nothing else.
+    # One person more in Kiruna (county 25) must fail Sweden and Norrbotten, and the
+    # origins (built from the untampered file) no longer match Kiruna's figure.
     def tampered():
         pop = official_population()
         pop.loc[pop["kommun_kod"] == "2584", "population"] += 1
@@ -103,4 +106,8 @@ def test_population_rows_check_the_national_and_county_totals(monkeypatch):
 
     monkeypatch.setattr(datacheck, "official_population", tampered)
     failed = {r.figure for r in datacheck.population_checks() if r.status == "FAIL"}
-    assert failed == {"Population 2020-12-31: Sweden", "Population 2020-12-31: Norrbottens län"}
+    assert failed == {
+        "Population 2020-12-31: Sweden",
+        "Population 2020-12-31: Norrbottens län",
+        "Municipalities whose default origins sum to their population",
+    }

@@ -22,6 +22,7 @@ from typing import Literal
 from tillganglighet.data.geodata import (
     municipalities,
     official_population,
+    origins,
     population_reference,
 )
 from tillganglighet.data.presence import (
@@ -285,12 +286,13 @@ def population_checks() -> list[FigureCheck]:
 
     The national total and every county with an independent figure
     (``geodata/population_2020_reference.csv``) are recomputed as sums of the 290
-    municipalities of ``geodata/population_2020.csv`` (SCB, 2020-12-31).
+    municipalities of ``geodata/population_2020.csv`` (SCB, 2020-12-31); last, the
+    default origins of every municipality must sum to its official figure.
 
     Returns
     -------
     list of FigureCheck
-        National total first, then the counties by code.
+        National total first, then the counties by code, then the origins' sums.
     """
     pop = official_population()
     by_county = pop.groupby("lan_kod")["population"].sum()
@@ -308,6 +310,17 @@ def population_checks() -> list[FigureCheck]:
                 source=str(ref.source).split(": http")[0],
             )
         )
+    sums = origins().groupby("kommun_kod")["population"].sum()
+    official = pop.set_index("kommun_kod")["population"]
+    exact = int((sums.reindex(official.index, fill_value=0) == official).sum())
+    out.append(
+        _check(
+            "Municipalities whose default origins sum to their population",
+            len(official),
+            exact,
+            source="population model (geodata.origins) vs population_2020.csv",
+        )
+    )
     return out
 
 
