@@ -16,17 +16,17 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 import warnings
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 
 from tillganglighet import __version__
-from tillganglighet.errors import InputValidationError
 from tillganglighet.accessibility import (
     check_threshold,
     marginal_value,
@@ -36,17 +36,26 @@ from tillganglighet.accessibility import (
     relation_to_point,
     time_class,
 )
+from tillganglighet.analysis_pt import (
+    DEFAULT_MEETINGS,
+    TransitInfo,
+    TransitOptions,
+    as_options,
+    municipality_pt_metrics,
+    public_transport_times,
+)
 from tillganglighet.data.geodata import SWEREF99TM, municipalities, origins
-from tillganglighet.networks.graph import Network
-from tillganglighet.networks.load import NetworkSpec, load_network
-from tillganglighet.progress import ProgressCallback, report
-from tillganglighet.data.population import origins_from_population
+from tillganglighet.data.population import FillMissing, origins_from_population
 from tillganglighet.data.presence import (
     closure_places,
     meeting_points,
     parse_as_of,
     service_offices,
 )
+from tillganglighet.errors import InputValidationError
+from tillganglighet.networks.graph import Network
+from tillganglighet.networks.load import NetworkSpec, load_network
+from tillganglighet.progress import ProgressCallback, report
 from tillganglighet.routing import DEFAULT_ACCESS_SPEED_KPH, od_matrix, snap_points
 
 
@@ -91,6 +100,50 @@ class NetworkInfo:
 
 
 @dataclass(frozen=True)
+class AnalysisMeta:
+    """What an analysis was computed on; every output file and the map carry it.
+
+    Attributes
+    ----------
+    as_of
+        Date of the office network, ``YYYY-MM-DD``.
+    threshold_min
+        The guideline's threshold, minutes one way.
+    mode
+        Mode of the road network (``"car"`` or ``"walk"``).
+    network
+        The network's labels and provenance.
+    n_origins, n_points
+        Number of origins and of booked-meeting points.
+    tillganglighet_version
+        Version of the package that computed it.
+    scenario_points
+        True when the meeting points were given by the caller (a scenario).
+    population_source
+        Source(s) of the origins' population, comma-separated (e.g. ``"geonames"``).
+    transit
+        What the public-transport times were computed on; None when no timetable was
+        used (road times only).
+    guideline_mode
+        The mode whose times flag the guideline (``guideline_gap``): ``"public_transport"``
+        when a timetable was used (the guideline's own mode, Bilaga 2), else the road
+        network's mode (a lower bound of the public-transport times).
+    """
+
+    as_of: str
+    threshold_min: float
+    mode: str
+    network: NetworkInfo
+    n_origins: int
+    n_points: int
+    tillganglighet_version: str
+    scenario_points: bool
+    population_source: str
+    transit: TransitInfo | None = None
+    guideline_mode: str = "car"
+
+
+@dataclass(frozen=True)
 class AnalysisResult:
     """Everything :func:`analyze` computed. All frames are new; geometry in EPSG:3006.
 
@@ -120,12 +173,12 @@ class AnalysisResult:
     nearby_replacements: pd.DataFrame
     by_county: pd.DataFrame
     by_fa_region: pd.DataFrame
-    meta: dict[str, Any] = field(default_factory=dict)
+    meta: AnalysisMeta
 
     @property
     def network(self) -> NetworkInfo:
         """The :class:`NetworkInfo` of the network used."""
-        return self.meta["network"]
+        return self.meta.network
 
 
 #: Snapping on the modelled network: its nodes are settlements and a 20 km grid, so a
@@ -242,6 +295,11 @@ def analyze(
     network: NetworkSpec = "modelled",
     points: gpd.GeoDataFrame | None = None,
     population: pd.DataFrame | None = None,
+    fill_missing_population: FillMissing = "error",
+    gtfs: str | os.PathLike[str] | Sequence[str | os.PathLike[str]] | TransitOptions | None = None,
+    pt_date: dt.date | str | None = None,
+    meetings: str = DEFAULT_MEETINGS,
+    booked_services: str = "exclude",
     progress: ProgressCallback | None = None,
 ) -> AnalysisResult:
     """Compute accessibility of booked meetings for all 290 municipalities.
@@ -262,8 +320,23 @@ def analyze(
         geometry; CRS required.
     population
         Optional population data from :func:`tillganglighet.data.userdata.read_population`
-        (SCB grid, points, or per-municipality totals) replacing the embedded GeoNames
-        origins or their populations (see :mod:`tillganglighet.data.population`).
+        (SCB grid, points, or per-municipality totals) replacing the default population
+        model (SCB 2020 totals; see :mod:`tillganglighet.data.population`).
+    fill_missing_population
+        ``"error"`` (default) refuses ``population`` data that leave municipalities out;
+        ``"default"`` fills them from the default model (the municipality table's
+        ``population_source`` says which source each uses).
+    gtfs
+        Public transport: a GTFS zip or folder, several of them (a sequence, or one
+        comma-separated string), ``"modelled"`` for the modelled national timetable, or
+        None for road times only. With a timetable the guideline is evaluated by public
+        transport (:mod:`tillganglighet.analysis_pt`) and the road times stay beside it.
+    pt_date
+        Service date of the timetable (default: the first Tuesday with service).
+    meetings
+        Window of meeting times, ``"HH:MM-HH:MM/STEP"`` (default 09:00-15:00 every 15 min).
+    booked_services
+        ``"exclude"`` (default) or ``"include"`` booked rural services (route type 1501).
     progress
         Called as ``progress(step, done, total)`` before each step
         (:mod:`tillganglighet.progress`).
@@ -278,6 +351,9 @@ def analyze(
 
     day = parse_as_of(as_of)
     threshold = check_threshold(threshold_min)
+    transit_options = as_options(
+        gtfs, date=pt_date, meetings=meetings, booked_services=booked_services
+    )
     say("loading network")
     net = load_network(network, progress=progress)
     info = NetworkInfo.of(net)
@@ -287,7 +363,11 @@ def analyze(
     if len(mp) == 0:
         raise InputValidationError("no booked-meeting points: nothing to travel to")
     so = service_offices(day)
-    org = origins() if population is None else origins_from_population(population)
+    org = (
+        origins()
+        if population is None
+        else origins_from_population(population, fill_missing=fill_missing_population)
+    )
 
     say("snapping points to the network")
     org_snap = _snap(net, org)
@@ -320,6 +400,29 @@ def analyze(
         threshold_min=threshold,
     )
     muni = _municipality_table(kommuner, metrics, org_out, mp, threshold)
+    transit_info = None
+    if transit_options is not None:
+        pt, transit_info = public_transport_times(
+            transit_options,
+            org,
+            mp,
+            origin_fa=org_fa,
+            point_fa=mp_fa,
+            threshold_min=threshold,
+            progress=progress,
+        )
+        for col in pt.columns:
+            org_out[col] = pt[col].to_numpy()
+        pt_muni = municipality_pt_metrics(org, pt, threshold_min=threshold)
+        muni = muni.merge(pt_muni.reset_index(), on="kommun_kod", how="left", validate="1:1")
+        muni["guideline_gap"] = muni["pt_gap"].astype(bool)
+        muni["guideline_gap_fa"] = muni["pt_gap_fa"].astype(bool)
+    else:
+        muni["guideline_gap"] = muni["gap"].astype(bool)
+        muni["guideline_gap_fa"] = muni["gap_fa"].astype(bool)
+    muni["population_source"] = muni["kommun_kod"].map(
+        org.groupby("kommun_kod")["population_source"].agg(lambda s: ",".join(sorted(set(s))))
+    )
 
     say("marginal value of each point and staff travel")
     mv = marginal_value(
@@ -332,17 +435,19 @@ def analyze(
 
     say("nearby-office replacements")
     nearby = _nearby_replacements(net, mp, mp_snap, threshold)
-    meta = {
-        "as_of": day.isoformat(),
-        "threshold_min": threshold,
-        "mode": net.mode,
-        "network": info,
-        "n_origins": len(org),
-        "n_points": len(mp),
-        "tillganglighet_version": __version__,
-        "scenario_points": points is not None,
-        "population_source": ",".join(sorted(set(org["population_source"]))),
-    }
+    meta = AnalysisMeta(
+        as_of=day.isoformat(),
+        threshold_min=threshold,
+        mode=net.mode,
+        network=info,
+        n_origins=len(org),
+        n_points=len(mp),
+        tillganglighet_version=__version__,
+        scenario_points=points is not None,
+        population_source=",".join(sorted(set(org["population_source"]))),
+        transit=transit_info,
+        guideline_mode="public_transport" if transit_info is not None else net.mode,
+    )
     return AnalysisResult(
         municipalities=muni,
         origins=org_out,

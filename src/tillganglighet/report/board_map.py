@@ -16,7 +16,7 @@ def _map_note_sv(result: AnalysisResult, rule: str) -> str:
     parts = []
     if rule == "fa_region":
         parts.append("Färgerna visar FA-regeln: närmaste mötesplats i kommunens egen FA-region.")
-    if result.meta["mode"] == "car":
+    if result.meta.mode == "car":
         parts.append(
             "Riktvärdet gäller resa med kollektiva färdmedel; restider med bil är "
             "kortare och visar en nedre gräns."
@@ -25,6 +25,11 @@ def _map_note_sv(result: AnalysisResult, rule: str) -> str:
         parts.append(
             "Restiderna kommer från ett modellerat vägnät (ungefärliga); kör med "
             "OpenStreetMap för verkliga vägar."
+        )
+    if "scb_2020_model" in result.meta.population_source:
+        parts.append(
+            "Befolkning: SCB:s folkmängd per kommun 2020-12-31, fördelad av en modell på "
+            "GeoNames-orter (utspridda över tätortens yta) och glesbygd på ett rutnät om 7 km."
         )
     return " ".join(parts)
 
@@ -70,10 +75,10 @@ def write_map(
         result.service_offices,
         fa_regions=fa_regions(),
         counties=counties(),
-        threshold_min=result.meta["threshold_min"],
-        as_of=result.meta["as_of"],
+        threshold_min=result.meta.threshold_min,
+        as_of=result.meta.as_of,
         network_label_sv=result.network.label_sv,
-        mode_label_sv=_MODE_SV.get(result.meta["mode"], result.meta["mode"]),
+        mode_label_sv=_MODE_SV.get(result.meta.mode, result.meta.mode),
         note_sv=_map_note_sv(result, rule),
         tiles=tiles,
     )
