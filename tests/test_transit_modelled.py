@@ -316,3 +316,13 @@ def test_engine_reads_the_feed(small: dict[str, pd.DataFrame], tmp_path) -> None
     feed = gtfs.read_gtfs(path)
     assert feed.n_stop_times == len(small["stop_times"])
     assert not [i for i in feed.issues if i.severity == "error"]
+
+
+def test_large_tables_are_written_like_small_ones() -> None:
+    """The fast (pyarrow) CSV path gives pandas' text, and quotes values that need it."""
+    from tillganglighet.transit.modelled import feed as F
+
+    df = pd.DataFrame({"trip_id": ["a_0", "b_1"], "stop_id": ["s1", "s2"], "n": [1, 2]})
+    assert F._csv_fast(df) == F._csv_bytes(df)
+    odd = pd.DataFrame({"stop_name": ['x, "y"', "z"], "n": [1, 2]})
+    assert pd.read_csv(io.BytesIO(F._csv_fast(odd)))["stop_name"].tolist() == ['x, "y"', "z"]

@@ -142,7 +142,7 @@ def _neighbour_pairs() -> set[tuple[str, str]]:
     geoms = m.geometry.to_numpy()
     a, b = shapely.STRtree(geoms).query(geoms, predicate="dwithin", distance=NEIGHBOUR_GAP_M)
     codes = m["kommun_kod"].to_numpy()
-    return {(codes[i], codes[j]) for i, j in zip(a, b) if codes[i] < codes[j]}
+    return {(codes[i], codes[j]) for i, j in zip(a, b, strict=True) if codes[i] < codes[j]}
 
 
 # ------------------------------------------------------------------------- town grids
@@ -161,7 +161,7 @@ def _town_grids(places: pd.DataFrame, density: float) -> pd.DataFrame:
     radius = np.sqrt(towns["population"].to_numpy() / dens / np.pi) * 1000.0
     cx, cy = towns["x_m"].to_numpy(), towns["y_m"].to_numpy()
     rows = []
-    for k, (ti, r) in enumerate(zip(towns.index, radius)):
+    for k, (ti, r) in enumerate(zip(towns.index, radius, strict=True)):
         n = int(np.floor(r / spacing))
         g = np.arange(-n, n + 1)
         mx, my = np.meshgrid(g, g, indexing="ij")
@@ -247,7 +247,7 @@ def _build_model(density: float, towns: bool, progress: Progress | None) -> Mode
     g = net.csr()
     topo = _topology()
     ferry = set()
-    for u, v, c in zip(topo.edge_u, topo.edge_v, topo.edge_class):
+    for u, v, c in zip(topo.edge_u, topo.edge_v, topo.edge_class, strict=True):
         if c == EDGE_FERRY:
             ferry.add((int(u), int(v)))
             ferry.add((int(v), int(u)))
@@ -541,7 +541,7 @@ def timed_patterns(model: Model, rules: Rules = FITTED_RULES) -> list[dict]:
     lines likewise with the rail parameters; departures from :class:`~.rules.Rules`.
     """
     out = []
-    pop_of = dict(zip(model.stops["stop_id"], model.stops["population"]))
+    pop_of = dict(zip(model.stops["stop_id"], model.stops["population"], strict=True))
     for pat in model.patterns:
         p = dict(pat)
         kind = p["kind"]
@@ -630,7 +630,7 @@ def build_feed(
         columns ``x_m``, ``y_m``, ``stop_kind``, ``place_id`` and ``population`` (GTFS
         consumers ignore unknown columns).
     """
-    from tillganglighet.transit.modelled import FEED_PUBLISHER, MODELLED_PT_LABEL_SV
+    from tillganglighet.transit.modelled.labels import FEED_PUBLISHER, MODELLED_PT_LABEL_SV
 
     model = build_model(density=density, towns=towns, progress=progress)
     stops = model.stops
@@ -733,7 +733,7 @@ def build_feed(
             "agency_lang": ["sv"],
         }
     )
-    wd = {d: 1 for d in ("monday", "tuesday", "wednesday", "thursday", "friday")}
+    wd = dict.fromkeys(("monday", "tuesday", "wednesday", "thursday", "friday"), 1)
     calendar = pd.DataFrame(
         [
             {

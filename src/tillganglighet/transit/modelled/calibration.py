@@ -4,10 +4,11 @@
   journeys, each with its source; ``set`` = ``fit`` or ``held_out``);
 * :func:`journey_measures` computes on the model what the references measure, in the
   reference's mode (rail-like lines for a train reference, bus lines for a bus
-  reference, if the model has such a direct trip): the number of **direct** trips per weekday from the origin's stop to the destination's stop
-  (trips serving the origin before the destination, as the GTFS-NB figures were derived),
-  and the **median scheduled time** of those trips that a journey planner would offer
-  (no other trip leaves no earlier and arrives earlier); where the model has no direct trip,
+  reference, if the model has such a direct trip): the number of **direct** trips per
+  weekday from the origin's stop to the destination's stop (trips serving the origin
+  before the destination, as the GTFS-NB figures were derived), and the **median
+  scheduled time** of those trips that a journey planner would offer (no other trip
+  leaves no earlier and arrives earlier); where the model has no direct trip,
   the journeys with changes (at least :data:`TRANSFER_S` at the same stop; found by a
   connection scan) that no other journey dominates (leaves later and arrives no later)
   are counted instead;
@@ -118,14 +119,14 @@ class _Timetable:
         unrounded number of such trips. ``mode``: ``rail``, ``bus`` or ``any``."""
         out: list[tuple[float, float]] = []
         n_cont = 0.0
-        d_at = {k: pos for k, pos in self.at.get(d, [])}
+        d_at = dict(self.at.get(d, []))
         for k, pos in self.at.get(o, []):
             if mode != "any" and self.is_rail[k] != (mode == "rail"):
                 continue
             pd_ = d_at.get(k)
             if pd_ is not None and pd_ > pos:
                 t = self.times[k]
-                out.extend(zip(t[:, pos], t[:, pd_]))
+                out.extend(zip(t[:, pos], t[:, pd_], strict=True))
                 n_cont += self.n_cont[k]
         return sorted(out), n_cont
 
@@ -135,7 +136,7 @@ class _Timetable:
         if self._conn is None:
             ds, as_, dt, at, tr = [], [], [], [], []
             trip0 = 0
-            for seq, t in zip(self.seq, self.times):
+            for seq, t in zip(self.seq, self.times, strict=True):
                 n_t, n_s = t.shape
                 if n_s < 2:
                     continue
@@ -407,7 +408,7 @@ def fit_rules(start: Rules = FITTED_RULES, *, maxiter: int = 80) -> Rules:
 
     def cost(x: np.ndarray, names: tuple[str, ...], base: Rules, what: str) -> float:
         x = np.clip(x, [lo[n] for n in names], [hi[n] for n in names])
-        r = base.with_(**{n: float(v) for n, v in zip(names, x)})
+        r = base.with_(**{n: float(v) for n, v in zip(names, x, strict=True)})
         if what == "time":
             ref = time_refs["time_min"].to_numpy(float)
             m = journey_measures(time_refs, rules=r, model=model, changes=False)
@@ -438,7 +439,7 @@ def fit_rules(start: Rules = FITTED_RULES, *, maxiter: int = 80) -> Rules:
             options={"maxiter": maxiter, "xatol": 1e-3, "fatol": 1e-4, "initial_simplex": simplex},
         )
         x = np.clip(res.x, [lo[n] for n in names], [hi[n] for n in names])
-        rules = rules.with_(**{n: float(v) for n, v in zip(names, x)})
+        rules = rules.with_(**{n: float(v) for n, v in zip(names, x, strict=True)})
     return rules
 
 

@@ -46,16 +46,25 @@ def _csv_bytes(df: pd.DataFrame) -> bytes:
 
 
 def _csv_fast(df: pd.DataFrame) -> bytes:
-    """CSV via pyarrow (for large tables); same text as pandas for str/int columns."""
+    """CSV via pyarrow (for large tables): the same text as pandas writes for str/int
+    columns without commas or quotes (no quoting); quoted where a value needs it."""
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
     if any(df[c].dtype.kind == "f" for c in df.columns):
         return _csv_bytes(df)
-    sink = io.BytesIO()
     table = pa.Table.from_pandas(df, preserve_index=False)
-    pacsv.write_csv(table, sink, write_options=pacsv.WriteOptions(quoting_style="needed"))
-    return sink.getvalue()
+    header = _csv_bytes(df.iloc[:0])  # the header line as pandas writes it
+    for style in ("none", "needed"):
+        sink = io.BytesIO()
+        sink.write(header)
+        opts = pacsv.WriteOptions(quoting_style=style, include_header=False)
+        try:
+            pacsv.write_csv(table, sink, write_options=opts)
+        except pa.ArrowInvalid:  # a value holds a comma or quote: quote as needed
+            continue
+        return sink.getvalue()
+    raise AssertionError("unreachable: quoting_style='needed' always succeeds")
 
 
 def write_feed(tables: dict[str, pd.DataFrame], path: str | os.PathLike[str]) -> Path:
