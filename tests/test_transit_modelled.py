@@ -198,12 +198,34 @@ def test_kolada_share_on_a_hand_made_feed() -> None:
         rows += [(f"b{k}", h, "B", 1), (f"b{k}", h, "Z", 2)]
     st = pd.DataFrame(rows, columns=["trip_id", "departure_time", "stop_id", "stop_sequence"])
     st["arrival_time"] = st["departure_time"]
-    stops = pd.DataFrame({"stop_id": ["A", "B", "Z"], "population": [300.0, 700.0, 0.0]})
-    res = C.kolada_share({"stop_times": st, "stops": stops}, total_population=2000)
+    stops = pd.DataFrame(
+        {
+            "stop_id": ["A", "B", "Z"],
+            "population": [300.0, 700.0, 0.0],
+            "x_m": [0.0, 5000.0, 9000.0],
+            "y_m": 0.0,
+        }
+    )
+    tables = {"stop_times": st, "stops": stops}
+    res = C.kolada_share(tables, total_population=2000)
     # Z only ever is a last stop: no departures
     assert res["qualifying_stops"] == 1
     assert res["share_national_pct"] == 15.0
-    assert res["share_settlements_pct"] == 30.0
+    assert res["share_modelled_pct"] == 30.0
+    # residents as points: within 500 m of A (qualifies) or not; B does not qualify
+    import geopandas as gpd
+
+    pts = gpd.GeoDataFrame(
+        {"population": [10.0, 20.0, 40.0]},
+        geometry=gpd.points_from_xy([300.0, 600.0, 5000.0], [400.0, 0, 0]),
+        crs=3006,
+    )
+    res = C.kolada_share(tables, population=pts, total_population=100)
+    assert res["covered"] == 10 and res["share_modelled_pct"] == round(100 * 10 / 70, 1)
+    from tillganglighet.errors import CRSError
+
+    with pytest.raises(CRSError):
+        C.kolada_share(tables, population=pts.to_crs(4326))
 
 
 def test_connection_scan_matches_brute_force() -> None:

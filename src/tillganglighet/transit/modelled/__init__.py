@@ -6,6 +6,7 @@ real GTFS zip: the same reader, validator and engine run on it as on Trafiklab's
 and any GTFS tool can open it.
 
 * :func:`modelled_feed_path` — the cached zip (generated on first use);
+* :func:`read_modelled_feed` — that zip through :func:`tillganglighet.transit.read_gtfs`;
 * :func:`build_feed` — the GTFS tables as pandas DataFrames (``density`` knob);
 * :func:`write_feed` — write tables to a deterministic zip;
 * :func:`write_benchmark_feed` — the national-size feed for the engine benchmark;
@@ -23,6 +24,10 @@ from __future__ import annotations
 import os
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from tillganglighet.transit.gtfs import Feed
 
 from tillganglighet.transit.modelled.build import build_feed, build_model
 from tillganglighet.transit.modelled.feed import (
@@ -54,9 +59,18 @@ __all__ = [
     "feed_cache_key",
     "generate_feed",
     "modelled_feed_path",
+    "read_modelled_feed",
     "write_benchmark_feed",
     "write_feed",
 ]
+
+
+def read_modelled_feed(*, use_cache: bool = True, density: float = 1.0) -> Feed:
+    """The modelled feed read by the same GTFS reader as Trafiklab's
+    (:func:`tillganglighet.transit.read_gtfs`), from the cached zip."""
+    from tillganglighet.transit import read_gtfs
+
+    return read_gtfs(modelled_feed_path(use_cache=use_cache, density=density))
 
 
 def generate_feed(path: str | os.PathLike[str], *, density: float = 1.0) -> Path:

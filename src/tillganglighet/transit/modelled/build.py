@@ -233,7 +233,7 @@ def build_model(
 
 def _build_model(density: float, towns: bool, progress: Progress | None) -> Model:
     from tillganglighet.networks.load import modelled_network
-    from tillganglighet.networks.modelled.build import _topology
+    from tillganglighet.networks.modelled.build import DETOUR_FACTOR, _topology
     from tillganglighet.networks.modelled.geometry import EDGE_FERRY
 
     t0 = time.perf_counter()
@@ -346,7 +346,7 @@ def _build_model(density: float, towns: bool, progress: Progress | None) -> Mode
         if not np.isfinite(road_spacing):
             return []
         lo, hi = min(u, v), max(u, v)
-        length = float(np.hypot(node_x[hi] - node_x[lo], node_y[hi] - node_y[lo])) * 1.2
+        length = float(np.hypot(node_x[hi] - node_x[lo], node_y[hi] - node_y[lo])) * DETOUR_FACTOR
         k = int(length // road_spacing)
         out = []
         for j in range(1, k + 1):
@@ -587,9 +587,9 @@ def trip_departures(pat: dict, direction: int) -> np.ndarray:
 def _departures(pat: dict, direction: int) -> np.ndarray:
     """Departure times (s) from the first stop of the pattern in ``direction``.
 
-    Direction 0 runs from ``a`` to ``b``; ``a`` is the place with the smaller index in
-    the origins table, not necessarily the smaller place, so "inbound" (towards the
-    larger place) is decided by the caller through ``pat['inbound']``.
+    Direction 0 runs from ``a`` to ``b`` (``a`` is the place listed first in the origins
+    table, not necessarily the smaller one); ``pat["inbound_dir"]`` is the direction
+    towards the larger place (set by :func:`timed_patterns`).
     """
     if "headway_s" in pat:
         return np.arange(pat["first_s"], pat["last_s"] + 1, pat["headway_s"])

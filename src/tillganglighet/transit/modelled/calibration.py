@@ -46,6 +46,7 @@ __all__ = [
     "fit_rules",
     "journey_measures",
     "kolada_share",
+    "qualifying_stops",
     "reference_journeys",
     "town_headway_table",
 ]
@@ -454,41 +455,18 @@ def fit_cost(rules: Rules = FITTED_RULES) -> dict[str, float]:
     return out
 
 
-def kolada_share(
-    tables: dict[str, pd.DataFrame], *, total_population: float = SWEDEN_POPULATION_2020
-) -> dict[str, float]:
-    """Share of residents near a stop with ≥ 1 departure in every hour 06-20 (Kolada N07418).
+def qualifying_stops(tables: dict[str, pd.DataFrame]) -> np.ndarray:
+    """Boolean per row of ``tables["stops"]``: a departure in every hour 06:00-19:59.
 
-    Population proxy (until a population model is wired in): each settlement's GeoNames
-    population sits at its stop; in towns with a stop grid it is spread evenly over the
-    grid stops (every point of the town disc is within 424 m < 500 m of a grid stop, so
-    a grid stop's residents count as covered when that stop qualifies). Residents
-    outside the GeoNames settlements (``total_population`` minus their sum) have no
-    modelled stop and count as not covered.
-
-    Parameters
-    ----------
-    tables
-        GTFS tables from :func:`~tillganglighet.transit.modelled.build.build_feed`
-        (``stops`` with the ``population`` column, ``stop_times``, ``trips``).
-    total_population
-        Denominator: Sweden's population (default SCB 31 Dec 2020).
-
-    Returns
-    -------
-    dict
-        ``share_national_pct`` (covered / total_population), ``share_settlements_pct``
-        (covered / settlement population), ``covered``, ``settlement_population``,
-        ``qualifying_stops``, ``stops``, ``kolada_riket_2020_pct``.
+    A departure is a stop time that is not its trip's last (stop times sorted by trip
+    and sequence, as :func:`~tillganglighet.transit.modelled.build.build_feed` writes
+    them). Kolada N07418's "trafikerad hållplats": at least one departure per hour,
+    weekdays 06-20.
     """
     st = tables["stop_times"]
-    stops = tables["stops"]
-    # a departure = a stop time that is not the trip's last
-    seq = st["stop_sequence"].to_numpy()
     trip = st["trip_id"].to_numpy()
     last = np.ones(len(st), bool)
     last[:-1] = trip[1:] != trip[:-1]
-    last |= False
     dep = st.loc[~last, ["stop_id", "departure_time"]]
     hour = pd.to_numeric(dep["departure_time"].str.slice(0, 2)).to_numpy()
     in_window = (hour >= KOLADA_HOURS[0]) & (hour <= KOLADA_HOURS[-1])
@@ -496,20 +474,88 @@ def kolada_share(
         {"stop_id": dep["stop_id"].to_numpy()[in_window], "hour": hour[in_window]}
     ).drop_duplicates()
     hours_served = d.groupby("stop_id").size()
-    ok_ids = set(hours_served.index[hours_served >= len(KOLADA_HOURS)])
-    ok = stops["stop_id"].isin(ok_ids).to_numpy()
-    pop = stops["population"].to_numpy(float)
-    covered = float(pop[ok].sum())
-    settlement_pop = float(pop.sum())
-    del seq
+    ok_ids = hours_served.index[hours_served >= len(KOLADA_HOURS)]
+    return tables["stops"]["stop_id"].isin(ok_ids).to_numpy()
+
+
+def kolada_share(
+    tables: dict[str, pd.DataFrame],
+    *,
+    population: object | None = None,
+    total_population: float = SWEDEN_POPULATION_2020,
+    radius_m: float = 500.0,
+) -> dict[str, float | str]:
+    """Share of residents near a stop with ≥ 1 departure in every hour 06-20 (Kolada N07418).
+
+    Parameters
+    ----------
+    tables
+        GTFS tables from :func:`~tillganglighet.transit.modelled.build.build_feed`
+        (``stops`` with ``x_m``, ``y_m`` and ``population``, ``stop_times``).
+    population
+        Residents as points: a GeoDataFrame in EPSG:3006 with a ``population`` column
+        (persons), e.g. population-grid cell centres. A point is covered when a
+        qualifying stop lies within ``radius_m`` (straight line, as Kolada measures).
+        Default: the settlement proxy below.
+    total_population
+        Denominator of ``share_national_pct`` (default SCB 31 Dec 2020).
+    radius_m
+        Kolada's distance, metres.
+
+    Notes
+    -----
+    Settlement proxy (until a population model is wired in): each settlement's GeoNames
+    population sits at its stop; in towns with a stop grid it is spread evenly over the
+    grid stops (every point of the town disc is within 424 m < 500 m of a grid stop, so a
+    grid stop's residents count as covered when that stop qualifies). Residents outside
+    the GeoNames settlements (``total_population`` minus their sum) have no modelled stop
+    and count as not covered.
+
+    Returns
+    -------
+    dict
+        ``share_national_pct`` (covered / total_population), ``share_modelled_pct``
+        (covered / the population counted: settlements, or the points given),
+        ``covered``, ``population_counted``, ``qualifying_stops``, ``stops``,
+        ``kolada_riket_2020_pct``, ``proxy`` (``settlements`` or ``points``).
+    """
+    stops = tables["stops"]
+    ok = qualifying_stops(tables)
+    if population is None:
+        pop = stops["population"].to_numpy(float)
+        covered = float(pop[ok].sum())
+        counted = float(pop.sum())
+        proxy = "settlements"
+    else:
+        from scipy.spatial import cKDTree
+
+        from tillganglighet.errors import CRSError
+
+        crs = getattr(population, "crs", None)
+        if crs is None or crs.to_epsg() != 3006:
+            raise CRSError(f"population must be in EPSG:3006 (got {crs}); use .to_crs(3006)")
+        geom = population.geometry  # type: ignore[attr-defined]
+        xy = np.column_stack([geom.x.to_numpy(), geom.y.to_numpy()])
+        pop = population["population"].to_numpy(float)  # type: ignore[index]
+        sxy = stops.loc[ok, ["x_m", "y_m"]].to_numpy(float)
+        if len(sxy):
+            # within = at most radius_m (cKDTree's bound is strict)
+            dist, _ = cKDTree(sxy).query(xy, distance_upper_bound=radius_m * (1 + 1e-9))
+            near = dist <= radius_m * (1 + 1e-12)
+        else:
+            near = np.zeros(len(xy), bool)
+        covered = float(pop[near].sum())
+        counted = float(pop.sum())
+        proxy = "points"
     return {
         "share_national_pct": round(100 * covered / total_population, 1),
-        "share_settlements_pct": round(100 * covered / settlement_pop, 1),
+        "share_modelled_pct": round(100 * covered / counted, 1) if counted else float("nan"),
         "covered": round(covered),
-        "settlement_population": round(settlement_pop),
+        "population_counted": round(counted),
         "qualifying_stops": int(ok.sum()),
         "stops": len(stops),
         "kolada_riket_2020_pct": KOLADA_N07418_RIKET[2020],
+        "proxy": proxy,
     }
 
 
