@@ -228,12 +228,13 @@ def arrive_by(
     departures = np.full(n_o, -1, dtype=np.int64)
     t0 = _time.perf_counter()
     if method == "profile":
-        head, pool = profile(sd, fp, eg_dur, eg_pt, horizon=horizon, progress=progress)
+        prof = profile(sd, fp, eg_dur, eg_pt, horizon=horizon, progress=progress)
         timings["scan"] = _time.perf_counter() - t0
         t0 = _time.perf_counter()
-        kernel.origins_from_profile(head, *pool, acc[0], acc[1], acc[2], w_dur, w_pt,
-                                    times.astype(np.int64), np.int64(threshold_s), travel,
-                                    point, departures)
+        out = fp.outgoing()
+        kernel.origins_from_profile(*prof, out[0], out[1], out[2], acc[0], acc[1], acc[2],
+                                    w_dur, w_pt, times.astype(np.int64), np.int64(threshold_s),
+                                    travel, point, departures)
         timings["origins"] = _time.perf_counter() - t0
     elif method == "scan":
         ws = _Workspace(sd)
@@ -288,26 +289,28 @@ def _window(sd: ServiceDay, deadline: int, horizon_s: float | None) -> tuple[int
 
 def profile(sd: ServiceDay, fp: Footpaths, egress_dur: np.ndarray, egress_pt: np.ndarray,
             *, horizon: int = INF, progress: Progress | None = None
-            ) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
-    """Run the backward profile scan; returns ``head`` and the entry pool arrays."""
-    cap = max(1024, 2 * sd.n_connections)
-    head = np.empty(sd.n_stops, dtype=np.int32)
-    while True:
-        if progress:
-            progress("profile", 0, 1)
-        e_dep = np.empty(cap, dtype=np.int32)
-        e_arr = np.empty(cap, dtype=np.int32)
-        e_pt = np.empty(cap, dtype=np.int32)
-        e_next = np.empty(cap, dtype=np.int32)
-        used = kernel.scan_profile(sd.dep_stop, sd.arr_stop, sd.dep_s, sd.arr_s, sd.trip,
-                                   sd.flags, sd.n_trips, fp.indptr, fp.src, fp.dur,
-                                   fp.change_s, egress_dur, egress_pt, np.int32(horizon),
-                                   head, e_dep, e_arr, e_pt, e_next)
-        if used >= 0:
-            if progress:
-                progress("profile", 1, 1)
-            return head, (e_dep, e_arr, e_pt, e_next)
-        cap *= 2
+            ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Run the backward profile scan.
+
+    Returns ``(seg_start, seg_len, e_dep, e_arr, e_pt)``: stop ``s``'s Pareto profile is
+    entries ``seg_start[s] .. seg_start[s] + seg_len[s] - 1`` (boarding time and earliest
+    arrival at a point, int32 seconds, descending; ``e_pt`` the point).
+    """
+    if progress:
+        progress("profile", 0, 1)
+    seg_start = kernel.profile_segments(sd.dep_stop, sd.flags, sd.n_stops)
+    cap = int(seg_start[-1])
+    seg_len = np.zeros(sd.n_stops, dtype=np.int64)
+    e_dep = np.empty(cap, dtype=np.int32)
+    e_arr = np.empty(cap, dtype=np.int32)
+    e_pt = np.empty(cap, dtype=np.int32)
+    out = fp.outgoing()
+    kernel.scan_profile(sd.dep_stop, sd.arr_stop, sd.dep_s, sd.arr_s, sd.trip, sd.flags,
+                        sd.n_trips, out[0], out[1], out[2], fp.change_s, egress_dur, egress_pt,
+                        np.int32(horizon), seg_start, seg_len, e_dep, e_arr, e_pt)
+    if progress:
+        progress("profile", 1, 1)
+    return seg_start, seg_len, e_dep, e_arr, e_pt
 
 
 def deadline_scan(sd: ServiceDay, origins: object, points: object, deadline_s: int, *,

@@ -105,6 +105,20 @@ class Footpaths:
     def n_edges(self) -> int:
         return len(self.src)
 
+    def outgoing(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The same footpaths as CSR over the *source* stop: ``(indptr, dst, dur)``."""
+        cached = self.__dict__.get("_out")
+        if cached is not None:
+            return cached
+        n = len(self.indptr) - 1
+        dst = np.repeat(np.arange(n, dtype=np.int32), np.diff(self.indptr))
+        order = np.lexsort((dst, self.src))
+        indptr = np.zeros(n + 1, dtype=np.int64)
+        np.add.at(indptr, self.src.astype(np.int64) + 1, 1)
+        out = (np.cumsum(indptr), dst[order], self.dur[order])
+        object.__setattr__(self, "_out", out)
+        return out
+
 
 def _xy_ok(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return np.isfinite(x) & np.isfinite(y)
