@@ -32,6 +32,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from ..errors import InputValidationError, MissingColumnError
+from . import _parse
 
 Progress = Callable[[str, int, int], None]
 
@@ -62,8 +63,6 @@ OPTIONAL_COLUMNS: dict[str, tuple[str, ...]] = {
 }
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _MAX_LISTED = 20  # issues listed per (file, field, kind); the rest are counted
-_TIME_RE = r"^\s*\d{1,3}:[0-5]\d:[0-5]\d\s*$"
-_INT_RE = r"^\s*[+-]?\d+\s*$"
 _NUM_RE = r"^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$"
 
 
@@ -300,22 +299,14 @@ class _Table:
         elif raw.startswith((b"\xff\xfe", b"\xfe\xff")):
             raise GTFSError(f"{name}, line 1: the file is UTF-16 encoded; GTFS requires UTF-8 "
                             "(re-save it as UTF-8)")
-        if encoding.lower().replace("-", "") not in ("utf8", "utf_8"):
+        if encoding.lower().replace("-", "").replace("_", "") != "utf8":
             try:
                 raw = raw.decode(encoding).encode("utf-8")
             except (UnicodeDecodeError, LookupError) as exc:
                 raise GTFSError(f"{name}: cannot decode as {encoding} ({exc})") from exc
-        else:
-            try:
-                raw.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                line = raw.count(b"\n", 0, exc.start) + 1
-                raise GTFSError(
-                    f"{name}, line {line}: byte 0x{raw[exc.start]:02x} is not valid UTF-8; "
-                    "GTFS requires UTF-8 (or pass encoding='cp1252' / 'latin-1' if the "
-                    "publisher used another encoding)") from None
         self.raw = raw
-        first = raw.split(b"\n", 1)[0].decode("utf-8").rstrip("\r")
+        nl = raw.find(b"\n")
+        first = (raw if nl < 0 else raw[:nl]).decode("utf-8", errors="replace").rstrip("\r")
         header = [h.strip() for h in next(csv.reader([first]))] if first.strip() else []
         self.header = header
         self._blank_lines = (b"\n\n" in raw) or (b"\n\r\n" in raw)
@@ -327,8 +318,8 @@ class _Table:
             raise GTFSError(f"{name}, line 1: duplicate column(s) {dup}")
         self.n = 0
         self.cols: dict[str, pa.Array] = {}
-        body = raw[len(raw.split(b"\n", 1)[0]) + 1:] if b"\n" in raw else b""
-        if not body.strip():
+        rest = len(raw) - nl - 1 if nl >= 0 else 0
+        if rest <= 0 or (rest < 4096 and not raw[nl + 1:].strip()):
             self.cols = {c: pa.array([], type=pa.string()) for c in wanted}
             return
         try:
@@ -343,13 +334,24 @@ class _Table:
             )
         except pa.ArrowInvalid as exc:
             msg = str(exc)
+            if "utf8" in msg.lower() or "utf-8" in msg.lower():
+                try:
+                    raw.decode("utf-8")
+                except UnicodeDecodeError as uexc:
+                    line = raw.count(b"\n", 0, uexc.start) + 1
+                    raise GTFSError(
+                        f"{name}, line {line}: byte 0x{raw[uexc.start]:02x} is not valid "
+                        "UTF-8; GTFS requires UTF-8 (or pass encoding='cp1252' / 'latin-1' if "
+                        "the publisher used another encoding)") from None
             m = re.search(r"Row #(\d+)", msg)
             where = f", line {m.group(1)}" if m else ""
             raise GTFSError(f"{name}{where}: malformed CSV ({msg.splitlines()[0]})") from None
         self.n = table.num_rows
         for c in wanted:
             col = table.column(c).combine_chunks()
-            self.cols[c] = pc.utf8_trim_whitespace(col)
+            if _parse.has_padding(col):
+                col = pc.utf8_trim_whitespace(col)
+            self.cols[c] = col
         self.issues = issues
 
     def lines(self, rows: np.ndarray) -> np.ndarray:
@@ -379,17 +381,11 @@ class _Table:
         """Integers (blank -> default); also the mask of rows that did not parse."""
         if column not in self.cols:
             return np.full(self.n, default, dtype=np.int64), np.zeros(self.n, dtype=bool)
-        col = self.cols[column]
-        blank = np.asarray(pc.equal(col, "").to_numpy(zero_copy_only=False), dtype=bool)
-        ok = np.asarray(pc.match_substring_regex(col, _INT_RE).to_numpy(zero_copy_only=False),
-                        dtype=bool)
-        bad = ~ok & ~blank
+        values, status = _parse.parse_ints(self.cols[column])
+        values[status == 1] = default
+        bad = status == 2
         if required:
-            bad |= blank
-        values = np.full(self.n, default, dtype=np.int64)
-        good = ok
-        if good.any():
-            values[good] = pc.cast(pc.filter(col, pa.array(good)), pa.int64()).to_numpy()
+            bad |= status == 1
         return values, bad
 
     def floats(self, column: str) -> tuple[np.ndarray, np.ndarray]:
@@ -406,21 +402,24 @@ class _Table:
 
     def times(self, column: str) -> tuple[np.ndarray, np.ndarray]:
         """``H:MM:SS`` (hours may exceed 24) to seconds; blank -> -1; mask of bad rows."""
-        col = self.cols[column]
-        blank = np.asarray(pc.equal(col, "").to_numpy(zero_copy_only=False), dtype=bool)
-        ok = np.asarray(pc.match_substring_regex(col, _TIME_RE).to_numpy(zero_copy_only=False),
-                        dtype=bool)
-        out = np.full(self.n, -1, dtype=np.int32)
-        if ok.any():
-            good = pc.filter(col, pa.array(ok))
-            parts = pc.list_flatten(pc.split_pattern(good, ":", max_splits=2))
-            hms = pc.cast(parts, pa.int32()).to_numpy().reshape(-1, 3)
-            out[ok] = hms[:, 0] * 3600 + hms[:, 1] * 60 + hms[:, 2]
-        return out, ~ok & ~blank
+        values, status = _parse.parse_times(self.cols[column])
+        return values, status == 2
 
 
 def _index_in(values: pa.Array, keys: pa.Array) -> np.ndarray:
     """Position of each value in ``keys`` (-1 when absent)."""
+    if len(values) > 100_000:
+        # many repeats (stop_times): look up each distinct value once
+        enc = pc.dictionary_encode(values)
+        if isinstance(enc, pa.ChunkedArray):
+            enc = enc.combine_chunks()
+        if len(enc.dictionary) < len(values) // 2:
+            look = _lookup(enc.dictionary, keys)
+            return look[np.asarray(enc.indices.to_numpy(zero_copy_only=False), dtype=np.int64)]
+    return _lookup(values, keys)
+
+
+def _lookup(values: pa.Array, keys: pa.Array) -> np.ndarray:
     idx = pc.index_in(values, value_set=keys)
     return np.asarray(pc.fill_null(idx, -1).to_numpy(), dtype=np.int64)
 
@@ -663,7 +662,11 @@ def _build(tables: dict[str, _Table | None], iss: _Issues) -> Feed:
             iss.add_rows("error", "stop_times.txt", st.lines(np.flatnonzero(mask)), fld, msg)
         drop |= mask
     keep = np.flatnonzero(~drop)
-    order = keep[np.lexsort((seq[keep], st_trip[keep]))]
+    key = st_trip[keep].astype(np.int64) * (1 << 32) + (seq[keep] & 0xFFFFFFFF)
+    if len(key) and (np.diff(key) > 0).all():
+        order = keep  # already in trip, stop_sequence order (typical of exports)
+    else:
+        order = keep[np.argsort(key, kind="stable")]
     st_trip, st_stop, seq = st_trip[order], st_stop[order], seq[order]
     arr, dep, pickup, dropoff = arr[order], dep[order], pickup[order], dropoff[order]
     # blank times: one of the two -> copy the other; both -> interpolate within the trip

@@ -254,7 +254,13 @@ def service_day(
             f"{date.isoformat()} (the feed's calendar covers {span})")
 
     parts = []
-    for run, shift, min_arr in ((run_today, 0, -10**9), (run_yday, -DAY_S, 0)):
+    # yesterday's trips matter only if they run past midnight (or are frequency based)
+    start = feed.st_trip_start
+    has_rows = start[1:] > start[:-1]
+    last_arr = np.where(has_rows, feed.st_arr[np.maximum(start[1:] - 1, 0)], -1)
+    late = last_arr >= DAY_S
+    late[feed.fq_trip] = True
+    for run, shift, min_arr in ((run_today, 0, -10**9), (run_yday & late, -DAY_S, 0)):
         trips = np.flatnonzero(run).astype(np.int64)
         parts.append(_expand(feed, trips, shift, min_arr))
     dep_stop = np.concatenate([p[0] for p in parts])
@@ -290,9 +296,16 @@ def service_day(
     if not len(dep):
         raise GTFSError(f"{', '.join(feed.sources)}: no connection runs on {date.isoformat()}"
                         + (" once booked services are excluded" if n_booked_trips else ""))
-    used, inst = np.unique(inst, return_inverse=True)  # drop instances with no connection
+    # drop instances with no connection left; inst is non-decreasing here, so the
+    # distinct values come from its steps (np.unique would sort 6 M values again)
+    step = np.concatenate([[True], inst[1:] != inst[:-1]])
+    used = inst[step]
+    inst = np.cumsum(step) - 1
     instance_trip = instance_trip[used]
-    order = np.lexsort((row, inst, arr, dep))
+    # sort by (dep, arr); a stable sort keeps (trip instance, stop order) for ties
+    dur = arr - dep
+    key = (dep - int(dep.min())) * (1 << 24) + dur
+    order = np.argsort(key, kind="stable")
     tf = _TO_3006 if crs == "EPSG:3006" else Transformer.from_crs("EPSG:4326", crs,
                                                                     always_xy=True)
     x, y = tf.transform(feed.stop_lon, feed.stop_lat)
