@@ -85,7 +85,7 @@ def write_synthetic(path: Path, n_nodes: int) -> dict[str, int]:
 
 
 def worker(path: str, mode: str, repeat: int) -> dict:
-    from tillganglighet.osm import network_from_pbf
+    from tillganglighet.networks.osm import network_from_pbf
 
     times = []
     net = None

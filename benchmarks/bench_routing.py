@@ -136,12 +136,18 @@ def worker(name: str, args: argparse.Namespace, out: Path) -> dict:
     if name == "baseline":
         pass
     elif name in ("ours_nearest", "ours_nearest_small"):
-        from tillganglighet.network import Network
+        from tillganglighet.networks.graph import Network
         from tillganglighet.routing import nearest_facility
 
         t = time.perf_counter()
         net = Network.from_edges(
-            g["u"], g["v"], g["travel_time_s"], g["length_m"], g["x"], g["y"], mode="car"
+            g["u"],
+            g["v"],
+            travel_time_s=g["travel_time_s"],
+            length_m=g["length_m"],
+            node_x=g["x"],
+            node_y=g["y"],
+            mode="car",
         )
         rec["build_s"] = time.perf_counter() - t
         t = time.perf_counter()
@@ -160,12 +166,18 @@ def worker(name: str, args: argparse.Namespace, out: Path) -> dict:
         rec["query_s"] = float(np.median(runs))
         rec["n_edges_csr"] = net.n_edges
     elif name == "ours_od":
-        from tillganglighet.network import Network
+        from tillganglighet.networks.graph import Network
         from tillganglighet.routing import _resolve_jobs, od_matrix
 
         t = time.perf_counter()
         net = Network.from_edges(
-            g["u"], g["v"], g["travel_time_s"], g["length_m"], g["x"], g["y"], mode="car"
+            g["u"],
+            g["v"],
+            travel_time_s=g["travel_time_s"],
+            length_m=g["length_m"],
+            node_x=g["x"],
+            node_y=g["y"],
+            mode="car",
         )
         net.reversed()
         rec["build_s"] = time.perf_counter() - t

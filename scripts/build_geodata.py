@@ -73,13 +73,17 @@ def build_regions() -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, gpd.GeoDataFram
     kommun["lan_kod"] = kommun["kommun_kod"].str[:2]
     kommun = kommun.merge(lan[["lan_kod", "lan"]], on="lan_kod", how="left", validate="m:1")
     if kommun["lan"].isna().any():
-        raise SystemExit(f"county missing for {kommun.loc[kommun['lan'].isna(), 'kommun'].tolist()}")
+        raise SystemExit(
+            f"county missing for {kommun.loc[kommun['lan'].isna(), 'kommun'].tolist()}"
+        )
 
     # FA-region: FA-regions are unions of whole municipalities; the simplified polygons
     # do not match exactly, so take the FA-region covering the largest area share.
     overlap = gpd.overlay(
-        kommun[["kommun_kod", "geometry"]], fa[["fa_kod", "fa_namn", "geometry"]],
-        how="intersection", keep_geom_type=True,
+        kommun[["kommun_kod", "geometry"]],
+        fa[["fa_kod", "fa_namn", "geometry"]],
+        how="intersection",
+        keep_geom_type=True,
     )
     overlap["area"] = overlap.geometry.area
     overlap = overlap.sort_values(["kommun_kod", "area", "fa_kod"], ascending=[True, False, True])
@@ -154,8 +158,20 @@ def build_settlements(kommun: gpd.GeoDataFrame) -> pd.DataFrame:
                     break
     out = pd.DataFrame(pts.drop(columns="geometry"))
     out = out[
-        ["geonameid", "name", "kommun_kod", "population", "latitude", "longitude", "x_m", "y_m",
-         "assignment", "distance_to_polygon_m", "section_of", "alternatenames"]
+        [
+            "geonameid",
+            "name",
+            "kommun_kod",
+            "population",
+            "latitude",
+            "longitude",
+            "x_m",
+            "y_m",
+            "assignment",
+            "distance_to_polygon_m",
+            "section_of",
+            "alternatenames",
+        ]
     ]
     return out.sort_values("geonameid").reset_index(drop=True)
 

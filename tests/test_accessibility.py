@@ -41,11 +41,13 @@ def test_municipality_metrics_hand_worked():
     # weighted mean = (900*40 + 100*100) / 1000 = 46 min -> no gap at 60.
     # FA rule: nearest in own FA region 70 and 100 min -> mean 73 -> gap by 13 min.
     # Municipality B: one origin 75 min -> gap by 15 min, 500 persons beyond.
-    origins = _origins([
-        ("A", "Town", 900, True, 40 * 60, 70 * 60),
-        ("A", "Village", 100, False, 100 * 60, 100 * 60),
-        ("B", "Solo", 500, True, 75 * 60, 75 * 60),
-    ])
+    origins = _origins(
+        [
+            ("A", "Town", 900, True, 40 * 60, 70 * 60),
+            ("A", "Village", 100, False, 100 * 60, 100 * 60),
+            ("B", "Solo", 500, True, 75 * 60, 75 * 60),
+        ]
+    )
     m = municipality_metrics(origins, threshold_min=60)
     a, b = m.loc["A"], m.loc["B"]
     assert a["mean_time_min"] == pytest.approx(46.0)
@@ -64,11 +66,13 @@ def test_municipality_metrics_hand_worked():
 
 
 def test_unreachable_is_inf_not_zero():
-    origins = _origins([
-        ("C", "Mainland", 1000, True, 30 * 60, 30 * 60),
-        ("C", "Island", 200, False, INF, INF),
-        ("D", "Nowhere", 50, True, INF, INF),
-    ])
+    origins = _origins(
+        [
+            ("C", "Mainland", 1000, True, 30 * 60, 30 * 60),
+            ("C", "Island", 200, False, INF, INF),
+            ("D", "Nowhere", 50, True, INF, INF),
+        ]
+    )
     m = municipality_metrics(origins, threshold_min=60)
     assert m.loc["C", "mean_time_min"] == pytest.approx(30.0)  # over reachable origins
     assert m.loc["C", "worst_time_min"] == INF
@@ -98,19 +102,28 @@ def test_relation_to_point():
         fa_of={"A": "1", "B": "2", "C": "1", "D": "3"},
     )
     assert rel.tolist() == [
-        "same_municipality", "neighbouring_municipality", "same_fa_region", "other", "none"
+        "same_municipality",
+        "neighbouring_municipality",
+        "same_fa_region",
+        "other",
+        "none",
     ]
 
 
 def test_marginal_value_hand_worked():
     # Origins o0..o2 in municipality K (pop 100 each), o3 in L (pop 50).
     # Points: P0 serves o0, o1; P1 serves o2, o3; P2 is far.
-    t = np.array([
-        [10.0, 50.0, 200.0],
-        [20.0, 70.0, 200.0],
-        [90.0, 30.0, 100.0],
-        [80.0, 40.0, 65.0],
-    ]) * 60
+    t = (
+        np.array(
+            [
+                [10.0, 50.0, 200.0],
+                [20.0, 70.0, 200.0],
+                [90.0, 30.0, 100.0],
+                [80.0, 40.0, 65.0],
+            ]
+        )
+        * 60
+    )
     pop = np.array([100, 100, 100, 50])
     kommun = np.array(["K", "K", "K", "L"])
     mv = marginal_value(t, population=pop, kommun_kod=kommun, threshold_min=60)
@@ -126,17 +139,33 @@ def test_marginal_value_hand_worked():
 @settings(max_examples=60, deadline=None)
 @given(st.integers(1, 6), st.integers(1, 5), st.data())
 def test_marginal_value_matches_brute_force(n_o, n_p, data):
-    t = np.array(
-        data.draw(st.lists(st.lists(st.sampled_from([5.0, 30.0, 59.0, 61.0, 90.0, INF]),
-                                    min_size=n_p, max_size=n_p), min_size=n_o, max_size=n_o))
-    ) * 60
+    t = (
+        np.array(
+            data.draw(
+                st.lists(
+                    st.lists(
+                        st.sampled_from([5.0, 30.0, 59.0, 61.0, 90.0, INF]),
+                        min_size=n_p,
+                        max_size=n_p,
+                    ),
+                    min_size=n_o,
+                    max_size=n_o,
+                )
+            )
+        )
+        * 60
+    )
     pop = np.array(data.draw(st.lists(st.integers(0, 1000), min_size=n_o, max_size=n_o)))
     kommun = np.array(data.draw(st.lists(st.sampled_from(["A", "B"]), min_size=n_o, max_size=n_o)))
     mv = marginal_value(t, population=pop, kommun_kod=kommun, threshold_min=60)
 
     def gaps(times):
-        o = _origins([(k, f"o{i}", p, False, s, s) for i, (k, p, s) in
-                      enumerate(zip(kommun, pop, times, strict=True))])
+        o = _origins(
+            [
+                (k, f"o{i}", p, False, s, s)
+                for i, (k, p, s) in enumerate(zip(kommun, pop, times, strict=True))
+            ]
+        )
         return municipality_metrics(o, threshold_min=60)["gap"]
 
     base_best = nearest_in_matrix(t)
@@ -145,7 +174,7 @@ def test_marginal_value_matches_brute_force(n_o, n_p, data):
         keep = np.ones(n_p, bool)
         keep[j] = False
         after = nearest_in_matrix(t[:, keep]).time_s
-        served = (base_best.index == j)
+        served = base_best.index == j
         crossed = served & (base_best.time_s <= 3600) & (after > 3600)
         assert mv.loc[j, "population_newly_beyond"] == pop[crossed].sum()
         new_gap = gaps(np.where(served, after, base_best.time_s))
@@ -154,6 +183,74 @@ def test_marginal_value_matches_brute_force(n_o, n_p, data):
 
 def test_time_classes_follow_threshold():
     assert time_class([10, 30, 31, 45, 60, 61, 90, 91, INF], threshold_min=60) == [
-        "≤ 30", "≤ 30", "30–45", "30–45", "45–60", "60–90", "60–90", "> 90", "ej nåbar"
+        "≤ 30",
+        "≤ 30",
+        "30–45",
+        "30–45",
+        "45–60",
+        "60–90",
+        "60–90",
+        "> 90",
+        "ej nåbar",
     ]
     assert time_class([29, 31], threshold_min=40) == ["20–30", "30–40"]
+
+
+# ---------------------------------------------------------------- the threshold rule
+@pytest.mark.parametrize(
+    ("seconds", "gap", "share"),
+    [
+        (3600.0, False, 1.0),  # exactly 60.0 min: "at most one hour" -> within
+        (3600.6, True, 0.0),  # 60.01 min -> beyond
+        (3599.4, False, 1.0),
+    ],
+)
+def test_exactly_on_the_threshold_is_within(seconds, gap, share):
+    m = municipality_metrics(
+        _origins([("0001", "A", 100, True, seconds, seconds)]), threshold_min=60
+    ).loc["0001"]
+    assert bool(m["gap"]) is gap and bool(m["gap_fa"]) is gap
+    assert m["share_within_threshold"] == share
+    assert m["population_beyond_threshold"] == (0 if share == 1.0 else 100)
+    assert (m["exceeds_by_min"] > 0) if gap else np.isnan(m["exceeds_by_min"])
+
+
+def test_marginal_value_uses_the_same_threshold_rule():
+    # One origin, nearest point at 50 min, second-nearest at exactly 60 min: closing the
+    # nearest leaves it within; at 60.01 min it crosses.
+    for second_s, crosses in ((3600.0, 0), (3600.6, 100)):
+        mv = marginal_value(
+            np.array([[3000.0, second_s]]),
+            population=np.array([100]),
+            kommun_kod=np.array(["0001"]),
+            threshold_min=60,
+        )
+        assert mv.loc[0, "population_newly_beyond"] == crosses
+        assert mv.loc[0, "municipalities_newly_gap"] == (1 if crosses else 0)
+
+
+# ------------------------------------------------------------------ the time classes
+@pytest.mark.parametrize(
+    ("threshold", "labels"),
+    [
+        (60, ["≤ 30", "30–45", "45–60", "60–90", "> 90", "ej nåbar"]),
+        (30, ["≤ 15", "15–22.5", "22.5–30", "30–45", "> 45", "ej nåbar"]),
+        (90, ["≤ 45", "45–67.5", "67.5–90", "90–135", "> 135", "ej nåbar"]),
+        (120, ["≤ 60", "60–90", "90–120", "120–180", "> 180", "ej nåbar"]),
+    ],
+)
+def test_time_classes_scale_with_the_threshold(threshold, labels):
+    from tillganglighet.accessibility import time_classes
+
+    classes = time_classes(threshold)
+    assert [c.label for c in classes] == labels
+    t = threshold
+    # Hand-picked values: just inside each class, and exactly on each edge (edge -> class below).
+    values = [0, t / 2, t / 2 + 0.1, 0.75 * t, t, t + 0.01, 1.5 * t, 1.5 * t + 1, INF]
+    expected = [0, 0, 1, 1, 2, 3, 3, 4, 5]
+    assert time_class(np.array(values), threshold_min=t) == [labels[i] for i in expected]
+
+
+def test_time_class_of_35_min_at_threshold_90():
+    """Found in review: the tables called 35 min '30–45' at T=90 while the map said ≤ 45."""
+    assert time_class(np.array([35.0]), threshold_min=90) == ["≤ 45"]

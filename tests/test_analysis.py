@@ -15,9 +15,9 @@ from typer.testing import CliRunner
 from tillganglighet import InputValidationError
 from tillganglighet.analysis import MODELLED_ACCESS_SPEED_KPH, analyze
 from tillganglighet.cli import app
-from tillganglighet.geodata import municipalities
-from tillganglighet.networks import modelled_network
-from tillganglighet.outputs import OUTPUT_FILES, write_outputs
+from tillganglighet.data.geodata import municipalities
+from tillganglighet.networks.load import modelled_network
+from tillganglighet.report.tables import OUTPUT_FILES, write_outputs
 
 
 @pytest.fixture(scope="module")
@@ -51,9 +51,11 @@ def test_origin_times_match_networkx(result, graph):
     for _, o in sample.iterrows():
         node, dist = _nearest_node(net, o.geometry.x, o.geometry.y)
         lengths = nx.single_source_dijkstra_path_length(g, node, weight="weight")
-        best = min(
-            (dist / speed + lengths[n] + d / speed) for n, d in pt_nodes if n in lengths
-        ) if any(n in lengths for n, _ in pt_nodes) else np.inf
+        best = (
+            min((dist / speed + lengths[n] + d / speed) for n, d in pt_nodes if n in lengths)
+            if any(n in lengths for n, _ in pt_nodes)
+            else np.inf
+        )
         assert o["time_min"] * 60 == pytest.approx(best, rel=1e-9, abs=1e-6), o["name"]
 
 
@@ -61,8 +63,9 @@ def test_fa_rule_chooses_points_in_own_region(result):
     o = result.origins
     fa_of = dict(zip(municipalities()["kommun_kod"], municipalities()["fa_kod"], strict=True))
     reachable = o["nearest_fa_point_kommun_kod"].notna()
-    assert (o.loc[reachable, "nearest_fa_point_kommun_kod"].map(fa_of)
-            == o.loc[reachable, "fa_kod"]).all()
+    assert (
+        o.loc[reachable, "nearest_fa_point_kommun_kod"].map(fa_of) == o.loc[reachable, "fa_kod"]
+    ).all()
     assert (o["time_fa_min"] >= o["time_min"] - 1e-9).all()
 
 
@@ -113,7 +116,8 @@ def test_staff_travel_matches_networkx(result, graph):
     rev = nx.single_source_dijkstra_path_length(g.reverse(copy=False), tnode, weight="weight")
     best = min(
         d / speed + rev[n] + tdist / speed
-        for n, d in (_nearest_node(net, p.x, p.y) for p in staffed.geometry) if n in rev
+        for n, d in (_nearest_node(net, p.x, p.y) for p in staffed.geometry)
+        if n in rev
     )
     assert target["staff_travel_min"] * 60 == pytest.approx(best, rel=1e-9)
 
@@ -134,8 +138,15 @@ def test_outputs_written_deterministic_and_labelled(result, tmp_path):
     a = write_outputs(result, tmp_path / "a")
     write_outputs(result, tmp_path / "b")
     assert sorted(p.name for p in a) == sorted(OUTPUT_FILES)
-    for name in ("municipalities.csv", "municipalities.parquet", "meeting_points.csv",
-                 "origins.parquet", "by_county.csv", "summary.md", "municipalities.gpkg"):
+    for name in (
+        "municipalities.csv",
+        "municipalities.parquet",
+        "meeting_points.csv",
+        "origins.parquet",
+        "by_county.csv",
+        "summary.md",
+        "municipalities.gpkg",
+    ):
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
     csv = pd.read_csv(tmp_path / "a" / "municipalities.csv", dtype={"kommun_kod": str})
     assert len(csv) == 290
@@ -180,7 +191,8 @@ def test_cli_bad_input_fails_cleanly(tmp_path, args, message):
 def test_cli_analyze_writes_everything(tmp_path):
     out = tmp_path / "out"
     res = CliRunner().invoke(
-        app, ["analyze", "--out", str(out), "--threshold", "20", "--within-fa-region"],
+        app,
+        ["analyze", "--out", str(out), "--threshold", "20", "--within-fa-region"],
         env={"COLUMNS": "200"},
     )
     assert res.exit_code == 0, res.output
@@ -224,7 +236,7 @@ def test_network_that_misses_sweden_gives_inf_not_zero():
 
 def test_large_od_matrices_are_cached_on_disk(monkeypatch, tmp_path):
     from tillganglighet import analysis, routing
-    from tillganglighet.network import Network
+    from tillganglighet.networks.graph import Network
 
     monkeypatch.setenv("TILLGANGLIGHET_CACHE_DIR", str(tmp_path))
     net = modelled_network()
@@ -239,12 +251,19 @@ def test_large_od_matrices_are_cached_on_disk(monkeypatch, tmp_path):
         raise AssertionError("cache miss")
 
     monkeypatch.setattr(analysis, "od_matrix", no_search)
-    assert np.array_equal(analysis.network_od_matrix(net, origins_, points, cache_min_work=0),
-                          expected)
+    assert np.array_equal(
+        analysis.network_od_matrix(net, origins_, points, cache_min_work=0), expected
+    )
     # Another network (one travel time changed) or other nodes: a new entry.
     slower = Network.from_edges(
-        net.tails(), net.indices, net.travel_time_s * 1.01, net.length_m, net.node_x,
-        net.node_y, mode=net.mode, metadata=net.metadata,
+        net.tails(),
+        net.indices,
+        travel_time_s=net.travel_time_s * 1.01,
+        length_m=net.length_m,
+        node_x=net.node_x,
+        node_y=net.node_y,
+        mode=net.mode,
+        metadata=net.metadata,
     )
     with pytest.raises(AssertionError, match="cache miss"):
         analysis.network_od_matrix(slower, origins_, points, cache_min_work=0)
@@ -265,11 +284,16 @@ def test_points_on_the_same_node_travel_the_straight_line():
     from shapely.geometry import Point
 
     from tillganglighet.analysis import _snap, _travel_matrix
-    from tillganglighet.network import Network
+    from tillganglighet.networks.graph import Network
 
     net = Network.from_edges(
-        [0, 1], [1, 0], [600.0, 600.0], [10_000.0, 10_000.0],
-        [500_000.0, 510_000.0], [6_500_000.0, 6_500_000.0], mode="car",
+        [0, 1],
+        [1, 0],
+        travel_time_s=[600.0, 600.0],
+        length_m=[10_000.0, 10_000.0],
+        node_x=[500_000.0, 510_000.0],
+        node_y=[6_500_000.0, 6_500_000.0],
+        mode="car",
     )
     # Both points lie 2 km north of node 0, 1 km apart from each other.
     a = gpd.GeoDataFrame(geometry=[Point(499_500, 6_502_000)], crs=3006)
@@ -279,7 +303,7 @@ def test_points_on_the_same_node_travel_the_straight_line():
 
 
 def test_failed_write_leaves_the_previous_run_untouched(result, tmp_path, monkeypatch):
-    from tillganglighet import outputs
+    from tillganglighet.report import tables as outputs
     from tillganglighet.errors import OutputWriteError
 
     out = tmp_path / "out"
@@ -309,14 +333,20 @@ def test_gpkg_keeps_missing_values_as_null(tmp_path):
 
 def test_directions_on_an_asymmetric_network():
     """Going to a point and coming back differ: check customer and staff directions."""
-    from tillganglighet.network import Network
+    from tillganglighet.networks.graph import Network
 
     base = modelled_network()
     tails = base.tails()
     slower_uphill = np.where(tails > base.indices, 2.0, 1.0)  # u > v edges take twice as long
     net = Network.from_edges(
-        tails, base.indices, base.travel_time_s * slower_uphill, base.length_m,
-        base.node_x, base.node_y, mode="car", metadata={"source": "test", "modelled": True},
+        tails,
+        base.indices,
+        travel_time_s=base.travel_time_s * slower_uphill,
+        length_m=base.length_m,
+        node_x=base.node_x,
+        node_y=base.node_y,
+        mode="car",
+        metadata={"source": "test", "modelled": True},
     )
     g = nx.DiGraph()
     for u, v, w in zip(net.tails(), net.indices, net.travel_time_s, strict=True):
@@ -333,9 +363,11 @@ def test_directions_on_an_asymmetric_network():
     def reference(node, dist, x, y, lengths, targets):
         # Via the network; or straight, when both ends snap to the same node.
         return min(
-            (np.hypot(x - xy[j, 0], y - xy[j, 1]) / speed) if n == node
+            (np.hypot(x - xy[j, 0], y - xy[j, 1]) / speed)
+            if n == node
             else dist / speed + lengths[n] + d / speed
-            for j, (n, d) in targets if n in lengths
+            for j, (n, d) in targets
+            if n in lengths
         )
 
     for _, o in res.origins.iloc[::97].iterrows():
@@ -344,15 +376,22 @@ def test_directions_on_an_asymmetric_network():
         best = reference(node, dist, o.geometry.x, o.geometry.y, lengths, enumerate(pt_nodes))
         assert o["time_min"] * 60 == pytest.approx(best, rel=1e-9), o["name"]
         same_fa = [(j, nd) for j, nd in enumerate(pt_nodes) if pt_fa[j] == o["fa_kod"]]
-        best_fa = (reference(node, dist, o.geometry.x, o.geometry.y, lengths, same_fa)
-                   if same_fa else np.inf)
+        best_fa = (
+            reference(node, dist, o.geometry.x, o.geometry.y, lengths, same_fa)
+            if same_fa
+            else np.inf
+        )
         assert o["time_fa_min"] * 60 == pytest.approx(best_fa, rel=1e-9), o["name"]
     # Staff: staffed office -> visiting office / cooperation solution.
-    staffed = [(j, nd) for j, (nd, k) in enumerate(zip(pt_nodes, pts["kind"], strict=True))
-               if k == "staffed_office"]
+    staffed = [
+        (j, nd)
+        for j, (nd, k) in enumerate(zip(pt_nodes, pts["kind"], strict=True))
+        if k == "staffed_office"
+    ]
     for idx in np.flatnonzero((pts["kind"] != "staffed_office").to_numpy())[::9]:
         tnode, tdist = pt_nodes[idx]
-        to_target = nx.single_source_dijkstra_path_length(g.reverse(copy=False), tnode,
-                                                          weight="weight")
+        to_target = nx.single_source_dijkstra_path_length(
+            g.reverse(copy=False), tnode, weight="weight"
+        )
         best = reference(tnode, tdist, xy[idx, 0], xy[idx, 1], to_target, staffed)
         assert pts.iloc[idx]["staff_travel_min"] * 60 == pytest.approx(best, rel=1e-9)

@@ -16,7 +16,7 @@ import pytest
 from typer.testing import CliRunner
 
 from tillganglighet.cli import app
-from tillganglighet.network import Network
+from tillganglighet.networks.graph import Network
 
 ENV = {"COLUMNS": "200"}
 
@@ -100,7 +100,13 @@ def _bad_network(tmp_path: Path, kind: str) -> Path:
         path.write_text("this is not a network\n")
         return path
     good = Network.from_edges(
-        [0, 1], [1, 0], [1.0, 1.0], [1.0, 1.0], [0.0, 1.0], [0.0, 0.0], mode="car"
+        [0, 1],
+        [1, 0],
+        travel_time_s=[1.0, 1.0],
+        length_m=[1.0, 1.0],
+        node_x=[0.0, 1.0],
+        node_y=[0.0, 0.0],
+        mode="car",
     ).save(tmp_path / "good.npz")
     with np.load(good) as z:
         arrays = dict(z)
@@ -127,7 +133,7 @@ def test_analyze_os_error_is_reported_without_traceback(tmp_path, monkeypatch):
     def unreadable(path, **kwargs):
         raise PermissionError(13, "Permission denied", str(path))
 
-    monkeypatch.setattr("tillganglighet.userdata.read_population", unreadable)
+    monkeypatch.setattr("tillganglighet.data.userdata.read_population", unreadable)
     pop = tmp_path / "secret.csv"
     pop.write_text("kommun_kod,population\n0180,1\n")
     res, out = _analyze(tmp_path, "--population", str(pop))
@@ -187,7 +193,7 @@ def test_network_build_os_error_is_reported_without_traceback(monkeypatch):
     def broken(**kwargs):
         raise OSError(5, "Input/output error", "/data/modelled.gpkg")
 
-    monkeypatch.setattr("tillganglighet.networks.modelled_network", broken)
+    monkeypatch.setattr("tillganglighet.networks.load.modelled_network", broken)
     res = _build("--no-cache")
     _assert_clean_failure(res, "/data/modelled.gpkg")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typer.testing import CliRunner
 
 from tillganglighet.cli import app
-from tillganglighet.datacheck import _check, all_passed, run_data_check
+from tillganglighet.data.check import _check, all_passed, run_data_check
 
 
 def test_check_statuses():
@@ -43,7 +43,7 @@ def test_cli_help_reads_well():
 
 
 def test_cli_data_check_fails_on_a_failed_figure(monkeypatch):
-    from tillganglighet import datacheck
+    from tillganglighet.data import check as datacheck
 
     def broken():
         return [datacheck.FigureCheck("Remaining offices", 112, 111, "FAIL", "lost a row")]
@@ -74,6 +74,7 @@ def test_wheel_ships_the_embedded_data(tmp_path):
         "tillganglighet/_geodata/report/offices_bilaga4.csv",
         "tillganglighet/_geodata/report/closures_bilaga5.csv",
         "tillganglighet/_geodata/report/ssc_rollout_bilaga3.csv",
-        "tillganglighet/cli.py",
+        "tillganglighet/cli/__init__.py",
+        "tillganglighet/py.typed",
     ):
         assert required in names, required

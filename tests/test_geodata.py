@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from pyproj import Transformer
 
-from tillganglighet import geodata
+from tillganglighet.data import geodata
 
 
 def test_municipalities_are_the_290_in_sweref99tm():
@@ -38,8 +38,10 @@ def test_fa_region_assignment_matches_known_regions():
     # Each municipality lies mostly inside its FA region polygon.
     fa = geodata.fa_regions().set_index("fa_kod")
     pts = m.geometry.representative_point()
-    inside = [fa.loc[code, "geometry"].buffer(5_000).contains(p)
-              for code, p in zip(m["fa_kod"], pts, strict=True)]
+    inside = [
+        fa.loc[code, "geometry"].buffer(5_000).contains(p)
+        for code, p in zip(m["fa_kod"], pts, strict=True)
+    ]
     assert np.mean(inside) > 0.99
 
 
@@ -62,9 +64,12 @@ def test_settlements_coordinates_agree_with_wgs84():
 def test_settlements_lie_in_or_near_their_municipality():
     st = geodata.settlements()
     m = geodata.municipalities().set_index("kommun_kod")
-    dist = np.array([
-        m.loc[k, "geometry"].distance(p) for k, p in zip(st["kommun_kod"], st.geometry, strict=True)
-    ])
+    dist = np.array(
+        [
+            m.loc[k, "geometry"].distance(p)
+            for k, p in zip(st["kommun_kod"], st.geometry, strict=True)
+        ]
+    )
     assert dist.max() <= 8_000.0
     assert (dist == 0).mean() > 0.9
 
@@ -120,7 +125,8 @@ def test_geodata_files_are_found(name):
 
 def test_top_level_shortcuts():
     import tillganglighet as tg
-    from tillganglighet import analysis, presence
+    from tillganglighet import analysis
+    from tillganglighet.data import presence
 
     assert tg.analyze is analysis.analyze
     assert tg.meeting_points is presence.meeting_points

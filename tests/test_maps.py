@@ -1,4 +1,4 @@
-"""Tests of the board's map (tillganglighet.maps): content, escaping, offline file, browser.
+"""Tests of the board's map (tillganglighet.report.maps): content, escaping, offline file, browser.
 
 The inputs are built here: real municipality polygons from the embedded geodata with
 fabricated travel-time columns, and synthetic meeting points. No network is used; the
@@ -24,7 +24,8 @@ import pytest
 folium = pytest.importorskip("folium", reason="the map needs folium")
 pytest.importorskip("xstatic.pkg.leaflet", reason="offline maps need XStatic-Leaflet")
 
-from tillganglighet import geodata, maps
+from tillganglighet.data import geodata
+from tillganglighet.report import maps
 from tillganglighet.errors import CRSError, InputValidationError, MissingColumnError
 
 EVIL = "<script>alert(1)</script>"

@@ -1,4 +1,4 @@
-"""Tests of the modelled national road network (tillganglighet.modelled). No network access."""
+"""Tests of the modelled national road network (tillganglighet.networks.modelled.build). No network access."""
 
 from __future__ import annotations
 
@@ -11,10 +11,11 @@ import pytest
 import shapely
 from scipy.sparse.csgraph import connected_components, dijkstra
 
-from tillganglighet import _modelled_geometry as geom
-from tillganglighet import geodata, modelled
+from tillganglighet.networks.modelled import geometry as geom
+from tillganglighet.data import geodata
+from tillganglighet.networks.modelled import build as modelled
 from tillganglighet._resources import geodata_path
-from tillganglighet.network import Network
+from tillganglighet.networks.graph import Network
 
 BARRIER_LAKES = {"Vänern", "Vättern", "Mälaren", "Storsjön", "Siljan", "Hjälmaren"}
 #: Islands with GeoNames places and no road or modelled ferry (see docs/methodology.md).
@@ -43,8 +44,10 @@ def _segments(net: Network) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     u, v = u[keep], v[keep]
     segs = shapely.linestrings(
         np.stack(
-            [np.column_stack([net.node_x[u], net.node_y[u]]),
-             np.column_stack([net.node_x[v], net.node_y[v]])],
+            [
+                np.column_stack([net.node_x[u], net.node_y[u]]),
+                np.column_stack([net.node_x[v], net.node_y[v]]),
+            ],
             axis=1,
         )
     )
@@ -154,9 +157,7 @@ def test_grid_links_are_terrain(net: Network) -> None:
     topo = modelled._topology()
     kind = topo.node_kind
     grid_end = (kind[topo.edge_u] == geom.NODE_GRID) | (kind[topo.edge_v] == geom.NODE_GRID)
-    terrain = (topo.edge_class == geom.EDGE_TERRAIN) | (
-        topo.edge_class == geom.EDGE_TERRAIN_BORDER
-    )
+    terrain = (topo.edge_class == geom.EDGE_TERRAIN) | (topo.edge_class == geom.EDGE_TERRAIN_BORDER)
     assert grid_end.any()
     assert np.array_equal(grid_end, terrain)
     border = topo.edge_class == geom.EDGE_TERRAIN_BORDER
@@ -211,8 +212,10 @@ def test_no_edge_crosses_barrier_lakes(net: Network, land: shapely.Geometry) -> 
     near = (off > 0) & (off <= geom.MAX_OFFSHORE_M)
     dry = shapely.union_all(
         np.concatenate(
-            [[shapely.buffer(land, geom.LAND_BUFFER_M)],
-             shapely.buffer(pts[near], off[near] + geom.LAND_BUFFER_M)]
+            [
+                [shapely.buffer(land, geom.LAND_BUFFER_M)],
+                shapely.buffer(pts[near], off[near] + geom.LAND_BUFFER_M),
+            ]
         )
     )
     _, _, segs = _segments(net)
@@ -236,8 +239,19 @@ def test_connected_mainland_oland_gotland(net: Network, land: shapely.Geometry) 
     outside = set(nodes.loc[labels != main, "name"])
     assert outside == UNCONNECTED
     # Öland (Borgholm), Tjörn, Orust, Öckerö, Lidingö, Värmdö, Ekerö are reachable
-    for name in ["Borgholm", "Löttorp", "Skärhamn", "Henån", "Öckerö", "Lidingö",
-                 "Gustavsberg", "Ekerö", "Stenhamra", "Vaxholm", "Visby"]:
+    for name in [
+        "Borgholm",
+        "Löttorp",
+        "Skärhamn",
+        "Henån",
+        "Öckerö",
+        "Lidingö",
+        "Gustavsberg",
+        "Ekerö",
+        "Stenhamra",
+        "Vaxholm",
+        "Visby",
+    ]:
         i = nodes.index[nodes["name"] == name][0]
         assert labels[i] == main, name
 

@@ -11,13 +11,13 @@ import numpy as np
 import pytest
 
 from tillganglighet import NetworkError
-from tillganglighet._cache import (
+from tillganglighet.networks.cache import (
     cached_array,
     cached_network,
     default_cache_dir,
     network_cache_path,
 )
-from tillganglighet.network import FORMAT_VERSION, Network
+from tillganglighet.networks.graph import FORMAT_VERSION, Network
 
 
 def _net(**kw):
@@ -35,7 +35,7 @@ def _net(**kw):
     )
     args.setdefault("mode", "car")
     args.setdefault("metadata", {"source": "test"})
-    return Network.from_edges(u, v, tt, ln, x, y, **args)
+    return Network.from_edges(u, v, travel_time_s=tt, length_m=ln, node_x=x, node_y=y, **args)
 
 
 def test_from_edges_takes_minimum_of_parallel_edges_and_drops_self_loops():
@@ -74,7 +74,7 @@ def test_bad_weights_raise_with_count_and_example(field, value, needle):
 
 def test_structural_errors():
     with pytest.raises(NetworkError, match="empty"):
-        Network.from_edges([], [], [], [], [], [], mode="car")
+        Network.from_edges([], [], travel_time_s=[], length_m=[], node_x=[], node_y=[], mode="car")
     with pytest.raises(NetworkError, match="same length"):
         _net(v=[1, 2])
     with pytest.raises(NetworkError, match="outside"):
@@ -82,7 +82,9 @@ def test_structural_errors():
     with pytest.raises(NetworkError, match="mode"):
         _net(mode="bike")
     with pytest.raises(NetworkError, match="self-loop"):
-        Network.from_edges([0], [0], [1.0], [1.0], [0.0], [0.0], mode="car")
+        Network.from_edges(
+            [0], [0], travel_time_s=[1.0], length_m=[1.0], node_x=[0.0], node_y=[0.0], mode="car"
+        )
 
 
 def test_reversed_and_components():
@@ -96,7 +98,15 @@ def test_reversed_and_components():
     assert labels[0] == labels[1] == labels[2] != labels[3]
     assert net.largest_component_share() == 0.75
     assert net.largest_component_mask().tolist() == [True, True, True, False]
-    one_way = Network.from_edges([0, 1], [1, 2], [1, 1], [1, 1], [0, 1, 2], [0, 0, 0], mode="car")
+    one_way = Network.from_edges(
+        [0, 1],
+        [1, 2],
+        travel_time_s=[1, 1],
+        length_m=[1, 1],
+        node_x=[0, 1, 2],
+        node_y=[0, 0, 0],
+        mode="car",
+    )
     assert one_way.components("strong")[0] == 3
     assert one_way.largest_component_share("weak") == 1.0
     assert one_way.largest_component_share("strong") == pytest.approx(1 / 3)
@@ -190,7 +200,13 @@ def test_cache_replays_build_warnings(tmp_path):
 
 def test_tails_are_cached_read_only_and_match_csr():
     net = Network.from_edges(
-        [0, 0, 1, 2, 2], [1, 2, 2, 0, 1], [1.0] * 5, [1.0] * 5, [0.0] * 3, [0.0] * 3, mode="car"
+        [0, 0, 1, 2, 2],
+        [1, 2, 2, 0, 1],
+        travel_time_s=[1.0] * 5,
+        length_m=[1.0] * 5,
+        node_x=[0.0] * 3,
+        node_y=[0.0] * 3,
+        mode="car",
     )
     t = net.tails()
     assert t is net.tails() and not t.flags.writeable
@@ -302,7 +318,7 @@ def test_save_wraps_os_errors_and_leaves_no_temp_file(tmp_path, monkeypatch):
     def full_disk(fd):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("tillganglighet.network.os.fsync", full_disk)
+    monkeypatch.setattr("tillganglighet.networks.graph.os.fsync", full_disk)
     with pytest.raises(NetworkError, match=r"net\.npz'?: No space left on device"):
         net.save(tmp_path / "net.npz")
     assert [p.name for p in tmp_path.iterdir()] == ["net.npz"]
@@ -386,7 +402,7 @@ def test_cached_array_write_failure_warns_and_is_fsynced(tmp_path, monkeypatch):
     synced = []
     real_fsync = os.fsync
     monkeypatch.setattr(
-        "tillganglighet._cache.os.fsync", lambda fd: (synced.append(fd), real_fsync(fd))
+        "tillganglighet.networks.cache.os.fsync", lambda fd: (synced.append(fd), real_fsync(fd))
     )
     cached_array({"kind": "t"}, lambda: np.ones(3), cache_dir=tmp_path / "ok")
     assert len(synced) == 1 and len(list((tmp_path / "ok").glob("array-*.npy"))) == 1
@@ -396,7 +412,7 @@ def test_cache_save_failure_reports_the_os_reason(tmp_path, monkeypatch):
     def full_disk(fd):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("tillganglighet.network.os.fsync", full_disk)
+    monkeypatch.setattr("tillganglighet.networks.graph.os.fsync", full_disk)
     with pytest.warns(UserWarning, match="No space left on device; continuing without the cache"):
         net = cached_network({"builder": "full"}, _net, cache_dir=tmp_path)
     assert net.n_edges == 4

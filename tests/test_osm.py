@@ -17,8 +17,8 @@ from scipy.sparse.csgraph import dijkstra
 from typer.testing import CliRunner
 
 from tillganglighet import CRSError, NetworkError
-from tillganglighet.cli_network import network_app
-from tillganglighet.osm import (
+from tillganglighet.cli.network import network_app
+from tillganglighet.networks.osm import (
     CAR_SPEED_KPH,
     NO_ACCESS,
     network_from_osmnx,

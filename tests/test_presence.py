@@ -7,9 +7,10 @@ import datetime as dt
 import numpy as np
 import pytest
 
-from tillganglighet import InputValidationError, presence
-from tillganglighet.geocoding import geocode_place
-from tillganglighet.geodata import municipalities
+from tillganglighet import InputValidationError
+from tillganglighet.data import presence
+from tillganglighet.data.geocoding import geocode_place
+from tillganglighet.data.geodata import municipalities
 
 
 @pytest.fixture(scope="module")
@@ -20,16 +21,22 @@ def timeline():
 def test_every_point_lies_within_5_km_of_its_municipality(timeline):
     polys = municipalities().set_index("kommun_kod").geometry
     for frame in (timeline, presence.service_offices("2021-12-31")):
-        dist = np.array([
-            polys.loc[k].distance(p) for k, p in zip(frame["kommun_kod"], frame.geometry, strict=True)
-        ])
+        dist = np.array(
+            [
+                polys.loc[k].distance(p)
+                for k, p in zip(frame["kommun_kod"], frame.geometry, strict=True)
+            ]
+        )
         bad = frame.loc[dist > 5_000, ["name", "kommun_kod"]]
         assert bad.empty, f"points more than 5 km outside their municipality: {bad}"
 
 
 def test_geocoding_method_is_recorded(timeline):
     assert set(timeline["geocode_method"]) <= {
-        "override", "geonames_name", "geonames_alternate", "municipality_main_settlement"
+        "override",
+        "geonames_name",
+        "geonames_alternate",
+        "municipality_main_settlement",
     }
     assert timeline["geocode_match"].str.len().gt(0).all()
 

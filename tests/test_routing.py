@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tillganglighet import InputValidationError
-from tillganglighet.network import Network
+from tillganglighet.networks.graph import Network
 from tillganglighet.routing import (
     k_nearest_facilities,
     nearest_facility,
@@ -40,7 +40,13 @@ def graphs(draw, max_nodes=10):
 
 def _build(n, u, v, w):
     net = Network.from_edges(
-        np.array(u), np.array(v), w, w, np.arange(n, dtype=float), np.zeros(n), mode="car"
+        np.array(u),
+        np.array(v),
+        travel_time_s=w,
+        length_m=w,
+        node_x=np.arange(n, dtype=float),
+        node_y=np.zeros(n),
+        mode="car",
     )
     G = nx.MultiDiGraph()
     G.add_nodes_from(range(n))
@@ -145,7 +151,9 @@ def _line():
     v = [1, 0, 2, 1, 3]
     w = [10.0, 10.0, 20.0, 20.0, 5.0]
     x = [0.0, 100.0, 200.0, 300.0, 50_000.0]
-    return Network.from_edges(u, v, w, w, x, [0.0] * 5, mode="car", metadata={})
+    return Network.from_edges(
+        u, v, travel_time_s=w, length_m=w, node_x=x, node_y=[0.0] * 5, mode="car", metadata={}
+    )
 
 
 def test_unreachable_is_inf_and_minus_one():
@@ -217,7 +225,16 @@ def test_tie_rule_is_lowest_index_not_search_order():
     u = [0, 0, 0, 4]
     v = [1, 4, 3, 2]
     w = [5.0, 2.0, 5.0, 3.0]
-    net = Network.from_edges(u, v, w, w, np.zeros(5), np.zeros(5), mode="car", metadata={})
+    net = Network.from_edges(
+        u,
+        v,
+        travel_time_s=w,
+        length_m=w,
+        node_x=np.zeros(5),
+        node_y=np.zeros(5),
+        mode="car",
+        metadata={},
+    )
     for perm in ([1, 2, 3], [3, 2, 1], [2, 3, 1]):
         res = nearest_facility(net, perm)
         assert res.time_s[0] == 5.0
@@ -233,7 +250,15 @@ def _grid(side, weights):
     b = np.concatenate([h + 1, v + side])
     u, w_ = np.concatenate([a, b]), np.concatenate([b, a])
     wt = weights(u.size)
-    net = Network.from_edges(u, w_, wt, wt, c.astype(float), r.astype(float), mode="car")
+    net = Network.from_edges(
+        u,
+        w_,
+        travel_time_s=wt,
+        length_m=wt,
+        node_x=c.astype(float),
+        node_y=r.astype(float),
+        mode="car",
+    )
     return net
 
 

@@ -1,4 +1,4 @@
-"""Tests of the user-data loaders (tillganglighet.userdata) and their error messages."""
+"""Tests of the user-data loaders (tillganglighet.data.userdata) and their error messages."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pyproj import Transformer
 from shapely.geometry import Point, Polygon
 
 from tillganglighet import CRSError, InputValidationError, MissingColumnError
-from tillganglighet.userdata import read_points, read_population
+from tillganglighet.data.userdata import read_points, read_population
 
 STOCKHOLM_LONLAT = (18.0686, 59.3293)
 KIRUNA_LONLAT = (20.2253, 67.8558)

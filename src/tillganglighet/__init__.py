@@ -8,11 +8,11 @@ use, so ``import tillganglighet`` stays light)::
     result = tg.analyze(as_of="2020-12-31", threshold_min=60)
     points = tg.meeting_points("2020-12-31")
 
-Modules: :mod:`~tillganglighet.geodata`, :mod:`~tillganglighet.presence`,
-:mod:`~tillganglighet.network`, :mod:`~tillganglighet.networks`,
+Modules: :mod:`~tillganglighet.data.geodata`, :mod:`~tillganglighet.data.presence`,
+:mod:`~tillganglighet.networks.graph`, :mod:`~tillganglighet.networks.load`,
 :mod:`~tillganglighet.routing`, :mod:`~tillganglighet.accessibility`,
-:mod:`~tillganglighet.analysis`, :mod:`~tillganglighet.outputs`,
-:mod:`~tillganglighet.maps`, :mod:`~tillganglighet.userdata`.
+:mod:`~tillganglighet.analysis`, :mod:`~tillganglighet.report.tables`,
+:mod:`~tillganglighet.report.maps`, :mod:`~tillganglighet.data.userdata`.
 """
 
 from __future__ import annotations
@@ -20,12 +20,14 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from .errors import (
+from tillganglighet.errors import (
     CRSError,
     DataIntegrityError,
     InputValidationError,
     MissingColumnError,
     NetworkError,
+    OfflineAssetError,
+    OutputWriteError,
     TillganglighetError,
 )
 
@@ -34,15 +36,19 @@ __version__ = "0.1.0"
 #: Top-level name -> (module, attribute), imported on first access.
 _LAZY = {
     "analyze": ("analysis", "analyze"),
-    "write_outputs": ("outputs", "write_outputs"),
-    "meeting_points": ("presence", "meeting_points"),
-    "service_offices": ("presence", "service_offices"),
-    "municipalities": ("geodata", "municipalities"),
-    "origins": ("geodata", "origins"),
-    "Network": ("network", "Network"),
-    "load_network": ("networks", "load_network"),
-    "read_points": ("userdata", "read_points"),
-    "read_population": ("userdata", "read_population"),
+    "AnalysisResult": ("analysis", "AnalysisResult"),
+    "write_outputs": ("report.tables", "write_outputs"),
+    "accessibility_map": ("report.maps", "accessibility_map"),
+    "meeting_points": ("data.presence", "meeting_points"),
+    "service_offices": ("data.presence", "service_offices"),
+    "municipalities": ("data.geodata", "municipalities"),
+    "counties": ("data.geodata", "counties"),
+    "fa_regions": ("data.geodata", "fa_regions"),
+    "origins": ("data.geodata", "origins"),
+    "Network": ("networks.graph", "Network"),
+    "load_network": ("networks.load", "load_network"),
+    "read_points": ("data.userdata", "read_points"),
+    "read_population": ("data.userdata", "read_population"),
 }
 
 __all__ = [
@@ -51,6 +57,8 @@ __all__ = [
     "InputValidationError",
     "MissingColumnError",
     "NetworkError",
+    "OfflineAssetError",
+    "OutputWriteError",
     "TillganglighetError",
     "__version__",
     *_LAZY,

@@ -1,5 +1,5 @@
 """Allow ``python -m tillganglighet``."""
 
-from .cli import main
+from tillganglighet.cli import main
 
 main()

@@ -10,7 +10,7 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-from .errors import DataIntegrityError
+from tillganglighet.errors import DataIntegrityError
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
 

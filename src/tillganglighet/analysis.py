@@ -1,11 +1,11 @@
 """The main job: travel time from every origin to the nearest booked-meeting point.
 
 :func:`analyze` ties the parts together: the meeting points as of a date
-(:mod:`~tillganglighet.presence`), the origins (:mod:`~tillganglighet.geodata`), a
+(:mod:`~tillganglighet.data.presence`), the origins (:mod:`~tillganglighet.data.geodata`), a
 road network (modelled default, a built ``.npz`` or an OSM PBF), one origins × points
 travel-time matrix (:func:`~tillganglighet.routing.od_matrix`), and the metrics of
 :mod:`~tillganglighet.accessibility`. It does no file output (see
-:mod:`~tillganglighet.outputs`).
+:mod:`~tillganglighet.report.tables`).
 
 Travel time origin → point (seconds) = access leg from the origin to its snapped node
 (straight line at the access speed) + network time + access leg from the point's node
@@ -16,19 +16,18 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 import warnings
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from . import __version__
-from .errors import InputValidationError
-from .accessibility import (
+from tillganglighet import __version__
+from tillganglighet.accessibility import (
     check_threshold,
     marginal_value,
     municipality_metrics,
@@ -37,15 +36,27 @@ from .accessibility import (
     relation_to_point,
     time_class,
 )
-from .geodata import SWEREF99TM, municipalities, origins
-from .network import Network
-from .networks import NetworkSpec, load_network
-from .population import origins_from_population
-from .presence import closure_places, meeting_points, parse_as_of, service_offices
-from .routing import DEFAULT_ACCESS_SPEED_KPH, od_matrix, snap_points
-
-#: Called with (step description) as the analysis advances.
-ProgressCallback = Callable[[str], None]
+from tillganglighet.analysis_pt import (
+    DEFAULT_MEETINGS,
+    TransitInfo,
+    TransitOptions,
+    as_options,
+    municipality_pt_metrics,
+    public_transport_times,
+)
+from tillganglighet.data.geodata import SWEREF99TM, municipalities, origins
+from tillganglighet.data.population import origins_from_population
+from tillganglighet.data.presence import (
+    closure_places,
+    meeting_points,
+    parse_as_of,
+    service_offices,
+)
+from tillganglighet.errors import InputValidationError
+from tillganglighet.networks.graph import Network
+from tillganglighet.networks.load import NetworkSpec, load_network
+from tillganglighet.progress import ProgressCallback, report
+from tillganglighet.routing import DEFAULT_ACCESS_SPEED_KPH, od_matrix, snap_points
 
 
 @dataclass(frozen=True)
@@ -64,10 +75,20 @@ class NetworkInfo:
         """Describe ``network`` for outputs."""
         meta = network.metadata
         if meta.get("modelled"):
-            from .modelled import HOW_TO_USE_OSM, MODELLED_LABEL_EN, MODELLED_LABEL_SV
+            from tillganglighet.networks.modelled.build import (
+                HOW_TO_USE_OSM,
+                MODELLED_LABEL_EN,
+                MODELLED_LABEL_SV,
+            )
 
-            return cls(MODELLED_LABEL_EN, MODELLED_LABEL_SV, "modelled", True,
-                       str(meta.get("source_sha256", "")), HOW_TO_USE_OSM)
+            return cls(
+                MODELLED_LABEL_EN,
+                MODELLED_LABEL_SV,
+                "modelled",
+                True,
+                str(meta.get("source_sha256", "")),
+                HOW_TO_USE_OSM,
+            )
         name = Path(str(meta.get("source_file") or "")).name or str(meta.get("source", "?"))
         return cls(
             f"OpenStreetMap road network ({name})",
@@ -76,6 +97,50 @@ class NetworkInfo:
             False,
             str(meta.get("source_sha256", "")),
         )
+
+
+@dataclass(frozen=True)
+class AnalysisMeta:
+    """What an analysis was computed on; every output file and the map carry it.
+
+    Attributes
+    ----------
+    as_of
+        Date of the office network, ``YYYY-MM-DD``.
+    threshold_min
+        The guideline's threshold, minutes one way.
+    mode
+        Mode of the road network (``"car"`` or ``"walk"``).
+    network
+        The network's labels and provenance.
+    n_origins, n_points
+        Number of origins and of booked-meeting points.
+    tillganglighet_version
+        Version of the package that computed it.
+    scenario_points
+        True when the meeting points were given by the caller (a scenario).
+    population_source
+        Source(s) of the origins' population, comma-separated (e.g. ``"geonames"``).
+    transit
+        What the public-transport times were computed on; None when no timetable was
+        used (road times only).
+    guideline_mode
+        The mode whose times flag the guideline (``guideline_gap``): ``"public_transport"``
+        when a timetable was used (the guideline's own mode, Bilaga 2), else the road
+        network's mode (a lower bound of the public-transport times).
+    """
+
+    as_of: str
+    threshold_min: float
+    mode: str
+    network: NetworkInfo
+    n_origins: int
+    n_points: int
+    tillganglighet_version: str
+    scenario_points: bool
+    population_source: str
+    transit: TransitInfo | None = None
+    guideline_mode: str = "car"
 
 
 @dataclass(frozen=True)
@@ -108,12 +173,12 @@ class AnalysisResult:
     nearby_replacements: pd.DataFrame
     by_county: pd.DataFrame
     by_fa_region: pd.DataFrame
-    meta: dict[str, Any] = field(default_factory=dict)
+    meta: AnalysisMeta
 
     @property
     def network(self) -> NetworkInfo:
         """The :class:`NetworkInfo` of the network used."""
-        return self.meta["network"]
+        return self.meta.network
 
 
 #: Snapping on the modelled network: its nodes are settlements and a 20 km grid, so a
@@ -179,7 +244,7 @@ def network_od_matrix(
 
     if searches * network.n_edges < cache_min_work:
         return compute()
-    from ._cache import cached_array, network_fingerprint
+    from tillganglighet.networks.cache import cached_array, network_fingerprint
 
     key = {
         "kind": "od_matrix_s",
@@ -190,9 +255,7 @@ def network_od_matrix(
     return cached_array(key, compute)
 
 
-def _travel_matrix(
-    network: Network, from_snap: pd.DataFrame, to_snap: pd.DataFrame
-) -> np.ndarray:
+def _travel_matrix(network: Network, from_snap: pd.DataFrame, to_snap: pd.DataFrame) -> np.ndarray:
     """Seconds from each `from` point to each `to` point, access legs included.
 
     Two points snapped to the same node travel the straight line between them at the
@@ -232,6 +295,10 @@ def analyze(
     network: NetworkSpec = "modelled",
     points: gpd.GeoDataFrame | None = None,
     population: pd.DataFrame | None = None,
+    gtfs: str | os.PathLike[str] | Sequence[str | os.PathLike[str]] | TransitOptions | None = None,
+    pt_date: dt.date | str | None = None,
+    meetings: str = DEFAULT_MEETINGS,
+    booked_services: str = "exclude",
     progress: ProgressCallback | None = None,
 ) -> AnalysisResult:
     """Compute accessibility of booked meetings for all 290 municipalities.
@@ -251,21 +318,39 @@ def analyze(
         GeoDataFrame with ``point_id``, ``name``, ``kommun_kod``, ``kind`` and point
         geometry; CRS required.
     population
-        Optional population data from :func:`tillganglighet.userdata.read_population`
+        Optional population data from :func:`tillganglighet.data.userdata.read_population`
         (SCB grid, points, or per-municipality totals) replacing the embedded GeoNames
-        origins or their populations (see :mod:`tillganglighet.population`).
+        origins or their populations (see :mod:`tillganglighet.data.population`).
+    gtfs
+        Public transport: a GTFS zip or folder, several of them (a sequence, or one
+        comma-separated string), ``"modelled"`` for the modelled national timetable, or
+        None for road times only. With a timetable the guideline is evaluated by public
+        transport (:mod:`tillganglighet.analysis_pt`) and the road times stay beside it.
+    pt_date
+        Service date of the timetable (default: the first Tuesday with service).
+    meetings
+        Window of meeting times, ``"HH:MM-HH:MM/STEP"`` (default 09:00-15:00 every 15 min).
+    booked_services
+        ``"exclude"`` (default) or ``"include"`` booked rural services (route type 1501).
     progress
-        Called with a short description before each step.
+        Called as ``progress(step, done, total)`` before each step
+        (:mod:`tillganglighet.progress`).
 
     Returns
     -------
     AnalysisResult
     """
-    say = progress or (lambda _msg: None)
+
+    def say(step: str) -> None:
+        report(progress, step)
+
     day = parse_as_of(as_of)
     threshold = check_threshold(threshold_min)
+    transit_options = as_options(
+        gtfs, date=pt_date, meetings=meetings, booked_services=booked_services
+    )
     say("loading network")
-    net = load_network(network)
+    net = load_network(network, progress=progress)
     info = NetworkInfo.of(net)
     say("loading meeting points and origins")
     kommuner = municipalities()
@@ -293,38 +378,64 @@ def analyze(
     say("municipality metrics")
     org_out = _origin_table(org, org_snap, mp, nearest, nearest_fa, so, ssc_nearest)
     metrics = municipality_metrics(
-        pd.DataFrame({
-            "kommun_kod": org["kommun_kod"].to_numpy(),
-            "name": org["name"].to_numpy(),
-            "population": org["population"].to_numpy(),
-            "is_largest": org["is_largest"].to_numpy(),
-            "time_s": nearest.time_s,
-            "time_fa_s": nearest_fa.time_s,
-        }),
+        pd.DataFrame(
+            {
+                "kommun_kod": org["kommun_kod"].to_numpy(),
+                "name": org["name"].to_numpy(),
+                "population": org["population"].to_numpy(),
+                "is_largest": org["is_largest"].to_numpy(),
+                "time_s": nearest.time_s,
+                "time_fa_s": nearest_fa.time_s,
+            }
+        ),
         threshold_min=threshold,
     )
     muni = _municipality_table(kommuner, metrics, org_out, mp, threshold)
+    transit_info = None
+    if transit_options is not None:
+        pt, transit_info = public_transport_times(
+            transit_options,
+            org,
+            mp,
+            origin_fa=org_fa,
+            point_fa=mp_fa,
+            threshold_min=threshold,
+            progress=progress,
+        )
+        for col in pt.columns:
+            org_out[col] = pt[col].to_numpy()
+        pt_muni = municipality_pt_metrics(org, pt, threshold_min=threshold)
+        muni = muni.merge(pt_muni.reset_index(), on="kommun_kod", how="left", validate="1:1")
+        muni["guideline_gap"] = muni["pt_gap"].astype(bool)
+        muni["guideline_gap_fa"] = muni["pt_gap_fa"].astype(bool)
+    else:
+        muni["guideline_gap"] = muni["gap"].astype(bool)
+        muni["guideline_gap_fa"] = muni["gap_fa"].astype(bool)
 
     say("marginal value of each point and staff travel")
     mv = marginal_value(
-        times, population=org["population"].to_numpy(), kommun_kod=org["kommun_kod"].to_numpy(),
+        times,
+        population=org["population"].to_numpy(),
+        kommun_kod=org["kommun_kod"].to_numpy(),
         threshold_min=threshold,
     )
     mp_out = _points_table(net, mp, mp_snap, mv)
 
     say("nearby-office replacements")
     nearby = _nearby_replacements(net, mp, mp_snap, threshold)
-    meta = {
-        "as_of": day.isoformat(),
-        "threshold_min": threshold,
-        "mode": net.mode,
-        "network": info,
-        "n_origins": len(org),
-        "n_points": len(mp),
-        "tillganglighet_version": __version__,
-        "scenario_points": points is not None,
-        "population_source": ",".join(sorted(set(org["population_source"]))),
-    }
+    meta = AnalysisMeta(
+        as_of=day.isoformat(),
+        threshold_min=threshold,
+        mode=net.mode,
+        network=info,
+        n_origins=len(org),
+        n_points=len(mp),
+        tillganglighet_version=__version__,
+        scenario_points=points is not None,
+        population_source=",".join(sorted(set(org["population_source"]))),
+        transit=transit_info,
+        guideline_mode="public_transport" if transit_info is not None else net.mode,
+    )
     return AnalysisResult(
         municipalities=muni,
         origins=org_out,
@@ -338,28 +449,17 @@ def analyze(
 
 
 def _scenario_points(points: gpd.GeoDataFrame, kommuner: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    from .presence import KIND_LABEL_SV
+    from tillganglighet.data.presence import KIND_LABEL_SV
+    from tillganglighet.data.userdata import check_meeting_points
 
-    required = {"point_id", "name", "kommun_kod", "kind"}
-    missing = required - set(points.columns)
-    if missing:
-        raise InputValidationError(f"points: missing columns {sorted(missing)}")
-    if points.crs is None:
-        raise InputValidationError("points: no CRS; set it with points.set_crs(...)")
-    pts = points.to_crs(SWEREF99TM).copy()
-    unknown = sorted(set(pts["kommun_kod"]) - set(kommuner["kommun_kod"]))
-    if unknown:
-        raise InputValidationError(f"points: unknown kommun_kod {unknown[:10]}")
-    if not pts["point_id"].is_unique:
-        raise InputValidationError("points: point_id values are not unique")
-    bad_kinds = sorted(set(pts["kind"]) - set(KIND_LABEL_SV))
-    if bad_kinds:
-        raise InputValidationError(
-            f"points: unknown kind {bad_kinds}; use one of {sorted(KIND_LABEL_SV)}"
-        )
+    pts = check_meeting_points(points)
     pts["kind_sv"] = pts["kind"].map(KIND_LABEL_SV)
-    pts = pts.merge(kommuner[["kommun_kod", "kommun", "lan_kod", "lan", "fa_kod"]],
-                    on="kommun_kod", how="left", suffixes=("_user", ""))
+    pts = pts.merge(
+        kommuner[["kommun_kod", "kommun", "lan_kod", "lan", "fa_kod"]],
+        on="kommun_kod",
+        how="left",
+        suffixes=("_user", ""),
+    )
     for col in ("place", "note"):
         if col not in pts:
             pts[col] = ""
@@ -373,8 +473,12 @@ def _origin_table(org, org_snap, mp, nearest, nearest_fa, so, ssc_nearest) -> gp
         ok = res.index >= 0
         suffix = "" if not prefix else "_fa"
         out[f"time{suffix}_min"] = res.time_s / 60.0
-        for col, src in (("point_id", "point_id"), ("point_name", "name"),
-                         ("point_kind", "kind"), ("point_kommun_kod", "kommun_kod")):
+        for col, src in (
+            ("point_id", "point_id"),
+            ("point_name", "name"),
+            ("point_kind", "kind"),
+            ("point_kommun_kod", "kommun_kod"),
+        ):
             values = np.full(len(out), None, dtype=object)
             values[ok] = mp[src].to_numpy()[res.index[ok]]
             out[f"nearest_{prefix}{col}"] = values
@@ -387,7 +491,7 @@ def _origin_table(org, org_snap, mp, nearest, nearest_fa, so, ssc_nearest) -> gp
 
 
 def _municipality_table(kommuner, metrics, org_out, mp, threshold) -> gpd.GeoDataFrame:
-    from .presence import KIND_LABEL_SV
+    from tillganglighet.data.presence import KIND_LABEL_SV
 
     muni = kommuner.merge(metrics.reset_index(), on="kommun_kod", how="left", validate="1:1")
     largest = org_out[org_out["is_largest"]].drop_duplicates("kommun_kod").set_index("kommun_kod")
@@ -400,8 +504,10 @@ def _municipality_table(kommuner, metrics, org_out, mp, threshold) -> gpd.GeoDat
     muni["nearest_point_kommun"] = muni["nearest_point_kommun_kod"].map(names)
     fa_of = dict(zip(kommuner["kommun_kod"], kommuner["fa_kod"], strict=True))
     muni["nearest_point_relation"] = relation_to_point(
-        muni["kommun_kod"], muni["nearest_point_kommun_kod"],
-        neighbours=neighbour_pairs(kommuner), fa_of=fa_of,
+        muni["kommun_kod"],
+        muni["nearest_point_kommun_kod"],
+        neighbours=neighbour_pairs(kommuner),
+        fa_of=fa_of,
     )
     muni["has_point_in_municipality"] = muni["kommun_kod"].isin(set(mp["kommun_kod"]))
     muni["ssc_time_min"] = muni["kommun_kod"].map(largest["ssc_time_min"])
@@ -452,13 +558,15 @@ def _nearby_replacements(
 
 def _summary(muni: gpd.GeoDataFrame, by: str) -> pd.DataFrame:
     g = muni.groupby(by, sort=True)
-    out = pd.DataFrame({
-        "municipalities": g.size(),
-        "population": g["population"].sum(),
-        "gaps": g["gap"].sum(),
-        "gaps_fa_rule": g["gap_fa"].sum(),
-        "population_beyond_threshold": g["population_beyond_threshold"].sum(),
-        "population_beyond_threshold_fa": g["population_beyond_threshold_fa"].sum(),
-        "worst_mean_time_min": g["mean_time_min"].max(),
-    })
+    out = pd.DataFrame(
+        {
+            "municipalities": g.size(),
+            "population": g["population"].sum(),
+            "gaps": g["gap"].sum(),
+            "gaps_fa_rule": g["gap_fa"].sum(),
+            "population_beyond_threshold": g["population_beyond_threshold"].sum(),
+            "population_beyond_threshold_fa": g["population_beyond_threshold_fa"].sum(),
+            "worst_mean_time_min": g["mean_time_min"].max(),
+        }
+    )
     return out.reset_index()

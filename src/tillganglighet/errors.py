@@ -38,3 +38,33 @@ class NetworkError(ValueError, TillganglighetError):
 
 class OutputWriteError(OSError, TillganglighetError):
     """An output file could not be written; the message names the file and the reason."""
+
+
+class OfflineAssetError(RuntimeError, TillganglighetError):
+    """An offline map would still load a script, style sheet or image from the internet."""
+
+
+def os_reason(exc: BaseException, *, with_filename: bool = False) -> str:
+    """The operating system's reason for ``exc``, for an error message.
+
+    Parameters
+    ----------
+    exc
+        Usually an :class:`OSError`; a :class:`NetworkError` that wraps one reports the
+        wrapped error's reason. Anything else gives ``str(exc)``.
+    with_filename
+        Append the file name the OS reported (``"Permission denied: /x"``); leave it out
+        when the message names the file already.
+
+    Returns
+    -------
+    str
+        E.g. ``"No space left on device"``.
+    """
+    if isinstance(exc, NetworkError) and isinstance(exc.__cause__, OSError):
+        exc = exc.__cause__
+    if isinstance(exc, OSError) and exc.strerror:
+        if with_filename and exc.filename:
+            return f"{exc.strerror}: {exc.filename}"
+        return exc.strerror
+    return str(exc)

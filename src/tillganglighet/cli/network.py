@@ -1,6 +1,6 @@
 """``tillganglighet network ...`` commands (mounted by :mod:`tillganglighet.cli`).
 
-Thin: parses options, calls :func:`tillganglighet.osm.network_from_pbf` through the
+Thin: parses options, calls :func:`tillganglighet.networks.osm.network_from_pbf` through the
 on-disk cache, prints a summary, and turns :class:`TillganglighetError` and
 :class:`OSError` into ``Error: ...`` and exit 1 (no traceback).
 """
@@ -12,15 +12,13 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from .errors import NetworkError, TillganglighetError
+from tillganglighet.cli._console import console, fail
+from tillganglighet.cli._progress import rich_progress
+from tillganglighet.errors import NetworkError, TillganglighetError
 
 network_app = typer.Typer(help="Build and inspect road networks.", no_args_is_help=True)
-
-_console = Console()
-_err = Console(stderr=True)
 
 
 @network_app.callback()
@@ -50,10 +48,10 @@ def build(
     (then `tillganglighet analyze --network sweden.npz`), or
     [bold]tillganglighet network build --modelled[/bold].
     """
-    from ._cache import network_cache_path
-    from .modelled import modelled_builder_key
-    from .network import check_output_path
-    from .networks import modelled_network, osm_network
+    from tillganglighet.networks.cache import network_cache_path
+    from tillganglighet.networks.modelled.build import modelled_builder_key
+    from tillganglighet.networks.graph import check_output_path
+    from tillganglighet.networks.load import modelled_network, osm_network
 
     started = time.perf_counter()
     try:
@@ -81,15 +79,15 @@ def build(
                 key = {"builder": "network_from_pbf", "mode": m, "input_files": [str(osm)]}
                 cache_path = network_cache_path(key)
                 cache_hit = cache_path.is_file()
-            net = osm_network(osm, mode=m, use_cache=not no_cache, progress=True)
+            with rich_progress(transient=True) as progress:
+                net = osm_network(osm, mode=m, use_cache=not no_cache, progress=progress)
         if out is not None:
             net.save(out)
         share = net.largest_component_share("strong")
     except (TillganglighetError, OSError) as exc:
         # OSError: a file problem not turned into a TillganglighetError by the library;
         # its message names the file.
-        _err.print(f"[bold red]Error:[/] {exc}", highlight=False)
-        raise typer.Exit(code=1) from None
+        raise fail(exc) from None
     table = Table(title="Network", show_header=False)
     table.add_column("what")
     table.add_column("value")
@@ -108,4 +106,4 @@ def build(
     if out is not None:
         table.add_row("written to", str(out))
     table.add_row("seconds", f"{time.perf_counter() - started:.2f}")
-    _console.print(table)
+    console.print(table)

@@ -27,7 +27,7 @@ import pandas as pd
 import shapely
 from shapely import STRtree
 
-from .errors import CRSError, InputValidationError, MissingColumnError
+from tillganglighet.errors import CRSError, InputValidationError, MissingColumnError
 
 #: At most this many offending rows are listed in one message.
 MAX_REPORTED = 10
@@ -135,7 +135,7 @@ def unique(values: pd.Series, *, where: Where) -> None:
 
 @cache
 def _kommuner() -> gpd.GeoDataFrame:
-    from .geodata import municipalities
+    from tillganglighet.data.geodata import municipalities
 
     return municipalities()
 

@@ -33,7 +33,6 @@ computed on this network must say so: use :data:`MODELLED_LABEL_EN` /
 
 from __future__ import annotations
 
-import sys
 import time
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -42,11 +41,12 @@ import numpy as np
 import pandas as pd
 from scipy.sparse.csgraph import dijkstra
 
-from . import _modelled_geometry as geom
-from ._cache import file_sha256
-from ._modelled_geometry import FixedLink, Topology, build_topology
-from ._resources import geodata_path
-from .network import Network
+from tillganglighet.networks.modelled import geometry as geom
+from tillganglighet.networks.cache import file_sha256
+from tillganglighet.networks.modelled.geometry import FixedLink, Topology, build_topology
+from tillganglighet._resources import geodata_path
+from tillganglighet.networks.graph import Network
+from tillganglighet.progress import ProgressCallback, report
 
 __all__ = [
     "CALIBRATION_PAIRS",
@@ -136,8 +136,14 @@ class ModelParams:
     def as_vector(self) -> np.ndarray:
         """Return the parameters as a float array (the fitting space)."""
         return np.array(
-            [self.v_city_link_kph, self.v_trunk_kph, self.v_trunk_north_kph, self.v_local_kph,
-             self.link_delay_s, self.urban_delay_s]
+            [
+                self.v_city_link_kph,
+                self.v_trunk_kph,
+                self.v_trunk_north_kph,
+                self.v_local_kph,
+                self.link_delay_s,
+                self.urban_delay_s,
+            ]
         )
 
 
@@ -173,35 +179,66 @@ GOTLAND_FERRY_WAIT_S = 45 * 60.0
 #: Bridges and ferries (see docs/methodology.md for why each one is here).
 FIXED_LINKS: tuple[FixedLink, ...] = (
     FixedLink(
-        "Gotland ferry Visby–Nynäshamn", "ferry", (18.284, 57.643), (17.955, 58.902),
-        length_m=150_000.0, crossing_s=3 * _HOUR + 15 * 60, wait_s=GOTLAND_FERRY_WAIT_S,
+        "Gotland ferry Visby–Nynäshamn",
+        "ferry",
+        (18.284, 57.643),
+        (17.955, 58.902),
+        length_m=150_000.0,
+        crossing_s=3 * _HOUR + 15 * 60,
+        wait_s=GOTLAND_FERRY_WAIT_S,
         source="Destination Gotland timetable: 3 h 15 min crossing",
     ),
     FixedLink(
-        "Gotland ferry Visby–Oskarshamn", "ferry", (18.284, 57.643), (16.455, 57.262),
-        length_m=140_000.0, crossing_s=3 * _HOUR, wait_s=GOTLAND_FERRY_WAIT_S,
+        "Gotland ferry Visby–Oskarshamn",
+        "ferry",
+        (18.284, 57.643),
+        (16.455, 57.262),
+        length_m=140_000.0,
+        crossing_s=3 * _HOUR,
+        wait_s=GOTLAND_FERRY_WAIT_S,
         source="Destination Gotland timetable: 3 h 00 min crossing",
     ),
     FixedLink(
-        "Hönöleden ferry (Öckerö–Hisingen)", "ferry", (11.664, 57.696), (11.712, 57.718),
-        length_m=2_500.0, crossing_s=10 * 60, wait_s=10 * 60,
+        "Hönöleden ferry (Öckerö–Hisingen)",
+        "ferry",
+        (11.664, 57.696),
+        (11.712, 57.718),
+        length_m=2_500.0,
+        crossing_s=10 * 60,
+        wait_s=10 * 60,
         source="Trafikverket Färjerederiet road ferry, about 10 min, departures every "
         "15-30 min (average wait 10 min assumed)",
     ),
     FixedLink(
-        "Ölandsbron", "bridge", (16.333, 56.676), (16.425, 56.690), length_m=6_072.0,
+        "Ölandsbron",
+        "bridge",
+        (16.333, 56.676),
+        (16.425, 56.690),
+        length_m=6_072.0,
         source="Ölandsbron, Kalmar (Svinö) – Möllstorp, 6,072 m",
     ),
     FixedLink(
-        "Tjörnbron", "bridge", (11.805, 58.068), (11.752, 58.060), length_m=3_000.0,
+        "Tjörnbron",
+        "bridge",
+        (11.805, 58.068),
+        (11.752, 58.060),
+        length_m=3_000.0,
         source="Tjörnbron (Almöbron and Källösundsbron), Stenungsön – Tjörn",
     ),
     FixedLink(
-        "Höga Kusten-bron", "bridge", (17.937, 62.789), (17.943, 62.808), length_m=1_867.0,
+        "Höga Kusten-bron",
+        "bridge",
+        (17.937, 62.789),
+        (17.943, 62.808),
+        length_m=1_867.0,
         source="Högakustenbron (E4) over Ångermanälven, 1,867 m",
     ),
     FixedLink(
-        "Lidingöbron", "bridge", (18.102, 59.357), (18.117, 59.362), length_m=1_000.0,
+        "Lidingöbron",
+        "bridge",
+        (18.102, 59.357),
+        (18.117, 59.362),
+        length_m=1_000.0,
         source="Lidingöbron, Ropsten – Torsvik",
     ),
 )
@@ -249,7 +286,13 @@ CALIBRATION_PAIRS: tuple[CalibrationPair, ...] = (
     CalibrationPair("Kiruna", 605155, "Luleå", 604490, 230, 341, "long", _RP),
     CalibrationPair("Östersund", 2685750, "Sundsvall", 2670781, 135, 184, "long", _RP),
     CalibrationPair(
-        "Sundsvall", 2670781, "Örnsköldsvik", 2686469, 125, 188, "long",
+        "Sundsvall",
+        2670781,
+        "Örnsköldsvik",
+        2686469,
+        125,
+        188,
+        "long",
         _RP + " (E4 over Höga Kusten-bron)",
     ),
     CalibrationPair("Norrköping", 2688368, "Stockholm", 2673730, 105, 163, "regional", _RP),
@@ -260,7 +303,13 @@ CALIBRATION_PAIRS: tuple[CalibrationPair, ...] = (
     CalibrationPair("Mora", 2691400, "Falun", 2715459, 65, 85, "regional", _RP),
     CalibrationPair("Haparanda", 605859, "Luleå", 604490, 90, 130, "regional", _RP),
     CalibrationPair(
-        "Visby", 2662689, "Stockholm", 2673730, 295, 210, "island",
+        "Visby",
+        2662689,
+        "Stockholm",
+        2673730,
+        295,
+        210,
+        "island",
         "45 min check-in and waiting (assumed) + 3 h 15 min ferry Visby–Nynäshamn "
         "(timetable) + 55 min Nynäshamn–Stockholm (route planner)",
     ),
@@ -277,9 +326,8 @@ CALIBRATION_PAIRS: tuple[CalibrationPair, ...] = (
 )
 
 
-def _log(progress: bool, msg: str, t0: float) -> None:
-    if progress:
-        print(f"[modelled network {time.perf_counter() - t0:6.2f} s] {msg}", file=sys.stderr)
+def _log(progress: ProgressCallback | None, msg: str, t0: float) -> None:
+    report(progress, f"modelled network: {msg} ({time.perf_counter() - t0:.1f} s)")
 
 
 def _edge_times(topo: Topology, params: ModelParams) -> tuple[np.ndarray, np.ndarray]:
@@ -298,8 +346,7 @@ def _edge_times(topo: Topology, params: ModelParams) -> tuple[np.ndarray, np.nda
             cls == geom.EDGE_TRUNK_NORTH,
             (cls == geom.EDGE_TERRAIN) | (cls == geom.EDGE_TERRAIN_BORDER),
         ],
-        [params.v_city_link_kph, params.v_trunk_kph, params.v_trunk_north_kph,
-         TERRAIN_SPEED_KPH],
+        [params.v_city_link_kph, params.v_trunk_kph, params.v_trunk_north_kph, TERRAIN_SPEED_KPH],
         default=params.v_local_kph,
     )
     urban = params.urban_delay_s * np.log10(np.maximum(topo.node_pop, 1000.0) / 1000.0)
@@ -357,7 +404,7 @@ def _build_params(params: ModelParams) -> dict[str, Any]:
 
 
 def modelled_builder_key() -> dict[str, Any]:
-    """Return the cache key of the modelled network for :func:`tillganglighet._cache.cached_network`.
+    """Return the cache key of the modelled network for :func:`tillganglighet.networks.cache.cached_network`.
 
     Returns
     -------
@@ -385,28 +432,29 @@ def _network(topo: Topology, params: ModelParams, *, with_sha: bool) -> Network:
     return Network.from_edges(
         u,
         v,
-        np.concatenate([t, t]),
-        np.concatenate([road_m, road_m]),
-        topo.node_x,
-        topo.node_y,
+        travel_time_s=np.concatenate([t, t]),
+        length_m=np.concatenate([road_m, road_m]),
+        node_x=topo.node_x,
+        node_y=topo.node_y,
         node_id=topo.node_id,
         mode="car",
         metadata=meta,
     )
 
 
-def modelled_road_network(*, progress: bool = False) -> Network:
+def modelled_road_network(*, progress: ProgressCallback | None = None) -> Network:
     """Build the modelled national road network of Sweden (car).
 
     Deterministic: the same shipped data give identical arrays. The build takes about
     1.5 s on a 2-core machine (the geometry is memoised in-process, so later calls only
     re-time it); cache it on disk with ``cached_network(modelled_builder_key(),
-    modelled_road_network)`` from :mod:`tillganglighet._cache` if needed.
+    modelled_road_network)`` from :mod:`tillganglighet.networks.cache` if needed.
 
     Parameters
     ----------
     progress
-        Print the build steps and their times (seconds) to standard error.
+        Called as ``progress(step, None, None)`` for each build step
+        (:mod:`tillganglighet.progress`).
 
     Returns
     -------
@@ -453,7 +501,7 @@ def modelled_nodes() -> pd.DataFrame:
 
 # --------------------------------------------------------------------------- calibration
 def _pair_nodes(topo: Topology) -> tuple[np.ndarray, np.ndarray]:
-    from . import geodata
+    from tillganglighet.data import geodata
 
     st = geodata.settlements().set_index("geonameid")
     xy = np.column_stack([topo.node_x, topo.node_y])

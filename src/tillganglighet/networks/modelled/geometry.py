@@ -1,6 +1,6 @@
 """Geometry of the modelled road network: nodes, candidate links, land and lake masks.
 
-Private helper of :mod:`tillganglighet.modelled`. Everything here is in EPSG:3006
+Private helper of :mod:`tillganglighet.networks.modelled.build`. Everything here is in EPSG:3006
 (SWEREF 99 TM, metres) and independent of the speed parameters, so calibration can
 re-time the same topology many times without redoing the geometry.
 """
@@ -18,8 +18,8 @@ from pyproj import Transformer
 from scipy.spatial import Delaunay, cKDTree
 from shapely.ops import nearest_points
 
-from .errors import DataIntegrityError
-from ._resources import geodata_path
+from tillganglighet.errors import DataIntegrityError
+from tillganglighet._resources import geodata_path
 
 __all__ = ["FixedLink", "Topology", "build_topology"]
 
@@ -76,11 +76,24 @@ NODE_SETTLEMENT, NODE_MUNICIPALITY, NODE_GRID, NODE_LINK_END = 0, 1, 2, 3
 NODE_KIND_NAMES = ("settlement", "municipality_point", "grid", "link_end")
 #: Edge classes (``Topology.edge_class``).
 (
-    EDGE_LOCAL, EDGE_TRUNK, EDGE_CITY_LINK, EDGE_TRUNK_NORTH, EDGE_BRIDGE, EDGE_FERRY,
-    EDGE_TERRAIN, EDGE_TERRAIN_BORDER,
+    EDGE_LOCAL,
+    EDGE_TRUNK,
+    EDGE_CITY_LINK,
+    EDGE_TRUNK_NORTH,
+    EDGE_BRIDGE,
+    EDGE_FERRY,
+    EDGE_TERRAIN,
+    EDGE_TERRAIN_BORDER,
 ) = range(8)
 EDGE_CLASS_NAMES = (
-    "local", "trunk", "city_link", "trunk_north", "bridge", "ferry", "terrain", "terrain_border"
+    "local",
+    "trunk",
+    "city_link",
+    "trunk_north",
+    "bridge",
+    "ferry",
+    "terrain",
+    "terrain_border",
 )
 
 _TO_3006 = Transformer.from_crs("EPSG:4326", "EPSG:3006", always_xy=True)
@@ -180,7 +193,7 @@ def _lonlat_to_xy(lon: float, lat: float) -> tuple[float, float]:
 
 def load_inputs() -> tuple[gpd.GeoDataFrame, pd.DataFrame, gpd.GeoDataFrame]:
     """Return municipalities, settlements and lakes from the embedded geodata."""
-    from . import geodata
+    from tillganglighet.data import geodata
 
     kommuner = geodata.municipalities()
     st = geodata.settlements()
@@ -324,17 +337,13 @@ def build_topology(links: tuple[FixedLink, ...]) -> Topology:
             continue
         dkp, ikp = cKDTree(xy[members]).query(xy[members], k=k + 1)
         okp = dkp[:, 1:].ravel() <= KNN_MAX_M
-        pairs = np.column_stack(
-            [np.repeat(members, k)[okp], members[ikp[:, 1:].ravel()[okp]]]
-        )
+        pairs = np.column_stack([np.repeat(members, k)[okp], members[ikp[:, 1:].ravel()[okp]]])
         cand = np.vstack([cand, pairs])
     # place links: the roads the places themselves imply, so that trips between places
     # need not run over grid nodes (which are timed as terrain below). Delaunay among
     # places only, between two places of one municipality; and Delaunay among the main
     # places (the most populous place of each municipality), between neighbours
-    node_kommun = (
-        shapely.STRtree(geoms).query_nearest(npts, all_matches=False)[1].astype(np.int32)
-    )
+    node_kommun = shapely.STRtree(geoms).query_nearest(npts, all_matches=False)[1].astype(np.int32)
     places = np.flatnonzero((node_kind == NODE_SETTLEMENT) | (node_kind == NODE_MUNICIPALITY))
     by_kommun = places[np.lexsort((-node_pop[places], node_kommun[places]))]
     first_of = np.ones(len(by_kommun), bool)
@@ -390,8 +399,10 @@ def build_topology(links: tuple[FixedLink, ...]) -> Topology:
     cls[north] = EDGE_TRUNK_NORTH
 
     segs = shapely.linestrings(
-        np.stack([np.column_stack([node_x[lo], node_y[lo]]),
-                  np.column_stack([node_x[hi], node_y[hi]])], axis=1)
+        np.stack(
+            [np.column_stack([node_x[lo], node_y[lo]]), np.column_stack([node_x[hi], node_y[hi]])],
+            axis=1,
+        )
     )
     ok = shapely.covers(allowed, segs)
     # the simplified coast cuts across bays and sounds: accept a link whose pieces off
@@ -426,13 +437,22 @@ def build_topology(links: tuple[FixedLink, ...]) -> Topology:
         lo = np.concatenate([lo, rl])
         hi = np.concatenate([hi, rh])
         cls = np.concatenate([cls, np.full(len(rl), EDGE_LOCAL, np.int8)])
-        length = np.concatenate([length, np.hypot(node_x[rh] - node_x[rl], node_y[rh] - node_y[rl])])
+        length = np.concatenate(
+            [length, np.hypot(node_x[rh] - node_x[rl], node_y[rh] - node_y[rl])]
+        )
         rescue_segs = shapely.linestrings(
-            np.stack([np.column_stack([node_x[rl], node_y[rl]]),
-                      np.column_stack([node_x[rh], node_y[rh]])], axis=1)
+            np.stack(
+                [
+                    np.column_stack([node_x[rl], node_y[rl]]),
+                    np.column_stack([node_x[rh], node_y[rh]]),
+                ],
+                axis=1,
+            )
         )
         if shapely.intersects(barrier, rescue_segs).any():
-            raise DataIntegrityError("A rescue link of the modelled network crosses a barrier lake.")
+            raise DataIntegrityError(
+                "A rescue link of the modelled network crosses a barrier lake."
+            )
 
     # a link with a grid end crosses sparsely settled land, where the model cannot know
     # whether a road runs: "terrain", or "terrain_border" when its ends lie in different

@@ -1,8 +1,8 @@
 """Origins from user population data (SCB grid, points, or per-municipality totals).
 
 The embedded origins are GeoNames settlements with GeoNames populations
-(:func:`tillganglighet.geodata.origins`). Analysts with better data pass what
-:func:`tillganglighet.userdata.read_population` returns:
+(:func:`tillganglighet.data.geodata.origins`). Analysts with better data pass what
+:func:`tillganglighet.data.userdata.read_population` returns:
 
 * a **grid** or **points** frame → every populated cell/point becomes an origin
   (population in persons; cells with population 0 are dropped: they weigh nothing).
@@ -22,12 +22,22 @@ import numpy as np
 import pandas as pd
 from scipy.spatial import cKDTree
 
-from .errors import InputValidationError
-from .geodata import SWEREF99TM, municipalities, origins, settlements
+from tillganglighet.errors import InputValidationError
+from tillganglighet.data.geodata import SWEREF99TM, municipalities, origins, settlements
 
 ORIGIN_COLUMNS = [
-    "origin_id", "name", "kommun_kod", "kommun", "lan_kod", "fa_kod", "population",
-    "population_imputed", "origin_kind", "population_source", "is_largest", "geometry",
+    "origin_id",
+    "name",
+    "kommun_kod",
+    "kommun",
+    "lan_kod",
+    "fa_kod",
+    "population",
+    "population_imputed",
+    "origin_kind",
+    "population_source",
+    "is_largest",
+    "geometry",
 ]
 
 
@@ -37,14 +47,14 @@ def origins_from_population(population: pd.DataFrame) -> gpd.GeoDataFrame:
     Parameters
     ----------
     population
-        The result of :func:`tillganglighet.userdata.read_population`: a GeoDataFrame of
+        The result of :func:`tillganglighet.data.userdata.read_population`: a GeoDataFrame of
         cell centres or points with ``population`` (persons) and ``kommun_kod``, or a
         DataFrame indexed by ``kommun_kod`` with ``population``.
 
     Returns
     -------
     geopandas.GeoDataFrame
-        Origins with the columns of :func:`tillganglighet.geodata.origins` plus
+        Origins with the columns of :func:`tillganglighet.data.geodata.origins` plus
         ``population_source`` (``user_grid``, ``user_points``, ``user_table_scaled`` or
         ``geonames``), EPSG:3006.
     """
@@ -109,7 +119,8 @@ def _from_points(points: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     pts = pts[pts["population"] > 0]
     is_grid = "cell_id" in pts.columns
     ids = (
-        "cell" + pts["cell_id"].astype(str) if is_grid
+        "cell" + pts["cell_id"].astype(str)
+        if is_grid
         else "pt" + pd.Series(np.arange(len(pts)), index=pts.index).astype(str)
     )
     names = _nearest_settlement_names(pts)
@@ -117,7 +128,10 @@ def _from_points(points: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     out = gpd.GeoDataFrame(
         {
             "origin_id": ids.to_numpy(),
-            "name": [f"{n} ({'ruta' if is_grid else 'punkt'} {c})" for n, c in zip(names, label, strict=True)],
+            "name": [
+                f"{n} ({'ruta' if is_grid else 'punkt'} {c})"
+                for n, c in zip(names, label, strict=True)
+            ],
             "kommun_kod": pts["kommun_kod"].to_numpy(),
             "population": np.rint(pts["population"].to_numpy()).astype("int64"),
             "population_imputed": False,

@@ -35,9 +35,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from . import _validate as v
-from ._atomic import atomic_write_text
-from .errors import InputValidationError, TillganglighetError
+from tillganglighet.data import _validate as v
+from tillganglighet._atomic import atomic_write_text
+from tillganglighet.errors import InputValidationError, OfflineAssetError
 
 if TYPE_CHECKING:
     import folium
@@ -110,10 +110,6 @@ _REQUIRED_POINT_COLUMNS = ("name", "kind")
 _REQUIRED_SERVICE_COLUMNS = ("name",)
 
 _NBSP = "\u00a0"
-
-
-class OfflineAssetError(RuntimeError, TillganglighetError):
-    """An offline map would still load a script, style sheet or image from the internet."""
 
 
 @dataclass(frozen=True)

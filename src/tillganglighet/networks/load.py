@@ -1,8 +1,8 @@
 """Where road networks come from: the modelled default, OSM files, saved networks.
 
 One place that turns a user's ``--network`` choice into a
-:class:`~tillganglighet.network.Network`, through the on-disk cache
-(:mod:`tillganglighet._cache`), so that ``tillganglighet network build`` and
+:class:`~tillganglighet.networks.graph.Network`, through the on-disk cache
+(:mod:`tillganglighet.networks.cache`), so that ``tillganglighet network build`` and
 ``tillganglighet analyze`` share cache entries.
 """
 
@@ -12,9 +12,10 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from ._cache import cached_network
-from .errors import InputValidationError, NetworkError
-from .network import Network
+from tillganglighet.networks.cache import cached_network
+from tillganglighet.errors import InputValidationError, NetworkError
+from tillganglighet.networks.graph import Network
+from tillganglighet.progress import ProgressCallback
 
 NetworkSpec = Network | str | os.PathLike[str]
 Mode = Literal["car", "walk"]
@@ -23,7 +24,7 @@ _OSM_SUFFIXES = (".pbf", ".osm", ".xml")
 
 def modelled_network(*, use_cache: bool = True) -> Network:
     """Return the modelled national car network (built once, then cached)."""
-    from .modelled import modelled_builder_key, modelled_road_network
+    from tillganglighet.networks.modelled.build import modelled_builder_key, modelled_road_network
 
     if not use_cache:
         return modelled_road_network()
@@ -31,8 +32,11 @@ def modelled_network(*, use_cache: bool = True) -> Network:
 
 
 def osm_network(
-    path: str | os.PathLike[str], *, mode: Mode = "car", use_cache: bool = True,
-    progress: bool = False,
+    path: str | os.PathLike[str],
+    *,
+    mode: Mode = "car",
+    use_cache: bool = True,
+    progress: ProgressCallback | None = None,
 ) -> Network:
     """Return the network of an OSM PBF/XML file (built once per file content, then cached).
 
@@ -45,13 +49,14 @@ def osm_network(
     use_cache
         Read and write the on-disk cache.
     progress
-        Show build progress.
+        Called as ``progress(step, done, total)`` during a build
+        (:mod:`tillganglighet.progress`).
 
     Returns
     -------
     Network
     """
-    from .osm import network_from_pbf
+    from tillganglighet.networks.osm import network_from_pbf
 
     osm = Path(path)
     if not osm.is_file():
@@ -62,7 +67,9 @@ def osm_network(
     return cached_network(key, lambda: network_from_pbf(osm, mode=mode, progress=progress))
 
 
-def load_network(spec: NetworkSpec = "modelled", *, progress: bool = False) -> Network:
+def load_network(
+    spec: NetworkSpec = "modelled", *, progress: ProgressCallback | None = None
+) -> Network:
     """Return the road network named by ``spec``.
 
     Parameters
@@ -72,7 +79,8 @@ def load_network(spec: NetworkSpec = "modelled", *, progress: bool = False) -> N
         (``.npz`` from ``tillganglighet network build --out``) or an OSM file
         (``.pbf``/``.osm``; built once, then read from the cache).
     progress
-        Show build progress.
+        Called as ``progress(step, done, total)`` during a build
+        (:mod:`tillganglighet.progress`).
 
     Returns
     -------

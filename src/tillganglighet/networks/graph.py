@@ -14,7 +14,7 @@ Invariants, checked on construction:
 * all weights are finite and non-negative.
 
 The only I/O here is :meth:`Network.save` / :meth:`Network.load` (one ``.npz`` file,
-written atomically). The on-disk build cache lives in :mod:`tillganglighet._cache`.
+written atomically). The on-disk build cache lives in :mod:`tillganglighet.networks.cache`.
 """
 
 from __future__ import annotations
@@ -32,8 +32,8 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
-from ._atomic import atomic_path
-from .errors import NetworkError
+from tillganglighet._atomic import atomic_path
+from tillganglighet.errors import NetworkError
 
 if TYPE_CHECKING:
     import networkx
@@ -51,7 +51,7 @@ _ARRAY_FIELDS = ("indptr", "indices", "travel_time_s", "length_m", "node_x", "no
 
 
 def _package_version() -> str:
-    from . import __version__
+    from tillganglighet import __version__
 
     return __version__
 
@@ -93,7 +93,7 @@ class Network:
     """A directed road network in CSR form.
 
     Build one with :meth:`from_edges` (or a builder such as
-    :func:`tillganglighet.osm.network_from_pbf`) rather than calling the constructor.
+    :func:`tillganglighet.networks.osm.network_from_pbf`) rather than calling the constructor.
 
     Attributes
     ----------
@@ -135,11 +135,11 @@ class Network:
         cls,
         u: Any,
         v: Any,
+        *,
         travel_time_s: Any,
         length_m: Any,
         node_x: Any,
         node_y: Any,
-        *,
         node_id: Any | None = None,
         mode: Mode,
         metadata: dict[str, Any] | None = None,

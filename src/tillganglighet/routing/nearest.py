@@ -1,4 +1,4 @@
-"""Shortest-path kernels on a :class:`~tillganglighet.network.Network` (no I/O).
+"""Shortest-path kernels on a :class:`~tillganglighet.networks.graph.Network` (no I/O).
 
 All times are in seconds, all distances in metres, all coordinates in EPSG:3006.
 Unreachable is ``inf`` (time) and ``-1`` (node / facility index); it is never 0 and
@@ -18,80 +18,31 @@ on the heap order inside scipy.
 
 from __future__ import annotations
 
-import os
-import warnings
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import dijkstra
-from scipy.spatial import cKDTree
 
-from .errors import InputValidationError
-from .network import Network
+from tillganglighet.errors import InputValidationError
+from tillganglighet.networks.graph import Network
+from tillganglighet.routing._common import (
+    DEFAULT_MEMORY_BUDGET,
+    _as_nodes,
+    _as_offsets,
+    _rows_per_block,
+)
 
 __all__ = [
-    "DEFAULT_ACCESS_SPEED_KPH",
-    "DEFAULT_MAX_SNAP_M",
-    "PARALLEL_MIN_WORK",
     "KNearestResult",
     "NearestResult",
-    "SnapResult",
     "k_nearest_facilities",
     "nearest_facility",
     "nearest_facility_within_groups",
-    "od_matrix",
-    "snap_points",
 ]
 
-#: Straight-line speed (km/h) used for the access leg from a point to its snapped
-#: node: 30 km/h for car (slow local roads/driveways not in the network), 5 km/h walk.
-DEFAULT_ACCESS_SPEED_KPH: dict[str, float] = {"car": 30.0, "walk": 5.0}
-#: Points farther than this (metres) from any node are not snapped (node -1, time inf).
-DEFAULT_MAX_SNAP_M = 3000.0
-#: Default memory budget (bytes) for the dense distance blocks of batched searches.
-DEFAULT_MEMORY_BUDGET = 512 * 2**20
-
 _NO_LABEL = np.iinfo(np.int64).max
-
-
-# ---------------------------------------------------------------------- results
-@dataclass(frozen=True)
-class SnapResult:
-    """Points snapped to network nodes.
-
-    Attributes
-    ----------
-    node
-        Node index per point (int64), ``-1`` where the point is beyond ``max_snap_m``.
-    distance_m
-        Straight-line distance (metres, EPSG:3006) to the nearest eligible node, also
-        for points beyond the limit.
-    access_time_s
-        ``distance_m`` at the access speed, in seconds; ``inf`` beyond the limit.
-    beyond_max
-        True where the point was not snapped.
-    """
-
-    node: np.ndarray
-    distance_m: np.ndarray
-    access_time_s: np.ndarray
-    beyond_max: np.ndarray
-
-    def to_frame(self) -> Any:
-        """Return the result as a :class:`pandas.DataFrame` (one row per point)."""
-        import pandas as pd
-
-        return pd.DataFrame(
-            {
-                "node": self.node,
-                "snap_distance_m": self.distance_m,
-                "access_time_s": self.access_time_s,
-                "beyond_max_snap": self.beyond_max,
-            }
-        )
 
 
 @dataclass(frozen=True)
@@ -126,129 +77,6 @@ class KNearestResult:
 
     time_s: np.ndarray
     facility: np.ndarray
-
-
-# ---------------------------------------------------------------------- validation
-def _as_nodes(network: Network, nodes: Any, name: str) -> np.ndarray:
-    a = np.asarray(nodes)
-    if a.ndim != 1:
-        raise InputValidationError(f"`{name}` must be one-dimensional, got shape {a.shape}.")
-    if a.size and not np.issubdtype(a.dtype, np.integer):
-        raise InputValidationError(f"`{name}` must hold integer node indices, got {a.dtype}.")
-    a = a.astype(np.int64, copy=False)
-    bad = (a < -1) | (a >= network.n_nodes)
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
-        raise InputValidationError(
-            f"{int(bad.sum())} value(s) of `{name}` are not node indices in "
-            f"[-1, {network.n_nodes}); e.g. position {i} = {int(a[i])}."
-        )
-    return a
-
-
-def _as_offsets(offsets: Any, n: int) -> np.ndarray:
-    if offsets is None:
-        return np.zeros(n, dtype=np.float64)
-    o = np.asarray(offsets, dtype=np.float64)
-    if o.shape != (n,):
-        raise InputValidationError(
-            f"`facility_offset_s` must have one value per facility ({n}), got shape {o.shape}."
-        )
-    bad = np.isnan(o) | (o < 0)
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
-        raise InputValidationError(
-            f"{int(bad.sum())} value(s) of `facility_offset_s` are NaN or negative; "
-            f"e.g. facility {i} = {o[i]!r}."
-        )
-    return o
-
-
-def _rows_per_block(n_nodes: int, budget: int) -> int:
-    return max(1, int(budget // (8 * max(n_nodes, 1))))
-
-
-# ---------------------------------------------------------------------- snapping
-def snap_points(
-    network: Network,
-    x_m: Any,
-    y_m: Any,
-    *,
-    access_speed_kph: float | None = None,
-    max_snap_m: float = DEFAULT_MAX_SNAP_M,
-    largest_component_only: bool = False,
-) -> SnapResult:
-    """Snap points to their nearest network node (straight line, KD-tree).
-
-    Parameters
-    ----------
-    network
-        The network.
-    x_m, y_m
-        Point coordinates in EPSG:3006 metres.
-    access_speed_kph
-        Speed (km/h) of the straight-line access leg; default
-        :data:`DEFAULT_ACCESS_SPEED_KPH` for the network's mode (car 30, walk 5).
-    max_snap_m
-        Points farther than this (metres) from every eligible node are not snapped:
-        node ``-1``, access time ``inf``, and a :class:`UserWarning` is raised. This
-        keeps a point on an island from snapping across water to the mainland.
-    largest_component_only
-        Snap only to nodes of the largest strongly connected component, so that a
-        snapped point can reach, and be reached from, the bulk of the network.
-
-    Returns
-    -------
-    SnapResult
-        Node index, distance (metres), access time (seconds) and the beyond-limit flag.
-    """
-    x = np.asarray(x_m, dtype=np.float64).ravel()
-    y = np.asarray(y_m, dtype=np.float64).ravel()
-    if x.shape != y.shape:
-        raise InputValidationError(f"`x_m` ({x.size}) and `y_m` ({y.size}) differ in length.")
-    bad = ~(np.isfinite(x) & np.isfinite(y))
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
-        raise InputValidationError(
-            f"{int(bad.sum())} point(s) have non-finite coordinates; e.g. point {i}."
-        )
-    speed = DEFAULT_ACCESS_SPEED_KPH[network.mode] if access_speed_kph is None else access_speed_kph
-    if not (np.isfinite(speed) and speed > 0):
-        raise InputValidationError(f"`access_speed_kph` must be > 0 km/h, got {speed!r}.")
-    if not max_snap_m >= 0:
-        raise InputValidationError(f"`max_snap_m` must be >= 0 metres, got {max_snap_m!r}.")
-    if largest_component_only:
-        eligible = np.flatnonzero(network.largest_component_mask("strong"))
-        tree = cKDTree(np.column_stack([network.node_x[eligible], network.node_y[eligible]]))
-    else:
-        eligible = None
-        tree = _node_tree(network)
-    if x.size == 0:
-        empty = np.empty(0)
-        return SnapResult(empty.astype(np.int64), empty, empty, empty.astype(bool))
-    dist, idx = tree.query(np.column_stack([x, y]), k=1)
-    node = idx.astype(np.int64) if eligible is None else eligible[idx].astype(np.int64)
-    beyond = dist > max_snap_m
-    node[beyond] = -1
-    access = dist / (speed / 3.6)
-    access[beyond] = np.inf
-    if beyond.any():
-        warnings.warn(
-            f"{int(beyond.sum())} of {x.size} point(s) lie more than {max_snap_m:g} m from "
-            f"the network (e.g. point {int(np.flatnonzero(beyond)[0])}); they are not snapped "
-            "(node -1) and will be unreachable (inf).",
-            UserWarning,
-            stacklevel=2,
-        )
-    return SnapResult(node=node, distance_m=dist, access_time_s=access, beyond_max=beyond)
-
-
-def _node_tree(network: Network) -> cKDTree:
-    tree = network.__dict__.get("_kdtree")
-    if tree is None:
-        tree = cKDTree(np.column_stack([network.node_x, network.node_y]))
-        network.__dict__["_kdtree"] = tree  # cache on the (frozen) instance
-    return tree
 
 
 # ---------------------------------------------------------------------- kernels
@@ -533,135 +361,3 @@ def k_nearest_facilities(
         facs = np.take_along_axis(all_f, order, axis=1)
     facs[~np.isfinite(times)] = -1
     return KNearestResult(time_s=times, facility=facs)
-
-
-#: Below this much work (distinct searches x directed edges) :func:`od_matrix` runs
-#: serially by default: starting worker processes would cost more than it saves.
-PARALLEL_MIN_WORK = 200_000_000
-
-_WORKER_GRAPH: sp.csr_matrix | None = None
-
-
-def _worker_init(data: np.ndarray, indices: np.ndarray, indptr: np.ndarray, n: int) -> None:
-    global _WORKER_GRAPH
-    _WORKER_GRAPH = sp.csr_matrix((data, indices, indptr), shape=(n, n), copy=False)
-
-
-def _search_block(
-    graph: sp.csr_matrix, sources: np.ndarray, targets: np.ndarray, limit: float
-) -> np.ndarray:
-    d = dijkstra(graph, directed=True, indices=sources, limit=limit)
-    return np.atleast_2d(d)[:, targets]
-
-
-def _worker_block(sources: np.ndarray, targets: np.ndarray, limit: float) -> np.ndarray:
-    assert _WORKER_GRAPH is not None
-    return _search_block(_WORKER_GRAPH, sources, targets, limit)
-
-
-def _available_cpus() -> int:
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except (AttributeError, OSError):  # pragma: no cover - not on Linux
-        return max(1, os.cpu_count() or 1)
-
-
-def _resolve_jobs(n_jobs: int | None, n_searches: int, n_edges: int) -> int:
-    if n_jobs is None:
-        if n_searches * max(n_edges, 1) < PARALLEL_MIN_WORK:
-            return 1
-        jobs = _available_cpus()
-    elif isinstance(n_jobs, (int, np.integer)) and not isinstance(n_jobs, bool) and n_jobs != 0:
-        jobs = _available_cpus() if n_jobs < 0 else int(n_jobs)
-    else:
-        raise InputValidationError(
-            f"`n_jobs` must be None, a positive integer or -1 (all cores), got {n_jobs!r}."
-        )
-    return max(1, min(jobs, n_searches))
-
-
-def od_matrix(
-    network: Network,
-    origin_nodes: Any,
-    candidate_nodes: Any,
-    *,
-    memory_budget_bytes: int = DEFAULT_MEMORY_BUDGET,
-    n_jobs: int | None = None,
-    max_time_s: float | None = None,
-) -> np.ndarray:
-    """Travel-time matrix (seconds) from each origin to each candidate.
-
-    Searches from the smaller side: from every distinct candidate on the reversed
-    graph when there are fewer candidates than origins, else from every distinct
-    origin on the forward graph. Searches run in blocks whose dense distance arrays
-    fit in ``memory_budget_bytes`` (per worker process when run in parallel).
-
-    Parameters
-    ----------
-    network
-        The network.
-    origin_nodes
-        Node index per origin (``-1`` = not snapped: an all-``inf`` row).
-    candidate_nodes
-        Node index per candidate (``-1`` = an all-``inf`` column).
-    memory_budget_bytes
-        Approximate bound on the distance block size.
-    n_jobs
-        Worker processes for the searches. ``None`` (default): all available cores
-        when the work (distinct searches x edges) is at least
-        :data:`PARALLEL_MIN_WORK`, else serial in this process; ``1``: always serial;
-        ``k > 1``: ``k`` processes; ``-1``: all available cores. The graph is handed
-        to each worker once; results are identical to the serial path.
-    max_time_s
-        Optional cutoff in seconds: every search stops at this travel time, and
-        times **above** it are reported as ``inf`` (times equal to it are kept).
-        Faster when only short trips matter. ``None`` (default): no cutoff.
-
-    Returns
-    -------
-    numpy.ndarray
-        float64 array ``(n_origins, n_candidates)`` of seconds; ``inf`` where
-        unreachable (or beyond ``max_time_s``).
-    """
-    orig = _as_nodes(network, origin_nodes, "origin_nodes")
-    cand = _as_nodes(network, candidate_nodes, "candidate_nodes")
-    if max_time_s is None:
-        limit = np.inf
-    else:
-        limit = float(max_time_s)
-        if not limit >= 0:
-            raise InputValidationError(f"`max_time_s` must be >= 0 seconds, got {max_time_s!r}.")
-    reverse = cand.size < orig.size
-    src, tgt = (cand, orig) if reverse else (orig, cand)
-    graph = (network.reversed() if reverse else network).csr()
-    out = np.full((src.size, tgt.size), np.inf)
-    src_ok = np.flatnonzero(src >= 0)
-    tgt_ok = np.flatnonzero(tgt >= 0)
-    if src_ok.size and tgt_ok.size:
-        uniq, inv = np.unique(src[src_ok], return_inverse=True)
-        block = np.full((uniq.size, tgt_ok.size), np.inf)
-        tgt_nodes = tgt[tgt_ok]
-        jobs = _resolve_jobs(n_jobs, uniq.size, network.n_edges)
-        step = _rows_per_block(network.n_nodes, memory_budget_bytes // jobs)
-        if jobs == 1:
-            for start in range(0, uniq.size, step):
-                block[start : start + step] = _search_block(
-                    graph, uniq[start : start + step], tgt_nodes, limit
-                )
-        else:
-            # Several small tasks per worker balance the load; one task is one
-            # scipy call (which holds the GIL, hence processes, not threads).
-            step = max(1, min(step, -(-uniq.size // (4 * jobs))))
-            starts = range(0, uniq.size, step)
-            with ProcessPoolExecutor(
-                max_workers=jobs,
-                initializer=_worker_init,
-                initargs=(graph.data, graph.indices, graph.indptr, network.n_nodes),
-            ) as pool:
-                futures = [
-                    pool.submit(_worker_block, uniq[s : s + step], tgt_nodes, limit) for s in starts
-                ]
-                for s, fut in zip(starts, futures, strict=True):
-                    block[s : s + step] = fut.result()
-        out[np.ix_(src_ok, tgt_ok)] = block[inv]
-    return np.ascontiguousarray(out.T) if reverse else out

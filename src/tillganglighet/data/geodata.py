@@ -17,7 +17,7 @@ from functools import cache
 import geopandas as gpd
 import pandas as pd
 
-from ._resources import geodata_path
+from tillganglighet._resources import geodata_path
 
 #: The projected CRS used for all computation (metres).
 SWEREF99TM = "EPSG:3006"
@@ -63,9 +63,7 @@ def _settlements() -> gpd.GeoDataFrame:
         keep_default_na=False,
         na_values={"section_of": [""], "kommun_kod": [""]},
     )
-    return gpd.GeoDataFrame(
-        df, geometry=gpd.points_from_xy(df["x_m"], df["y_m"]), crs=SWEREF99TM
-    )
+    return gpd.GeoDataFrame(df, geometry=gpd.points_from_xy(df["x_m"], df["y_m"]), crs=SWEREF99TM)
 
 
 def settlements() -> gpd.GeoDataFrame:
@@ -152,7 +150,17 @@ def origins(*, include_sections: bool = False) -> gpd.GeoDataFrame:
     ).reset_index(drop=True)
     out["is_largest"] = ~out["kommun_kod"].duplicated()
     columns = [
-        "origin_id", "name", "kommun_kod", "kommun", "lan_kod", "fa_kod", "population",
-        "population_imputed", "origin_kind", "population_source", "is_largest", "geometry",
+        "origin_id",
+        "name",
+        "kommun_kod",
+        "kommun",
+        "lan_kod",
+        "fa_kod",
+        "population",
+        "population_imputed",
+        "origin_kind",
+        "population_source",
+        "is_largest",
+        "geometry",
     ]
     return gpd.GeoDataFrame(out[columns], geometry="geometry", crs=SWEREF99TM)

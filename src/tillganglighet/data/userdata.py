@@ -33,8 +33,8 @@ import geopandas as gpd
 import pandas as pd
 import pyproj
 
-from . import _validate as v
-from .errors import CRSError, InputValidationError, MissingColumnError
+from tillganglighet.data import _validate as v
+from tillganglighet.errors import CRSError, InputValidationError, MissingColumnError, os_reason
 
 __all__ = ["read_points", "read_population"]
 
@@ -114,6 +114,53 @@ def read_points(
     codes = _kommun(gdf, kommun_column, where=where)
     consumed = [id_column, name_column, kommun_column]
     return _assemble(gdf, {"point_id": point_ids, "name": names, "kommun_kod": codes}, consumed)
+
+
+def check_meeting_points(points: gpd.GeoDataFrame, *, name: str = "points") -> gpd.GeoDataFrame:
+    """Validate booked-meeting points given in memory (the one check of user points).
+
+    Files go through :func:`read_points`; a frame built in Python (a scenario) comes
+    here. Both use the checks of :mod:`tillganglighet.data._validate`.
+
+    Parameters
+    ----------
+    points
+        ``point_id``, ``name``, ``kommun_kod`` (SCB code), ``kind`` (a key of
+        :data:`tillganglighet.data.presence.KIND_LABEL_SV`) and point geometry; CRS
+        required (any; transformed to EPSG:3006).
+    name
+        What to call the frame in error messages.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        A copy in EPSG:3006 with ``point_id`` as text and ``kommun_kod`` as 4-digit
+        codes; row labels unchanged.
+
+    Raises
+    ------
+    MissingColumnError, CRSError, InputValidationError
+        Naming the row and the field of each problem.
+    """
+    from tillganglighet.data.presence import KIND_LABEL_SV
+
+    where = v.Where(name, "row")
+    v.require_columns(points, ["point_id", "name", "kommun_kod", "kind"], where=where)
+    v.require_crs(points, where=where)
+    out = points.copy()
+    out["point_id"] = v.ids(out["point_id"], where=where)
+    out["kommun_kod"] = v.kommun_codes(out["kommun_kod"], where=where)
+    kinds = out["kind"].astype(str)
+    bad = kinds[~kinds.isin(list(KIND_LABEL_SV))]
+    if len(bad):
+        v.fail(
+            InputValidationError,
+            where,
+            f"column 'kind': {len(bad)} unknown kind(s); use one of {sorted(KIND_LABEL_SV)}:",
+            [f"{where.row(label)}: {value!r}" for label, value in bad.items()],
+        )
+    out = out.set_geometry(v.points(out, where=where))
+    return v.to_sweref_in_sweden(out, where=where)
 
 
 def read_population(
@@ -251,7 +298,7 @@ def _read_csv(path: Path, *, text_columns: set[str]) -> tuple[pd.DataFrame, v.Wh
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise InputValidationError(f"{path}: cannot read the file: {_os_reason(exc)}") from None
+        raise InputValidationError(f"{path}: cannot read the file: {os_reason(exc)}") from None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -302,7 +349,7 @@ def _read_geo(
         # pyogrio's DataSourceError/DataLayerError are RuntimeErrors, pyarrow's are
         # ValueErrors (ArrowInvalid) or OSErrors.
         fmt = "GeoPackage" if is_gpkg else "GeoParquet"
-        reason = _os_reason(exc) if isinstance(exc, OSError) else str(exc).strip()
+        reason = os_reason(exc) if isinstance(exc, OSError) else str(exc).strip()
         reason = reason.splitlines()[0] if reason else type(exc).__name__
         reason = reason.split("; It might help to specify the correct driver")[0]  # GDAL hint
         raise InputValidationError(f"{path}: not a readable {fmt} file ({reason})") from None
@@ -313,11 +360,6 @@ def _read_geo(
         return gdf, v.Where(str(path), "fid")
     gdf.index = pd.RangeIndex(1, len(gdf) + 1, name="row")
     return gdf, v.Where(str(path), "row")
-
-
-def _os_reason(exc: OSError) -> str:
-    """Return the OS's reason for ``exc`` without repeating the file name."""
-    return exc.strerror or str(exc)
 
 
 def _csv_points(

@@ -2,7 +2,7 @@
 
 Built from the report's tables (``geodata/report/``: Bilaga 4 remaining offices,
 Bilaga 5 closures and their replacement, Bilaga 3 the Statens servicecenter rollout)
-and geocoded with :mod:`tillganglighet.geocoding`. Two layers:
+and geocoded with :mod:`tillganglighet.data.geocoding`. Two layers:
 
 * **booked-meeting points** (:func:`meeting_points`): where a *förbokat fysiskt möte*
   can take place on a given day: staffed offices, visiting offices ("kontor vi reser
@@ -35,10 +35,10 @@ from functools import cache
 import geopandas as gpd
 import pandas as pd
 
-from .errors import InputValidationError
-from ._resources import geodata_path
-from .geocoding import geocode_place
-from .geodata import SWEREF99TM, municipalities
+from tillganglighet.errors import InputValidationError
+from tillganglighet._resources import geodata_path
+from tillganglighet.data.geocoding import geocode_place
+from tillganglighet.data.geodata import SWEREF99TM, municipalities
 
 #: First and last day covered by the report's data.
 MODEL_START = dt.date(2019, 1, 1)
@@ -163,13 +163,15 @@ def _presence_rows() -> pd.DataFrame:
                 "available_from": MODEL_START,
                 "available_until": None,
                 "note": (
-                    f"re-established by decision {r.decision_date}" if _truthy(r.reestablished) else ""
+                    f"re-established by decision {r.decision_date}"
+                    if _truthy(r.reestablished)
+                    else ""
                 ),
                 "source": r.source,
             }
         )
     for r in closures.itertuples(index=False):
-        closure = dt.date.fromisoformat(r.closure_date)
+        closure = dt.date.fromisoformat(str(r.closure_date))
         rows.append(
             {
                 "point_id": f"{r.closure_id}-office",
@@ -188,7 +190,7 @@ def _presence_rows() -> pd.DataFrame:
             continue
         ready = _truthy(r.cooperation_ready)
         start = max(closure, REPORT_DATE if ready else PENDING_READY_DATE)
-        note = r.cooperation_raw
+        note = str(r.cooperation_raw)
         if r.place in other_premises:
             note += "; AF premises used for other activities (report footnote 26)"
         rows.append(
@@ -197,7 +199,7 @@ def _presence_rows() -> pd.DataFrame:
                 "name": f"Samarbetslösning {r.place}",
                 "place": r.place,
                 "kommun_kod": r.kommun_kod,
-                "kind": _COOPERATION_KIND[r.cooperation_category],
+                "kind": _COOPERATION_KIND[str(r.cooperation_category)],
                 "ready_on_report_date": ready,
                 "available_from": start,
                 "available_until": None,
@@ -252,9 +254,25 @@ def presence_timeline() -> gpd.GeoDataFrame:
     out["kind_sv"] = out["kind"].map(KIND_LABEL_SV)
     out["kind"] = out["kind"].astype(str)
     columns = [
-        "point_id", "name", "place", "kommun_kod", "kommun", "lan_kod", "lan", "fa_kod",
-        "kind", "kind_sv", "ready_on_report_date", "available_from", "available_until",
-        "note", "source", "x_m", "y_m", "geocode_method", "geocode_match",
+        "point_id",
+        "name",
+        "place",
+        "kommun_kod",
+        "kommun",
+        "lan_kod",
+        "lan",
+        "fa_kod",
+        "kind",
+        "kind_sv",
+        "ready_on_report_date",
+        "available_from",
+        "available_until",
+        "note",
+        "source",
+        "x_m",
+        "y_m",
+        "geocode_method",
+        "geocode_match",
     ]
     return _as_frame(out[columns])
 
@@ -270,7 +288,7 @@ def closure_places() -> gpd.GeoDataFrame:
     """
     closures = report_table("closures_bilaga5.csv")
     offices = _geocoded("presence").set_index("point_id")
-    located = offices.loc[closures["closure_id"] + "-office", ["x_m", "y_m", "geocode_method"]]
+    located = offices.loc[list(closures["closure_id"] + "-office"), ["x_m", "y_m", "geocode_method"]]
     out = closures.assign(**{c: located[c].to_numpy() for c in located.columns})
     return _as_frame(out)
 
@@ -311,9 +329,7 @@ def _service_rows() -> pd.DataFrame:
             "place": ssc["place"],
             "kommun_kod": ssc["kommun_kod"],
             "rollout_month": ssc["rollout_month"],
-            "available_from": ssc["rollout_month"].map(
-                lambda m: dt.date.fromisoformat(f"{m}-01")
-            ),
+            "available_from": ssc["rollout_month"].map(lambda m: dt.date.fromisoformat(f"{m}-01")),
             "af_office_status": ssc["af_office_status"],
             "af_office_status_raw": ssc["af_office_status_raw"],
             "source": ssc["source"],

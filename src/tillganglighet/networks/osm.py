@@ -1,4 +1,4 @@
-"""Build :class:`~tillganglighet.network.Network` objects from real OpenStreetMap data.
+"""Build :class:`~tillganglighet.networks.graph.Network` objects from real OpenStreetMap data.
 
 Two builders:
 
@@ -54,8 +54,9 @@ import numpy as np
 from pyproj import CRS, Geod, Transformer
 from pyproj.exceptions import CRSError as _PyprojCRSError
 
-from .errors import CRSError, NetworkError
-from .network import Mode, Network
+from tillganglighet.errors import CRSError, NetworkError
+from tillganglighet.networks.graph import Mode, Network
+from tillganglighet.progress import ProgressCallback, report
 
 __all__ = [
     "CAR_SPEED_KPH",
@@ -219,20 +220,15 @@ def _walk_way(tags: Any) -> tuple[float, int] | None:
     return WALK_SPEED_KPH, 0
 
 
-def _read_ways(path: Path, mode: Mode, progress: bool) -> dict[str, Any]:
+def _read_ways(path: Path, mode: Mode, progress: ProgressCallback | None) -> dict[str, Any]:
     import osmium
 
     classify = _car_way if mode == "car" else _walk_way
     refs, xs, ys = array("q"), array("i"), array("i")
     way_ptr, speeds, dirs = array("q", [0]), array("d"), array("b")
     seen = 0
-    bar = None
-    if progress:
-        from rich.progress import Progress, SpinnerColumn, TextColumn
-
-        bar = Progress(SpinnerColumn(), TextColumn("{task.description}"), transient=True)
-        task = bar.add_task(f"Reading {path.name}: 0 ways")
-        bar.start()
+    step = f"reading {path.name} (highway ways)"
+    report(progress, step, 0)
     try:
         fp = (
             osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.WAY)
@@ -242,8 +238,8 @@ def _read_ways(path: Path, mode: Mode, progress: bool) -> dict[str, Any]:
         )
         for w in fp:
             seen += 1
-            if bar is not None and seen % 20000 == 0:
-                bar.update(task, description=f"Reading {path.name}: {seen:,} highway ways")
+            if seen % 20000 == 0:
+                report(progress, step, seen)
             rule = classify(w.tags)
             if rule is None:
                 continue
@@ -259,9 +255,7 @@ def _read_ways(path: Path, mode: Mode, progress: bool) -> dict[str, Any]:
             dirs.append(rule[1])
     except (RuntimeError, ValueError, OSError) as exc:
         raise NetworkError(f"Could not read OSM file {str(path)!r}: {exc}") from exc
-    finally:
-        if bar is not None:
-            bar.stop()
+    report(progress, step, seen)
     return {
         "refs": np.frombuffer(refs, dtype=np.int64),
         "x": np.frombuffer(xs, dtype=np.int32),
@@ -326,7 +320,7 @@ def _contract(raw: dict[str, Any]) -> dict[str, Any]:
 
 
 def network_from_pbf(
-    path: str | os.PathLike[str], *, mode: Mode = "car", progress: bool = False
+    path: str | os.PathLike[str], *, mode: Mode = "car", progress: ProgressCallback | None = None
 ) -> Network:
     """Build a routable network from an OSM file, streaming it with pyosmium.
 
@@ -341,7 +335,8 @@ def network_from_pbf(
         ``"car"`` (drivable ways, one-way rules, maxspeed/default speeds) or
         ``"walk"`` (walkable ways, both directions, 5 km/h).
     progress
-        Show a rich progress indicator while reading.
+        Called as ``progress(step, done, total)`` while the file is read
+        (:mod:`tillganglighet.progress`).
 
     Returns
     -------
@@ -354,8 +349,8 @@ def network_from_pbf(
     NetworkError
         If the file is missing, unreadable or corrupt, or holds no usable way.
     """
-    from . import __version__
-    from ._cache import file_sha256
+    from tillganglighet import __version__
+    from tillganglighet.networks.cache import file_sha256
 
     path = Path(path)
     if mode not in ("car", "walk"):
@@ -392,9 +387,8 @@ def network_from_pbf(
         "created_with": f"tillganglighet {__version__}",
     }
     return Network.from_edges(
-        res["u"], res["v"], res["travel_time_s"], res["length_m"],
-        np.asarray(x), np.asarray(y), node_id=res["node_id"], mode=mode, metadata=metadata,
-    )  # fmt: skip
+    res["u"], res["v"], travel_time_s=res["travel_time_s"], length_m=res["length_m"], node_x=np.asarray(x), node_y=np.asarray(y), node_id=res["node_id"], mode=mode, metadata=metadata
+)  # fmt: skip
 
 
 def network_from_osmnx(G: Any, *, mode: Mode = "car") -> Network:
@@ -423,7 +417,7 @@ def network_from_osmnx(G: Any, *, mode: Mode = "car") -> Network:
     NetworkError
         If an edge lacks ``travel_time`` or ``length``, or a node lacks ``x``/``y``.
     """
-    from . import __version__
+    from tillganglighet import __version__
 
     crs_in = getattr(G, "graph", {}).get("crs")
     if crs_in is None:
@@ -486,7 +480,5 @@ def network_from_osmnx(G: Any, *, mode: Mode = "car") -> Network:
         "created_with": f"tillganglighet {__version__}",
     }
     return Network.from_edges(
-        np.asarray(u, dtype=np.int64), np.asarray(v, dtype=np.int64),
-        np.asarray(tt, dtype=np.float64), np.asarray(ln, dtype=np.float64),
-        np.asarray(x), np.asarray(y), node_id=node_id, mode=mode, metadata=metadata,
-    )  # fmt: skip
+    np.asarray(u, dtype=np.int64), np.asarray(v, dtype=np.int64), travel_time_s=np.asarray(tt, dtype=np.float64), length_m=np.asarray(ln, dtype=np.float64), node_x=np.asarray(x), node_y=np.asarray(y), node_id=node_id, mode=mode, metadata=metadata
+)  # fmt: skip

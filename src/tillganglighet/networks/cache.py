@@ -29,9 +29,9 @@ from typing import Any
 
 import numpy as np
 
-from ._atomic import atomic_path, atomic_write_text
-from .errors import InputValidationError, NetworkError
-from .network import FORMAT_VERSION, Network
+from tillganglighet._atomic import atomic_path, atomic_write_text
+from tillganglighet.errors import InputValidationError, NetworkError, os_reason
+from tillganglighet.networks.graph import FORMAT_VERSION, Network
 
 __all__ = [
     "cached_array",
@@ -73,7 +73,7 @@ def file_sha256(path: str | os.PathLike[str], *, chunk_bytes: int = 8 << 20) -> 
 
 
 def _key_digest(builder_key: dict[str, Any]) -> str:
-    from . import __version__
+    from tillganglighet import __version__
 
     if not isinstance(builder_key, dict):
         raise InputValidationError("`builder_key` must be a dict.")
@@ -161,17 +161,9 @@ def cached_network(
     return net
 
 
-def _os_reason(exc: BaseException) -> str:
-    if isinstance(exc, NetworkError) and isinstance(exc.__cause__, OSError):
-        exc = exc.__cause__  # Network.save's wrapped OSError: report the OS's reason
-    if isinstance(exc, OSError) and exc.strerror:
-        return f"{exc.strerror}: {exc.filename}" if exc.filename else exc.strerror
-    return str(exc)
-
-
 def _warn_write_failed(path: Path, exc: BaseException) -> None:
     warnings.warn(
-        f"could not write the cache entry {path}: {_os_reason(exc)}; continuing without "
+        f"could not write the cache entry {path}: {os_reason(exc, with_filename=True)}; continuing without "
         "the cache (set TILLGANGLIGHET_CACHE_DIR to a writable folder)",
         UserWarning,
         stacklevel=3,
@@ -198,8 +190,13 @@ def network_fingerprint(network: Network) -> str:
     cached = network.__dict__.get("_fingerprint")
     if cached is None:
         h = hashlib.sha256()
-        for array in (network.indptr, network.indices, network.travel_time_s,
-                      network.node_x, network.node_y):
+        for array in (
+            network.indptr,
+            network.indices,
+            network.travel_time_s,
+            network.node_x,
+            network.node_y,
+        ):
             h.update(np.ascontiguousarray(array).tobytes())
         h.update(network.mode.encode())
         cached = h.hexdigest()

@@ -1,0 +1,39 @@
+"""Road shortest-path kernels on a :class:`~tillganglighet.networks.graph.Network` (no I/O).
+
+All times are in seconds, all distances in metres, all coordinates in EPSG:3006.
+Unreachable is ``inf`` (time) and ``-1`` (node / facility index); never 0, never dropped.
+
+- :mod:`.snapping` — points to nodes, with a straight-line access leg;
+- :mod:`.nearest` — nearest facility for every node in one multi-source search
+  (overall, per group, k nearest);
+- :mod:`.matrix` — origins x candidates matrices.
+"""
+
+from tillganglighet.routing.matrix import PARALLEL_MIN_WORK, od_matrix
+from tillganglighet.routing.nearest import (
+    KNearestResult,
+    NearestResult,
+    k_nearest_facilities,
+    nearest_facility,
+    nearest_facility_within_groups,
+)
+from tillganglighet.routing.snapping import (
+    DEFAULT_ACCESS_SPEED_KPH,
+    DEFAULT_MAX_SNAP_M,
+    SnapResult,
+    snap_points,
+)
+
+__all__ = [
+    "DEFAULT_ACCESS_SPEED_KPH",
+    "DEFAULT_MAX_SNAP_M",
+    "PARALLEL_MIN_WORK",
+    "KNearestResult",
+    "NearestResult",
+    "SnapResult",
+    "k_nearest_facilities",
+    "nearest_facility",
+    "nearest_facility_within_groups",
+    "od_matrix",
+    "snap_points",
+]
