@@ -49,8 +49,9 @@ def rss_mb() -> float:
 # ---------------------------------------------------------------------------- generator
 
 
-def generate(path: Path, *, cities: int, lines_per_city: int, rural_per_city: int,
-             seed: int = 1) -> dict[str, int]:
+def generate(
+    path: Path, *, cities: int, lines_per_city: int, rural_per_city: int, seed: int = 1
+) -> dict[str, int]:
     """Write a synthetic national feed (zip) and return its sizes."""
     from pyproj import Transformer
 
@@ -65,8 +66,9 @@ def generate(path: Path, *, cities: int, lines_per_city: int, rural_per_city: in
     line_last: list[int] = []
     line_head: list[int] = []
     line_type: list[int] = []
-    centres = np.column_stack([rng.uniform(300_000, 900_000, cities),
-                               rng.uniform(6_150_000, 7_600_000, cities)])
+    centres = np.column_stack(
+        [rng.uniform(300_000, 900_000, cities), rng.uniform(6_150_000, 7_600_000, cities)]
+    )
     size = np.clip(rng.pareto(1.2, cities) * 8 + 12, 12, 40).astype(int)  # grid side
     central = []
     for c in range(cities):
@@ -107,11 +109,18 @@ def generate(path: Path, *, cities: int, lines_per_city: int, rural_per_city: in
             ry = centres[c, 1] + steps * np.sin(ang) + rng.normal(0, 500, m)
             sx.append(rx)
             sy.append(ry)
-            seq = np.concatenate([[central[c] - int(rng.integers(0, k))],
-                                  np.arange(n_stops, n_stops + m)])
+            seq = np.concatenate(
+                [[central[c] - int(rng.integers(0, k))], np.arange(n_stops, n_stops + m)]
+            )
             n_stops += m
-            hop = (np.hypot(np.diff(np.concatenate([[centres[c, 0]], rx])),
-                            np.diff(np.concatenate([[centres[c, 1]], ry]))) / 16.0 + 30)
+            hop = (
+                np.hypot(
+                    np.diff(np.concatenate([[centres[c, 0]], rx])),
+                    np.diff(np.concatenate([[centres[c, 1]], ry])),
+                )
+                / 16.0
+                + 30
+            )
             for direction, h in ((seq, hop), (seq[::-1], hop[::-1])):
                 trips_stops.append(direction)
                 trips_hop.append(h.astype(np.int64))
@@ -138,7 +147,7 @@ def generate(path: Path, *, cities: int, lines_per_city: int, rural_per_city: in
     # expand lines into trips and stop_times (vectorised per line)
     trip_ids, trip_route, st_trip, st_stop, st_seq, st_t = [], [], [], [], [], []
     n_trip = 0
-    for ln, (seq, hop) in enumerate(zip(trips_stops, trips_hop)):
+    for ln, (seq, hop) in enumerate(zip(trips_stops, trips_hop, strict=False)):
         starts = np.arange(line_first[ln], line_last[ln], line_head[ln])
         rel = np.concatenate([[0], np.cumsum(hop)])
         nt, ns = len(starts), len(seq)
@@ -167,35 +176,69 @@ def generate(path: Path, *, cities: int, lines_per_city: int, rural_per_city: in
         s = pc.utf8_lpad(pc.cast(pa.array(t % 60), pa.string()), 2, "0")
         return pc.binary_join_element_wise(h, m, s, ":")
 
-    files["agency.txt"] = b"agency_id,agency_name,agency_url,agency_timezone\n" \
+    files["agency.txt"] = (
+        b"agency_id,agency_name,agency_url,agency_timezone\n"
         b"SYN,Synthetic,http://example.invalid,Europe/Stockholm\n"
-    files["stops.txt"] = csv_bytes(pa.table({
-        "stop_id": prefixed("s", np.arange(n_stops)), "stop_name": prefixed("Stop ", np.arange(
-            n_stops)), "stop_lat": pa.array(np.round(lat, 6)), "stop_lon": pa.array(
-            np.round(lon, 6))}))
+    )
+    files["stops.txt"] = csv_bytes(
+        pa.table(
+            {
+                "stop_id": prefixed("s", np.arange(n_stops)),
+                "stop_name": prefixed("Stop ", np.arange(n_stops)),
+                "stop_lat": pa.array(np.round(lat, 6)),
+                "stop_lon": pa.array(np.round(lon, 6)),
+            }
+        )
+    )
     n_lines = len(trips_stops)
-    files["routes.txt"] = csv_bytes(pa.table({
-        "route_id": prefixed("r", np.arange(n_lines)), "agency_id": pa.array(["SYN"] * n_lines),
-        "route_short_name": pc.cast(pa.array(np.arange(n_lines)), pa.string()),
-        "route_type": pa.array(np.array(line_type))}))
+    files["routes.txt"] = csv_bytes(
+        pa.table(
+            {
+                "route_id": prefixed("r", np.arange(n_lines)),
+                "agency_id": pa.array(["SYN"] * n_lines),
+                "route_short_name": pc.cast(pa.array(np.arange(n_lines)), pa.string()),
+                "route_type": pa.array(np.array(line_type)),
+            }
+        )
+    )
     tr_route = np.concatenate(trip_route)
-    files["trips.txt"] = csv_bytes(pa.table({
-        "route_id": prefixed("r", tr_route), "service_id": pa.array(["WD"] * n_trip),
-        "trip_id": prefixed("t", np.arange(n_trip))}))
+    files["trips.txt"] = csv_bytes(
+        pa.table(
+            {
+                "route_id": prefixed("r", tr_route),
+                "service_id": pa.array(["WD"] * n_trip),
+                "trip_id": prefixed("t", np.arange(n_trip)),
+            }
+        )
+    )
     times = hms(st_t_a)
-    files["stop_times.txt"] = csv_bytes(pa.table({
-        "trip_id": prefixed("t", st_trip_a), "arrival_time": times, "departure_time": times,
-        "stop_id": prefixed("s", np.concatenate(st_stop)),
-        "stop_sequence": pa.array(np.concatenate(st_seq))}))
-    files["calendar.txt"] = (b"service_id,monday,tuesday,wednesday,thursday,friday,saturday,"
-                             b"sunday,start_date,end_date\nWD,1,1,1,1,1,0,0,20260101,20261231\n")
+    files["stop_times.txt"] = csv_bytes(
+        pa.table(
+            {
+                "trip_id": prefixed("t", st_trip_a),
+                "arrival_time": times,
+                "departure_time": times,
+                "stop_id": prefixed("s", np.concatenate(st_stop)),
+                "stop_sequence": pa.array(np.concatenate(st_seq)),
+            }
+        )
+    )
+    files["calendar.txt"] = (
+        b"service_id,monday,tuesday,wednesday,thursday,friday,saturday,"
+        b"sunday,start_date,end_date\nWD,1,1,1,1,1,0,0,20260101,20261231\n"
+    )
     tmp = path.with_suffix(".tmp")
     with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as zf:
         for name, data in files.items():
             zf.writestr(name, data)
     os.replace(tmp, path)
-    return {"stops": n_stops, "trips": n_trip, "stop_times": len(st_trip_a),
-            "routes": n_lines, "zip_bytes": path.stat().st_size}
+    return {
+        "stops": n_stops,
+        "trips": n_trip,
+        "stop_times": len(st_trip_a),
+        "routes": n_lines,
+        "zip_bytes": path.stat().st_size,
+    }
 
 
 # ------------------------------------------------------------------------------- timing
@@ -218,12 +261,25 @@ def reversed_day(sd):
     f = sd.flags[order]
     flags = ((f & 1) << 1 | (f & 2) >> 1).astype(np.int8)
     return ServiceDay(
-        date=sd.date, dep_stop=sd.arr_stop[order], arr_stop=sd.dep_stop[order],
-        dep_s=(-sd.arr_s[order]).astype(np.int32), arr_s=(-sd.dep_s[order]).astype(np.int32),
-        trip=sd.trip[order], flags=flags, instance_trip=sd.instance_trip, stop_x=sd.stop_x,
-        stop_y=sd.stop_y, stop_id=sd.stop_id, served=sd.served, booked=sd.booked,
-        tr_from=sd.tr_from, tr_to=sd.tr_to, tr_type=sd.tr_type, tr_min_s=sd.tr_min_s,
-        crs=sd.crs)
+        date=sd.date,
+        dep_stop=sd.arr_stop[order],
+        arr_stop=sd.dep_stop[order],
+        dep_s=(-sd.arr_s[order]).astype(np.int32),
+        arr_s=(-sd.dep_s[order]).astype(np.int32),
+        trip=sd.trip[order],
+        flags=flags,
+        instance_trip=sd.instance_trip,
+        stop_x=sd.stop_x,
+        stop_y=sd.stop_y,
+        stop_id=sd.stop_id,
+        served=sd.served,
+        booked=sd.booked,
+        tr_from=sd.tr_from,
+        tr_to=sd.tr_to,
+        tr_type=sd.tr_type,
+        tr_min_s=sd.tr_min_s,
+        crs=sd.crs,
+    )
 
 
 def main() -> None:
@@ -240,20 +296,37 @@ def main() -> None:
     args = ap.parse_args()
     if args.small:
         args.cities, args.lines_per_city, args.rural_per_city = 6, 10, 10
-    feed_path = args.feed or Path(f"/tmp/tg_synth_{args.cities}_{args.lines_per_city}_"
-                                  f"{args.rural_per_city}.zip")
+    feed_path = args.feed or Path(
+        f"/tmp/tg_synth_{args.cities}_{args.lines_per_city}_{args.rural_per_city}.zip"
+    )
     if args.generate_only:
         t0 = time.perf_counter()
-        sizes = generate(feed_path, cities=args.cities, lines_per_city=args.lines_per_city,
-                         rural_per_city=args.rural_per_city)
+        sizes = generate(
+            feed_path,
+            cities=args.cities,
+            lines_per_city=args.lines_per_city,
+            rural_per_city=args.rural_per_city,
+        )
         print(f"generated {feed_path} in {time.perf_counter() - t0:.1f} s: {sizes}")
         return
     if not feed_path.exists():
         # generate in a child process so that its memory does not count as ours
-        subprocess.run([sys.executable, __file__, "--generate-only", "--feed", str(feed_path),
-                        "--cities", str(args.cities), "--lines-per-city",
-                        str(args.lines_per_city), "--rural-per-city",
-                        str(args.rural_per_city)], check=True)
+        subprocess.run(
+            [
+                sys.executable,
+                __file__,
+                "--generate-only",
+                "--feed",
+                str(feed_path),
+                "--cities",
+                str(args.cities),
+                "--lines-per-city",
+                str(args.lines_per_city),
+                "--rural-per-city",
+                str(args.rural_per_city),
+            ],
+            check=True,
+        )
     from tillganglighet import transit
     from tillganglighet.transit import kernel
     from tillganglighet.transit.engine import _window, _Workspace
@@ -271,21 +344,29 @@ def main() -> None:
     t0 = time.perf_counter()
     fp = transit.footpaths(sd, walk)
     t_fp = time.perf_counter() - t0
-    print(f"stops {feed.n_stops:,}  trips {feed.n_trips:,}  stop_times {feed.n_stop_times:,}  "
-          f"connections on {DATE} {sd.n_connections:,}  footpaths {fp.n_edges:,}")
-    print(f"booked services excluded: {sd.booked.trips:,} trips, {sd.booked.stops:,} stops "
-          "served only by them")
-    print(f"load: read_gtfs {t_read:.2f} s, service_day {t_day:.2f} s, footpaths {t_fp:.2f} s"
-          f" (peak RSS {rss_mb():,.0f} MB, {rss_mb() - rss0:,.0f} MB above start)")
+    print(
+        f"stops {feed.n_stops:,}  trips {feed.n_trips:,}  stop_times {feed.n_stop_times:,}  "
+        f"connections on {DATE} {sd.n_connections:,}  footpaths {fp.n_edges:,}"
+    )
+    print(
+        f"booked services excluded: {sd.booked.trips:,} trips, {sd.booked.stops:,} stops "
+        "served only by them"
+    )
+    print(
+        f"load: read_gtfs {t_read:.2f} s, service_day {t_day:.2f} s, footpaths {t_fp:.2f} s"
+        f" (peak RSS {rss_mb():,.0f} MB, {rss_mb() - rss0:,.0f} MB above start)"
+    )
 
     rng = np.random.default_rng(5)
     served = np.flatnonzero(sd.served & np.isfinite(sd.stop_x))
     pick = served[rng.choice(len(served), args.origins, replace=False)]
     origins = np.column_stack([sd.stop_x[pick], sd.stop_y[pick]]) + rng.uniform(
-        -1500, 1500, (args.origins, 2))
+        -1500, 1500, (args.origins, 2)
+    )
     ppick = served[rng.choice(len(served), args.points, replace=False)]
     points = np.column_stack([sd.stop_x[ppick], sd.stop_y[ppick]]) + rng.uniform(
-        -200, 200, (args.points, 2))
+        -200, 200, (args.points, 2)
+    )
     eg_dur, eg_pt = egress_per_stop(points, sd.stop_x, sd.stop_y, sd.served, walk, fp)
     acc = access_csr(origins, sd.stop_x, sd.stop_y, sd.served, walk)
     w_dur, w_pt = direct_walk(origins, points, walk)
@@ -296,23 +377,41 @@ def main() -> None:
 
     def scan(T: int, horizon: float | None = None) -> None:
         lo, hi = _window(sd, T, horizon)
-        kernel.scan_deadline(*cols, lo, hi, fp.indptr, fp.src, fp.dur, fp.change_s, eg_dur,
-                             eg_pt, np.int32(T), ws.ready, ws.ready_pt, ws.boarded,
-                             ws.trip_pt)
+        kernel.scan_deadline(
+            *cols,
+            lo,
+            hi,
+            fp.indptr,
+            fp.src,
+            fp.dur,
+            fp.change_s,
+            eg_dur,
+            eg_pt,
+            np.int32(T),
+            ws.ready,
+            ws.ready_pt,
+            ws.boarded,
+            ws.trip_pt,
+        )
 
     scan(12 * H)
     t_noon = best_of(lambda: scan(12 * H))
     t_day_scan = best_of(lambda: scan(24 * H))
     out = np.empty(len(origins))
     opt = np.empty(len(origins), np.int32)
-    t_orig = best_of(lambda: kernel.origins_from_ready(ws.ready, ws.ready_pt, *acc, w_dur, w_pt,
-                                                       np.int32(12 * H), out, opt))
+    t_orig = best_of(
+        lambda: kernel.origins_from_ready(
+            ws.ready, ws.ready_pt, *acc, w_dur, w_pt, np.int32(12 * H), out, opt
+        )
+    )
     n_noon = int(np.searchsorted(sd.dep_s, 12 * H, side="right"))
     print(f"plain read of the {sd.n_connections:,} connections: {t_plain * 1e3:.1f} ms")
-    print(f"one backward scan, all origins: deadline 12:00 ({n_noon:,} connections) "
-          f"{t_noon * 1e3:.1f} ms = {t_noon / t_plain:.1f}x the plain read; deadline 24:00 "
-          f"{t_day_scan * 1e3:.1f} ms = {t_day_scan / t_plain:.1f}x; reading "
-          f"{len(origins):,} origins {t_orig * 1e3:.2f} ms")
+    print(
+        f"one backward scan, all origins: deadline 12:00 ({n_noon:,} connections) "
+        f"{t_noon * 1e3:.1f} ms = {t_noon / t_plain:.1f}x the plain read; deadline 24:00 "
+        f"{t_day_scan * 1e3:.1f} ms = {t_day_scan / t_plain:.1f}x; reading "
+        f"{len(origins):,} origins {t_orig * 1e3:.2f} ms"
+    )
     times = transit.meeting_times()
     transit.arrive_by(sd, origins[:10], points, times[:2], method="scan")  # warm-up
     t0 = time.perf_counter()
@@ -327,13 +426,17 @@ def main() -> None:
     r_prof = transit.arrive_by(sd, origins, points, times)
     t_prof = time.perf_counter() - t0
     same = np.array_equal(r_prof.travel_s, r_scan.travel_s)
-    print(f"profile (25 meeting times + departures/day, one pass over the day): {t_prof:.2f} s "
-          f"(scan {r_prof.timings['scan']:.2f} s, origins {r_prof.timings['origins']:.2f} s); "
-          f"equals the 25 scans: {same}; peak RSS {rss_mb():,.0f} MB")
+    print(
+        f"profile (25 meeting times + departures/day, one pass over the day): {t_prof:.2f} s "
+        f"(scan {r_prof.timings['scan']:.2f} s, origins {r_prof.timings['origins']:.2f} s); "
+        f"equals the 25 scans: {same}; peak RSS {rss_mb():,.0f} MB"
+    )
     within = np.isfinite(r_prof.median_s) & (r_prof.median_s <= 3600)
-    print(f"  origins with median <= 60 min: {within.sum():,} / {len(origins):,}; median "
-          f"departures/day {np.median(r_prof.departures_per_day):.0f}; horizon changes "
-          f"{int((r_scan_h.travel_s != r_scan.travel_s).sum()):,} cells (journeys > 3 h)")
+    print(
+        f"  origins with median <= 60 min: {within.sum():,} / {len(origins):,}; median "
+        f"departures/day {np.median(r_prof.departures_per_day):.0f}; horizon changes "
+        f"{int((r_scan_h.travel_s != r_scan.travel_s).sum()):,} cells (journeys > 3 h)"
+    )
 
     # one search per origin: a forward profile from the origin (backward on reversed time)
     rev = reversed_day(sd)
@@ -344,8 +447,9 @@ def main() -> None:
     order = np.lexsort((a_src, b))
     indptr = np.zeros(sd.n_stops + 1, np.int64)
     np.add.at(indptr, b[order] + 1, 1)
-    rfp = transit.walk.Footpaths(np.cumsum(indptr), a_src[order].astype(np.int32),
-                                 rev_fp.dur[order], rev_fp.change_s)
+    rfp = transit.walk.Footpaths(
+        np.cumsum(indptr), a_src[order].astype(np.int32), rev_fp.dur[order], rev_fp.change_s
+    )
     n_per = 10
     t0 = time.perf_counter()
     for o in range(n_per):
@@ -356,9 +460,11 @@ def main() -> None:
         e_pt[acc[1][lo:hi]] = 0
         transit.engine.profile(rev, rfp, e_dur, e_pt)
     t_per = (time.perf_counter() - t0) / n_per
-    print(f"one search per origin (forward profile from the origin, same kernel): "
-          f"{t_per:.2f} s each -> {t_per * len(origins):,.0f} s for {len(origins):,} origins, "
-          f"{t_per * len(origins) / t_prof:,.0f}x the all-origins profile")
+    print(
+        f"one search per origin (forward profile from the origin, same kernel): "
+        f"{t_per:.2f} s each -> {t_per * len(origins):,.0f} s for {len(origins):,} origins, "
+        f"{t_per * len(origins) / t_prof:,.0f}x the all-origins profile"
+    )
 
     # brute force on a subset: connections of the first few cities' stops, scaled
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
@@ -369,12 +475,25 @@ def main() -> None:
     keep = sub_stops[sd.dep_stop] & sub_stops[sd.arr_stop]
     from tillganglighet.transit.service import ServiceDay
 
-    sub = ServiceDay(date=sd.date, dep_stop=sd.dep_stop[keep], arr_stop=sd.arr_stop[keep],
-                     dep_s=sd.dep_s[keep], arr_s=sd.arr_s[keep], trip=sd.trip[keep],
-                     flags=sd.flags[keep], instance_trip=sd.instance_trip, stop_x=sd.stop_x,
-                     stop_y=sd.stop_y, stop_id=sd.stop_id, served=sd.served & sub_stops,
-                     booked=sd.booked, tr_from=sd.tr_from, tr_to=sd.tr_to, tr_type=sd.tr_type,
-                     tr_min_s=sd.tr_min_s)
+    sub = ServiceDay(
+        date=sd.date,
+        dep_stop=sd.dep_stop[keep],
+        arr_stop=sd.arr_stop[keep],
+        dep_s=sd.dep_s[keep],
+        arr_s=sd.arr_s[keep],
+        trip=sd.trip[keep],
+        flags=sd.flags[keep],
+        instance_trip=sd.instance_trip,
+        stop_x=sd.stop_x,
+        stop_y=sd.stop_y,
+        stop_id=sd.stop_id,
+        served=sd.served & sub_stops,
+        booked=sd.booked,
+        tr_from=sd.tr_from,
+        tr_to=sd.tr_to,
+        tr_type=sd.tr_type,
+        tr_min_s=sd.tr_min_s,
+    )
     sub_ok = np.flatnonzero(sub.served)
     so = np.column_stack([sd.stop_x[sub_ok[:40]], sd.stop_y[sub_ok[:40]]]) + 150.0
     spts = np.column_stack([sd.stop_x[sub_ok[[3, 200]]], sd.stop_y[sub_ok[[3, 200]]]])
@@ -386,16 +505,17 @@ def main() -> None:
     agree = np.array_equal(eng.travel_s[:, 0], bf)
     t_eng = best_of(lambda: transit.arrive_by(sub, so, spts, [12 * H], method="scan"))
     scale = sd.n_connections / max(sub.n_connections, 1)
-    print(f"brute force (networkx time-expanded graph) on a subset of {sub.n_connections:,} "
-          f"connections, 40 origins, one meeting time: {t_bf:.1f} s (engine {t_eng * 1e3:.1f} ms,"
-          f" agree: {agree}); scaled to the full day x{scale:.0f}: ~{t_bf * scale:,.0f} s")
+    print(
+        f"brute force (networkx time-expanded graph) on a subset of {sub.n_connections:,} "
+        f"connections, 40 origins, one meeting time: {t_bf:.1f} s (engine {t_eng * 1e3:.1f} ms,"
+        f" agree: {agree}); scaled to the full day x{scale:.0f}: ~{t_bf * scale:,.0f} s"
+    )
 
     if not args.skip_pynigiri:
         pynigiri_try(feed_path, sd, origins, points)
 
 
-def pynigiri_try(feed_path: Path, sd, origins: np.ndarray, points: np.ndarray,
-                 n: int = 20) -> None:
+def pynigiri_try(feed_path: Path, sd, origins: np.ndarray, points: np.ndarray, n: int = 20) -> None:
     """Closest like-for-like question in pynigiri: one origin to all points, whole day.
 
     nigiri's ``route()`` searches forward only, but a *range* query (``start_time`` as a
@@ -418,13 +538,18 @@ def pynigiri_try(feed_path: Path, sd, origins: np.ndarray, points: np.ndarray,
         t0 = time.perf_counter()
         src = ng.TimetableSource("syn", str(feed_path), ng.LoaderConfig())
         day = DATE.isoformat()
-        tt = ng.load_timetable([src], (DATE - dt.timedelta(days=1)).isoformat(),
-                               (DATE + dt.timedelta(days=1)).isoformat())
+        tt = ng.load_timetable(
+            [src],
+            (DATE - dt.timedelta(days=1)).isoformat(),
+            (DATE + dt.timedelta(days=1)).isoformat(),
+        )
         t_load = time.perf_counter() - t0
-        print(f"pynigiri: loaded {feed_path.name} in {t_load:.1f} s "
-              f"({tt.n_locations():,} locations, {tt.n_transports():,} transports; "
-              f"process peak RSS {rss_mb():,.0f} MB)")
-    except Exception as exc:  # noqa: BLE001 - report whatever the binding raises
+        print(
+            f"pynigiri: loaded {feed_path.name} in {t_load:.1f} s "
+            f"({tt.n_locations():,} locations, {tt.n_transports():,} transports; "
+            f"process peak RSS {rss_mb():,.0f} MB)"
+        )
+    except Exception as exc:
         print(f"pynigiri: loading failed: {type(exc).__name__}: {exc}")
         return
     walk = transit.WalkParams()
@@ -436,7 +561,7 @@ def pynigiri_try(feed_path: Path, sd, origins: np.ndarray, points: np.ndarray,
     ours = transit.arrive_by(sd, o_xy, points, times)
     _ind, st, dur = access_csr(points, sd.stop_x, sd.stop_y, sd.served, walk)
     dest: dict[int, int] = {}
-    for s_, d_ in zip(st.tolist(), dur.tolist()):
+    for s_, d_ in zip(st.tolist(), dur.tolist(), strict=False):
         dest[s_] = min(dest.get(s_, 10**9), -(-d_ // 60))
     dest_offsets = []
     for s_, m in dest.items():
@@ -457,8 +582,9 @@ def pynigiri_try(feed_path: Path, sd, origins: np.ndarray, points: np.ndarray,
         t0 = time.perf_counter()
         journeys = ng.route(tt, q)
         t_route += time.perf_counter() - t0
-        pairs = sorted(((j.departure_time() - m0) * 60, (j.arrival_time() - m0) * 60)
-                       for j in journeys)
+        pairs = sorted(
+            ((j.departure_time() - m0) * 60, (j.arrival_time() - m0) * 60) for j in journeys
+        )
         for qi, T in enumerate(times):
             dep = [d for d, a in pairs if a <= T]
             theirs = T - max(dep) if dep else np.inf
@@ -470,15 +596,19 @@ def pynigiri_try(feed_path: Path, sd, origins: np.ndarray, points: np.ndarray,
                 diffs.append(theirs - mine)
                 n_same += abs(theirs - mine) <= 60
     diffs_a = np.array(diffs) if diffs else np.zeros(1)
-    print(f"pynigiri: {n} range queries (one origin stop -> {len(dest_offsets)} destination "
-          f"stops, whole day {day}): {t_route / n * 1e3:.0f} ms each -> "
-          f"{t_route / n * ours.travel_s.shape[0]:.1f} s per {ours.travel_s.shape[0]} origins; "
-          f"ours for all {n} origins at once {sum(ours.timings.values()):.2f} s")
-    print(f"pynigiri vs ours on {n_cells} origin x meeting-time cells answered by transit: "
-          f"{n_same} within 60 s, {len(diffs)} answered by both; nigiri minus ours: median "
-          f"{np.median(diffs_a):.0f} s, 10-90 % {np.percentile(diffs_a, 10):.0f} .. "
-          f"{np.percentile(diffs_a, 90):.0f} s (nigiri: minute resolution, its own footpaths "
-          "and transfer times)")
+    print(
+        f"pynigiri: {n} range queries (one origin stop -> {len(dest_offsets)} destination "
+        f"stops, whole day {day}): {t_route / n * 1e3:.0f} ms each -> "
+        f"{t_route / n * ours.travel_s.shape[0]:.1f} s per {ours.travel_s.shape[0]} origins; "
+        f"ours for all {n} origins at once {sum(ours.timings.values()):.2f} s"
+    )
+    print(
+        f"pynigiri vs ours on {n_cells} origin x meeting-time cells answered by transit: "
+        f"{n_same} within 60 s, {len(diffs)} answered by both; nigiri minus ours: median "
+        f"{np.median(diffs_a):.0f} s, 10-90 % {np.percentile(diffs_a, 10):.0f} .. "
+        f"{np.percentile(diffs_a, 90):.0f} s (nigiri: minute resolution, its own footpaths "
+        "and transfer times)"
+    )
 
 
 if __name__ == "__main__":

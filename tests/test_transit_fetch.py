@@ -3,81 +3,23 @@
 from __future__ import annotations
 
 import hashlib
-import http.server
-import threading
 import zipfile
 from pathlib import Path
-from typing import ClassVar
 
 import pytest
 from transit_feeds import FeedSpec
+from transit_http import local_server
 
 from tillganglighet.transit import fetch
-
-KEY = "s3cr3t-key"
-
-
-class _State:
-    body: bytes = b""
-    status: int = 200
-    honour_range: bool = True
-    cut_after: int | None = None  # close the connection after this many body bytes
-    requests: ClassVar[list[dict]] = []
-
-
-class _Handler(http.server.BaseHTTPRequestHandler):
-    state = _State
-
-    def log_message(self, *args: object) -> None:  # keep the test output clean
-        pass
-
-    def do_GET(self) -> None:
-        st = self.state
-        st.requests.append({"path": self.path, "range": self.headers.get("Range")})
-        if st.status != 200:
-            self.send_response(st.status)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-            return
-        body = st.body
-        start = 0
-        rng = self.headers.get("Range")
-        if rng and st.honour_range:
-            start = int(rng.split("=")[1].split("-")[0])
-            if start >= len(body):
-                self.send_response(416)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-                return
-            self.send_response(206)
-            self.send_header("Content-Range", f"bytes {start}-{len(body) - 1}/{len(body)}")
-        else:
-            self.send_response(200)
-        self.send_header("Content-Length", str(len(body) - start))
-        self.end_headers()
-        payload = body[start:]
-        if st.cut_after is not None:
-            payload = payload[: st.cut_after]
-            st.cut_after = None  # only the first response is cut
-            self.wfile.write(payload)
-            self.wfile.flush()
-            self.close_connection = True
-            return
-        self.wfile.write(payload)
 
 
 @pytest.fixture()
 def server():
-    class State(_State):
-        requests: ClassVar[list[dict]] = []
+    with local_server() as srv:
+        yield srv
 
-    handler = type("H", (_Handler,), {"state": State})
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield State, f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    httpd.server_close()
+
+KEY = "s3cr3t-key"
 
 
 def feed_zip(tmp_path: Path) -> bytes:
@@ -87,18 +29,27 @@ def feed_zip(tmp_path: Path) -> bytes:
     spec.service("WD")
     # enough rows that the zip is a few kB and can be cut in the middle
     for k in range(300):
-        spec.trip(f"t{k}", [("A", 6 * 3600 + 60 * k, 6 * 3600 + 60 * k),
-                            ("B", 6 * 3600 + 60 * k + 300, 6 * 3600 + 60 * k + 300)])
+        spec.trip(
+            f"t{k}",
+            [
+                ("A", 6 * 3600 + 60 * k, 6 * 3600 + 60 * k),
+                ("B", 6 * 3600 + 60 * k + 300, 6 * 3600 + 60 * k + 300),
+            ],
+        )
     return spec.write(tmp_path / "src", as_zip=True).read_bytes()
 
 
 def test_url_building_and_masking():
     url = fetch.feed_url("sverige2", api_key=KEY)
     assert url == f"https://api.resrobot.se/gtfs/sweden.zip?key={KEY}"
-    assert fetch.feed_url("sweden3", api_key="k") == \
-        "https://opendata.samtrafiken.se/gtfs-sweden/sweden.zip?key=k"
-    assert fetch.feed_url("regional", operator="ul", api_key="k") == \
-        "https://opendata.samtrafiken.se/gtfs/ul/ul.zip?key=k"
+    assert (
+        fetch.feed_url("sweden3", api_key="k")
+        == "https://opendata.samtrafiken.se/gtfs-sweden/sweden.zip?key=k"
+    )
+    assert (
+        fetch.feed_url("regional", operator="ul", api_key="k")
+        == "https://opendata.samtrafiken.se/gtfs/ul/ul.zip?key=k"
+    )
     assert fetch.mask_key(url) == "https://api.resrobot.se/gtfs/sweden.zip?key=***"
     with pytest.raises(ValueError, match="operator"):
         fetch.feed_url("regional", api_key="k")
@@ -114,8 +65,12 @@ def test_download_verifies_and_writes_atomically(server, tmp_path, monkeypatch):
     out.mkdir()
     lines: list[str] = []
     seen: list[tuple[int, int]] = []
-    path = fetch.fetch_feed(out / "sweden.zip", base_url=base, log=lines.append,
-                            progress=lambda step, done, total: seen.append((done, total)))
+    path = fetch.fetch_feed(
+        out / "sweden.zip",
+        base_url=base,
+        log=lines.append,
+        progress=lambda step, done, total: seen.append((done, total)),
+    )
     assert path.read_bytes() == state.body
     assert state.requests[0]["path"] == f"/gtfs/sweden.zip?key={KEY}"
     assert lines[0] == f"downloading {base}/gtfs/sweden.zip?key=***"
@@ -136,8 +91,9 @@ def test_resume_after_a_broken_connection(server, tmp_path):
     assert part.stat().st_size == len(state.body) // 3
     assert not target.exists()
     lines: list[str] = []
-    fetch.fetch_feed(target, api_key=KEY, base_url=base, feed="regional", operator="ul",
-                     log=lines.append)
+    fetch.fetch_feed(
+        target, api_key=KEY, base_url=base, feed="regional", operator="ul", log=lines.append
+    )
     assert state.requests[-1]["range"] == f"bytes={len(state.body) // 3}-"
     assert hashlib.sha256(target.read_bytes()).digest() == hashlib.sha256(state.body).digest()
     assert any("resuming at byte" in ln for ln in lines)
@@ -202,5 +158,4 @@ def test_http_errors_and_missing_key(server, tmp_path, monkeypatch):
     with pytest.raises(fetch.FetchError, match="TRAFIKLAB_API_KEY"):
         fetch.fetch_feed(tmp_path / "f.zip", base_url=base)
     with pytest.raises(fetch.FetchError, match="cannot connect"):
-        fetch.fetch_feed(tmp_path / "f.zip", api_key=KEY, base_url="http://127.0.0.1:9",
-                         timeout=2)
+        fetch.fetch_feed(tmp_path / "f.zip", api_key=KEY, base_url="http://127.0.0.1:9", timeout=2)

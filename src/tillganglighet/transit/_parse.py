@@ -20,9 +20,8 @@ def _buffers(col: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     if col.type == pa.large_string():
         col = col.cast(pa.string())
     bufs = col.buffers()
-    offsets = np.frombuffer(bufs[1], dtype=np.int32)[col.offset: col.offset + len(col) + 1]
-    data = np.frombuffer(bufs[2], dtype=np.uint8) if bufs[2] is not None else np.zeros(
-        0, np.uint8)
+    offsets = np.frombuffer(bufs[1], dtype=np.int32)[col.offset : col.offset + len(col) + 1]
+    data = np.frombuffer(bufs[2], dtype=np.uint8) if bufs[2] is not None else np.zeros(0, np.uint8)
     return offsets, data
 
 

@@ -18,7 +18,7 @@ import datetime as dt
 import time as _time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -47,9 +47,11 @@ def meeting_times(start: str = "09:00", end: str = "15:00", step_min: int = 15) 
 
     Returns int32 seconds after midnight (default: 25 times, 09:00 ... 15:00).
     """
+
     def sec(s: str) -> int:
         h, m = s.split(":")
         return int(h) * 3600 + int(m) * 60
+
     a, b = sec(start), sec(end)
     if step_min <= 0 or b < a:
         raise InputValidationError("meeting_times: need start <= end and step_min > 0")
@@ -61,8 +63,9 @@ def footpaths(sd: ServiceDay, walk: WalkParams) -> Footpaths:
     key = (walk.speed_m_s, walk.detour, walk.footpath_radius_m, walk.change_s)
     fp = sd._footpaths.get(key)
     if fp is None:
-        fp = build_footpaths(sd.stop_x, sd.stop_y, sd.served, walk, sd.tr_from, sd.tr_to,
-                             sd.tr_type, sd.tr_min_s)
+        fp = build_footpaths(
+            sd.stop_x, sd.stop_y, sd.served, walk, sd.tr_from, sd.tr_to, sd.tr_type, sd.tr_min_s
+        )
         sd._footpaths[key] = fp
     return fp
 
@@ -74,9 +77,8 @@ def _xy(obj: object, what: str, crs_name: str = "EPSG:3006") -> np.ndarray:
 
         crs = getattr(obj, "crs", None)
         if crs is None or CRS.from_user_input(crs) != CRS.from_user_input(crs_name):
-            raise CRSError(f"{what} must be in {crs_name} (got {crs}); use "
-                           f".to_crs({crs_name!r})")
-        geom = obj.geometry if hasattr(obj, "geometry") else obj
+            raise CRSError(f"{what} must be in {crs_name} (got {crs}); use .to_crs({crs_name!r})")
+        geom: Any = obj.geometry if hasattr(obj, "geometry") else obj
         if not (geom.geom_type == "Point").all():
             geom = geom.representative_point()
         return np.column_stack([geom.x.to_numpy(), geom.y.to_numpy()]).astype(np.float64)
@@ -150,8 +152,7 @@ class ArriveByResult:
         )
 
 
-def _summarise(travel: np.ndarray, point: np.ndarray, threshold_s: float
-               ) -> tuple[np.ndarray, ...]:
+def _summarise(travel: np.ndarray, point: np.ndarray, threshold_s: float) -> tuple[np.ndarray, ...]:
     median = np.median(travel, axis=1) if travel.shape[1] else np.full(len(travel), np.inf)
     worst = travel.max(axis=1) if travel.shape[1] else np.full(len(travel), np.inf)
     n_ok = (travel <= threshold_s).sum(axis=1)
@@ -164,8 +165,9 @@ def _summarise(travel: np.ndarray, point: np.ndarray, threshold_s: float
     return median, worst, n_ok, nearest
 
 
-def _prepare(sd: ServiceDay, origins_xy: np.ndarray, walk: WalkParams) -> tuple[
-        Footpaths, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+def _prepare(
+    sd: ServiceDay, origins_xy: np.ndarray, walk: WalkParams
+) -> tuple[Footpaths, tuple[np.ndarray, np.ndarray, np.ndarray]]:
     fp = footpaths(sd, walk)
     acc = access_csr(origins_xy, sd.stop_x, sd.stop_y, sd.served, walk)
     return fp, acc
@@ -209,8 +211,9 @@ def arrive_by(
         Optional ``progress(step, done, total)``.
     """
     walk = walk or WalkParams()
-    times = meeting_times() if meeting_times_s is None else np.asarray(meeting_times_s,
-                                                                         dtype=np.int32)
+    times = (
+        meeting_times() if meeting_times_s is None else np.asarray(meeting_times_s, dtype=np.int32)
+    )
     o_xy = _xy(origins, "origins", sd.crs)
     p_xy = _xy(points, "points", sd.crs)
     if not len(p_xy):
@@ -228,13 +231,26 @@ def arrive_by(
     departures = np.full(n_o, -1, dtype=np.int64)
     t0 = _time.perf_counter()
     if method == "profile":
-        prof = profile(sd, fp, eg_dur, eg_pt, horizon=horizon, progress=progress)
+        prof = profile(sd, fp, eg_dur, eg_pt, horizon=int(horizon), progress=progress)
         timings["scan"] = _time.perf_counter() - t0
         t0 = _time.perf_counter()
         out = fp.outgoing()
-        kernel.origins_from_profile(*prof, out[0], out[1], out[2], acc[0], acc[1], acc[2],
-                                    w_dur, w_pt, times.astype(np.int64), np.int64(threshold_s),
-                                    travel, point, departures)
+        kernel.origins_from_profile(
+            *prof,
+            out[0],
+            out[1],
+            out[2],
+            acc[0],
+            acc[1],
+            acc[2],
+            w_dur,
+            w_pt,
+            times.astype(np.int64),
+            np.int64(threshold_s),
+            travel,
+            point,
+            departures,
+        )
         timings["origins"] = _time.perf_counter() - t0
     elif method == "scan":
         ws = _Workspace(sd)
@@ -242,14 +258,32 @@ def arrive_by(
             if progress:
                 progress("scan", q, n_t)
             lo, hi = _window(sd, int(T), horizon_s)
-            kernel.scan_deadline(sd.dep_stop, sd.arr_stop, sd.dep_s, sd.arr_s, sd.trip,
-                                 sd.flags, lo, hi, fp.indptr, fp.src, fp.dur, fp.change_s,
-                                 eg_dur, eg_pt, np.int32(T), ws.ready, ws.ready_pt,
-                                 ws.boarded, ws.trip_pt)
+            kernel.scan_deadline(
+                sd.dep_stop,
+                sd.arr_stop,
+                sd.dep_s,
+                sd.arr_s,
+                sd.trip,
+                sd.flags,
+                lo,
+                hi,
+                fp.indptr,
+                fp.src,
+                fp.dur,
+                fp.change_s,
+                eg_dur,
+                eg_pt,
+                np.int32(T),
+                ws.ready,
+                ws.ready_pt,
+                ws.boarded,
+                ws.trip_pt,
+            )
             col = np.empty(n_o, dtype=np.float64)
             cpt = np.empty(n_o, dtype=np.int32)
-            kernel.origins_from_ready(ws.ready, ws.ready_pt, acc[0], acc[1], acc[2], w_dur,
-                                      w_pt, np.int32(T), col, cpt)
+            kernel.origins_from_ready(
+                ws.ready, ws.ready_pt, acc[0], acc[1], acc[2], w_dur, w_pt, np.int32(T), col, cpt
+            )
             if horizon_s is not None:
                 col[col > horizon_s] = np.inf
             travel[:, q] = col
@@ -264,10 +298,19 @@ def arrive_by(
         travel[travel > horizon_s] = np.inf
     median, worst, n_ok, nearest = _summarise(travel, point, threshold_s)
     return ArriveByResult(
-        meeting_times_s=times, travel_s=travel, point=point, median_s=median, worst_s=worst,
-        n_reachable=n_ok, nearest_point=nearest, departures_per_day=departures,
+        meeting_times_s=times,
+        travel_s=travel,
+        point=point,
+        median_s=median,
+        worst_s=worst,
+        n_reachable=n_ok,
+        nearest_point=nearest,
+        departures_per_day=departures,
         walk_s=np.where(w_dur >= INF, np.inf, w_dur.astype(np.float64)),
-        threshold_s=float(threshold_s), walk=walk, date=sd.date, booked=sd.booked,
+        threshold_s=float(threshold_s),
+        walk=walk,
+        date=sd.date,
+        booked=sd.booked,
         timings=timings,
     )
 
@@ -282,14 +325,23 @@ class _Workspace:
 
 def _window(sd: ServiceDay, deadline: int, horizon_s: float | None) -> tuple[int, int]:
     hi = int(np.searchsorted(sd.dep_s, deadline, side="right"))
-    lo = 0 if horizon_s is None else int(np.searchsorted(sd.dep_s, deadline - horizon_s,
-                                                         side="left"))
+    lo = (
+        0
+        if horizon_s is None
+        else int(np.searchsorted(sd.dep_s, deadline - horizon_s, side="left"))
+    )
     return lo, hi
 
 
-def profile(sd: ServiceDay, fp: Footpaths, egress_dur: np.ndarray, egress_pt: np.ndarray,
-            *, horizon: int = INF, progress: Progress | None = None
-            ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def profile(
+    sd: ServiceDay,
+    fp: Footpaths,
+    egress_dur: np.ndarray,
+    egress_pt: np.ndarray,
+    *,
+    horizon: int = INF,
+    progress: Progress | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Run the backward profile scan.
 
     Returns ``(seg_start, seg_len, e_dep, e_arr, e_pt)``: stop ``s``'s Pareto profile is
@@ -305,20 +357,45 @@ def profile(sd: ServiceDay, fp: Footpaths, egress_dur: np.ndarray, egress_pt: np
     e_arr = np.empty(cap, dtype=np.int32)
     e_pt = np.empty(cap, dtype=np.int32)
     out = fp.outgoing()
-    kernel.scan_profile(sd.dep_stop, sd.arr_stop, sd.dep_s, sd.arr_s, sd.trip, sd.flags,
-                        sd.n_trips, out[0], out[1], out[2], fp.change_s, egress_dur, egress_pt,
-                        np.int32(horizon), seg_start, seg_len, e_dep, e_arr, e_pt)
+    kernel.scan_profile(
+        sd.dep_stop,
+        sd.arr_stop,
+        sd.dep_s,
+        sd.arr_s,
+        sd.trip,
+        sd.flags,
+        sd.n_trips,
+        out[0],
+        out[1],
+        out[2],
+        fp.change_s,
+        egress_dur,
+        egress_pt,
+        np.int32(horizon),
+        seg_start,
+        seg_len,
+        e_dep,
+        e_arr,
+        e_pt,
+    )
     if progress:
         progress("profile", 1, 1)
     return seg_start, seg_len, e_dep, e_arr, e_pt
 
 
-def deadline_scan(sd: ServiceDay, origins: object, points: object, deadline_s: int, *,
-                  walk: WalkParams | None = None, horizon_s: float | None = None
-                  ) -> tuple[np.ndarray, np.ndarray]:
+def deadline_scan(
+    sd: ServiceDay,
+    origins: object,
+    points: object,
+    deadline_s: int,
+    *,
+    walk: WalkParams | None = None,
+    horizon_s: float | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
     """One backward scan for one meeting time: (travel seconds, point) per origin."""
-    res = arrive_by(sd, origins, points, [deadline_s], walk=walk, method="scan",
-                    horizon_s=horizon_s)
+    res = arrive_by(
+        sd, origins, points, [deadline_s], walk=walk, method="scan", horizon_s=horizon_s
+    )
     return res.travel_s[:, 0], res.point[:, 0]
 
 
@@ -334,8 +411,9 @@ class ODMatrix:
     meeting_times_s: np.ndarray
     horizon_s: float | None
 
-    def score(self, active: np.ndarray | Sequence[int] | None = None, *,
-              statistic: str = "median") -> np.ndarray:
+    def score(
+        self, active: np.ndarray | Sequence[int] | None = None, *, statistic: str = "median"
+    ) -> np.ndarray:
         """Per-origin median (or ``"worst"``) travel seconds with only ``active`` points."""
         m = self.seconds if active is None else self.seconds[:, np.asarray(active), :]
         best = m.min(axis=1)
@@ -367,8 +445,9 @@ def od_matrix(
     journeys read as ``inf``. Returns float32 seconds.
     """
     walk = walk or WalkParams()
-    times = meeting_times() if meeting_times_s is None else np.asarray(meeting_times_s,
-                                                                         dtype=np.int32)
+    times = (
+        meeting_times() if meeting_times_s is None else np.asarray(meeting_times_s, dtype=np.int32)
+    )
     o_xy = _xy(origins, "origins", sd.crs)
     p_xy = _xy(points, "points", sd.crs)
     fp, acc = _prepare(sd, o_xy, walk)
@@ -379,23 +458,49 @@ def od_matrix(
     cpt = np.empty(len(o_xy), dtype=np.int32)
     total = len(p_xy) * len(times)
     for j in range(len(p_xy)):
-        eg_dur, eg_pt = egress_per_stop(p_xy[j:j + 1], sd.stop_x, sd.stop_y, sd.served, walk,
-                                        fp)
+        eg_dur, eg_pt = egress_per_stop(p_xy[j : j + 1], sd.stop_x, sd.stop_y, sd.served, walk, fp)
         if walk_all is not None:
             w_dur = walk_all[:, j]
         else:
-            w_dur = walk_seconds_matrix(o_xy, p_xy[j:j + 1], walk)[:, 0]
+            w_dur = walk_seconds_matrix(o_xy, p_xy[j : j + 1], walk)[:, 0]
         w_pt = np.zeros(len(o_xy), dtype=np.int64)
         for q, T in enumerate(times):
             if progress:
                 progress("od_matrix", j * len(times) + q, total)
             lo, hi = _window(sd, int(T), horizon_s)
-            kernel.scan_deadline(sd.dep_stop, sd.arr_stop, sd.dep_s, sd.arr_s, sd.trip,
-                                 sd.flags, lo, hi, fp.indptr, fp.src, fp.dur, fp.change_s,
-                                 eg_dur, eg_pt, np.int32(T), ws.ready, ws.ready_pt,
-                                 ws.boarded, ws.trip_pt)
-            kernel.origins_from_ready(ws.ready, ws.ready_pt, acc[0], acc[1], acc[2],
-                                      w_dur.astype(np.int64), w_pt, np.int32(T), col, cpt)
+            kernel.scan_deadline(
+                sd.dep_stop,
+                sd.arr_stop,
+                sd.dep_s,
+                sd.arr_s,
+                sd.trip,
+                sd.flags,
+                lo,
+                hi,
+                fp.indptr,
+                fp.src,
+                fp.dur,
+                fp.change_s,
+                eg_dur,
+                eg_pt,
+                np.int32(T),
+                ws.ready,
+                ws.ready_pt,
+                ws.boarded,
+                ws.trip_pt,
+            )
+            kernel.origins_from_ready(
+                ws.ready,
+                ws.ready_pt,
+                acc[0],
+                acc[1],
+                acc[2],
+                w_dur.astype(np.int64),
+                w_pt,
+                np.int32(T),
+                col,
+                cpt,
+            )
             if horizon_s is not None:
                 col[col > horizon_s] = np.inf
             out[:, j, q] = col

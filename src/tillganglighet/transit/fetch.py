@@ -57,16 +57,23 @@ def mask_key(url: str) -> str:
     return re.sub(r"(?i)([?&]key=)[^&#]*", r"\1***", url)
 
 
-def feed_url(feed: str = "sverige2", *, operator: str | None = None, api_key: str,
-             base_url: str | None = None) -> str:
+def feed_url(
+    feed: str = "sverige2",
+    *,
+    operator: str | None = None,
+    api_key: str,
+    base_url: str | None = None,
+) -> str:
     """Download URL of a Trafiklab feed (``base_url`` replaces the host, for mirrors/tests)."""
     if feed not in FEEDS:
         raise ValueError(f"feed must be one of {sorted(FEEDS)}, not {feed!r}")
     host, path = FEEDS[feed]
     if feed == "regional":
         if not operator or not re.fullmatch(r"[a-z0-9_-]+", operator):
-            raise ValueError("a regional feed needs an operator abbreviation such as 'sl', "
-                             "'ul', 'skane' or 'otraf'")
+            raise ValueError(
+                "a regional feed needs an operator abbreviation such as 'sl', "
+                "'ul', 'skane' or 'otraf'"
+            )
         path = path.format(operator=operator)
     elif operator:
         raise ValueError(f"operator is only used with feed='regional' (not {feed!r})")
@@ -92,8 +99,10 @@ def verify_gtfs_zip(path: Path) -> list[str]:
     base = {n.rsplit("/", 1)[-1] for n in names}
     missing = [f for f in GTFS_REQUIRED if f not in base]
     if missing or not ({"calendar.txt", "calendar_dates.txt"} & base):
-        raise FetchError(f"{path}: the zip is not a GTFS feed (missing "
-                         f"{', '.join(missing) or 'calendar.txt/calendar_dates.txt'})")
+        raise FetchError(
+            f"{path}: the zip is not a GTFS feed (missing "
+            f"{', '.join(missing) or 'calendar.txt/calendar_dates.txt'})"
+        )
     return names
 
 
@@ -136,8 +145,10 @@ def fetch_feed(
     """
     key = api_key if api_key is not None else os.environ.get(ENV_KEY)
     if not key:
-        raise FetchError(f"no Trafiklab API key: set the environment variable {ENV_KEY} "
-                         "(get a key at https://www.trafiklab.se)")
+        raise FetchError(
+            f"no Trafiklab API key: set the environment variable {ENV_KEY} "
+            "(get a key at https://www.trafiklab.se)"
+        )
     url = feed_url(feed, operator=operator, api_key=key, base_url=base_url)
     target = Path(target)
     if not target.parent.is_dir():
@@ -166,12 +177,14 @@ def fetch_feed(
     return target
 
 
-def _download(url: str, part: Path, timeout: float, progress: Progress | None,
-              say: Callable[[str], None]) -> bool:
+def _download(
+    url: str, part: Path, timeout: float, progress: Progress | None, say: Callable[[str], None]
+) -> bool:
     """Fetch ``url`` into ``part``, resuming it if present. Returns True if it resumed."""
     have = part.stat().st_size if part.exists() else 0
-    req = urllib.request.Request(url, headers={"User-Agent": "tillganglighet",
-                                               "Accept-Encoding": "identity"})
+    req = urllib.request.Request(
+        url, headers={"User-Agent": "tillganglighet", "Accept-Encoding": "identity"}
+    )
     if have:
         req.add_header("Range", f"bytes={have}-")
     masked = mask_key(url)
@@ -183,23 +196,30 @@ def _download(url: str, part: Path, timeout: float, progress: Progress | None,
             say("the server refused the resume range; restarting from the beginning")
             part.unlink(missing_ok=True)
             return _download(url, part, timeout, progress, say)
-        hint = {401: "the API key was rejected", 403: "the API key was rejected or lacks "
-                "access to this feed", 404: "no such feed (check the operator name)",
-                429: "too many requests: the key's quota is used up (Bronze keys allow 50 "
-                "downloads a month)"}.get(exc.code, exc.reason)
+        hint = {
+            401: "the API key was rejected",
+            403: "the API key was rejected or lacks access to this feed",
+            404: "no such feed (check the operator name)",
+            429: "too many requests: the key's quota is used up (Bronze keys allow 50 "
+            "downloads a month)",
+        }.get(exc.code, exc.reason)
         raise FetchError(f"{masked}: HTTP {exc.code} ({hint})") from None
     except (urllib.error.URLError, OSError) as exc:
         reason = getattr(exc, "reason", exc)
-        raise FetchError(f"{masked}: cannot connect ({reason}); a partial download, if any, "
-                         f"is kept in {part} and resumed next time") from None
+        raise FetchError(
+            f"{masked}: cannot connect ({reason}); a partial download, if any, "
+            f"is kept in {part} and resumed next time"
+        ) from None
     with resp:
         status = resp.status
         resumed = False
         if have and status == 206:
             m = re.match(r"bytes (\d+)-(\d+)/(\d+|\*)", resp.headers.get("Content-Range", ""))
             if not m or int(m.group(1)) != have:
-                raise FetchError(f"{masked}: the server answered the resume request with an "
-                                 f"unexpected range ({resp.headers.get('Content-Range')})")
+                raise FetchError(
+                    f"{masked}: the server answered the resume request with an "
+                    f"unexpected range ({resp.headers.get('Content-Range')})"
+                )
             total = int(m.group(3)) if m.group(3) != "*" else 0
             mode = "ab"
             done = have
@@ -227,9 +247,13 @@ def _download(url: str, part: Path, timeout: float, progress: Progress | None,
                 fh.flush()
                 os.fsync(fh.fileno())
         except (OSError, urllib.error.URLError) as exc:
-            raise FetchError(f"{masked}: the download broke off after {done + got:,} bytes "
-                             f"({exc}); run again to resume from {part}") from None
+            raise FetchError(
+                f"{masked}: the download broke off after {done + got:,} bytes "
+                f"({exc}); run again to resume from {part}"
+            ) from None
     if expected_body is not None and got < expected_body:
-        raise FetchError(f"{masked}: the download broke off after {done + got:,} of "
-                         f"{total:,} bytes; run again to resume from {part}")
+        raise FetchError(
+            f"{masked}: the download broke off after {done + got:,} of "
+            f"{total:,} bytes; run again to resume from {part}"
+        )
     return resumed

@@ -40,9 +40,27 @@ def read_connections(dep_stop, arr_stop, dep_s, arr_s, trip, flags):  # pragma: 
 
 
 @nb.njit(cache=True, nogil=True)
-def scan_deadline(dep_stop, arr_stop, dep_s, arr_s, trip, flags, lo, hi,
-                  fp_indptr, fp_src, fp_dur, change_s, egress_dur, egress_pt, deadline,
-                  ready, ready_pt, boarded, trip_pt):  # pragma: no cover
+def scan_deadline(
+    dep_stop,
+    arr_stop,
+    dep_s,
+    arr_s,
+    trip,
+    flags,
+    lo,
+    hi,
+    fp_indptr,
+    fp_src,
+    fp_dur,
+    change_s,
+    egress_dur,
+    egress_pt,
+    deadline,
+    ready,
+    ready_pt,
+    boarded,
+    trip_pt,
+):  # pragma: no cover
     """Backward scan for one deadline over connections ``lo..hi-1`` (read from the end).
 
     Fills ``ready[s]``: the latest time one can be at stop ``s`` (not on board) and still
@@ -86,8 +104,9 @@ def scan_deadline(dep_stop, arr_stop, dep_s, arr_s, trip, flags, lo, hi,
 
 
 @nb.njit(cache=True, nogil=True)
-def origins_from_ready(ready, ready_pt, acc_indptr, acc_stop, acc_dur, walk_dur, walk_pt,
-                       deadline, out_s, out_pt):  # pragma: no cover
+def origins_from_ready(
+    ready, ready_pt, acc_indptr, acc_stop, acc_dur, walk_dur, walk_pt, deadline, out_s, out_pt
+):  # pragma: no cover
     """Travel time (deadline minus latest departure) per origin; ``inf`` if none."""
     for o in range(len(acc_indptr) - 1):
         best = NEG
@@ -143,9 +162,27 @@ def _query(s, q, seg_start, seg_len, e_dep, e_arr, e_pt):  # pragma: no cover
 
 
 @nb.njit(cache=True, nogil=True)
-def scan_profile(dep_stop, arr_stop, dep_s, arr_s, trip, flags, n_trips, out_indptr, out_dst,
-                 out_dur, change_s, egress_dur, egress_pt, horizon, seg_start, seg_len, e_dep,
-                 e_arr, e_pt):  # pragma: no cover
+def scan_profile(
+    dep_stop,
+    arr_stop,
+    dep_s,
+    arr_s,
+    trip,
+    flags,
+    n_trips,
+    out_indptr,
+    out_dst,
+    out_dur,
+    change_s,
+    egress_dur,
+    egress_pt,
+    horizon,
+    seg_start,
+    seg_len,
+    e_dep,
+    e_arr,
+    e_pt,
+):  # pragma: no cover
     """Backward profile scan over the whole day.
 
     Builds, per stop, the Pareto set of (boarding time, earliest arrival at a meeting
@@ -213,9 +250,26 @@ def scan_profile(dep_stop, arr_stop, dep_s, arr_s, trip, flags, n_trips, out_ind
 
 
 @nb.njit(cache=True, nogil=True)
-def origins_from_profile(seg_start, seg_len, e_dep, e_arr, e_pt, out_indptr, out_dst, out_dur,
-                         acc_indptr, acc_stop, acc_dur, walk_dur, walk_pt, deadlines, threshold,
-                         out_s, out_pt, out_departures):  # pragma: no cover
+def origins_from_profile(
+    seg_start,
+    seg_len,
+    e_dep,
+    e_arr,
+    e_pt,
+    out_indptr,
+    out_dst,
+    out_dur,
+    acc_indptr,
+    acc_stop,
+    acc_dur,
+    walk_dur,
+    walk_pt,
+    deadlines,
+    threshold,
+    out_s,
+    out_pt,
+    out_departures,
+):  # pragma: no cover
     """Per origin: travel time at each deadline, and departures within ``threshold``.
 
     The origin can board at its access stops and one footpath beyond them; each such
