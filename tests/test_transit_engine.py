@@ -384,8 +384,9 @@ def test_horizon_cuts_long_journeys(tmp_path):
     spec, pos, _trips, _flags = random_spec(rng)
     feed = transit.read_gtfs(spec.write(tmp_path / "feed"))
     sd = transit.service_day(feed, DATE)
-    origins = [*np.column_stack([rng.uniform(0, 9000, 30), rng.uniform(0, 9000, 30)]), X0, Y0]
-    points = [*pos[:1], X0, Y0]
+    offset = np.array([X0, Y0])
+    origins = np.column_stack([rng.uniform(0, 9000, 30), rng.uniform(0, 9000, 30)]) + offset
+    points = pos[:1] + offset
     times = [10 * H, 11 * H]
     full = transit.arrive_by(sd, origins, points, times)
     for method in ("profile", "scan"):
