@@ -193,17 +193,31 @@ class Reference:
         j = bisect.bisect_left(ts, t)
         return j if j < len(ts) else None
 
-    def _options(self, o_xy: np.ndarray) -> list[tuple[int, int]]:
-        """(stop, walk seconds) where the origin can be ready to board."""
+    def _options(
+        self, o_xy: np.ndarray, extra: dict[int, int] | None = None
+    ) -> list[tuple[int, int]]:
+        """(stop, seconds) where the origin can be ready to board (walk, or extra legs)."""
         opts = []
-        for s, a in self._near(o_xy).items():
+        legs = dict(self._near(o_xy))
+        for s, a in (extra or {}).items():
+            legs[s] = min(legs.get(s, 10**9), a)
+        for s, a in legs.items():
             opts.append((s, a))
             for w, t in self.fp.get(s, {}).items():
                 opts.append((w, a + t))
         return opts
 
-    def arrive_by(self, origins: np.ndarray, points: np.ndarray, deadline: int) -> np.ndarray:
-        """Travel seconds (deadline - latest departure, or walking) per origin."""
+    def arrive_by(
+        self,
+        origins: np.ndarray,
+        points: np.ndarray,
+        deadline: int,
+        extra: list[dict[int, int]] | None = None,
+    ) -> np.ndarray:
+        """Travel seconds (deadline - latest departure, or walking) per origin.
+
+        ``extra``: per origin, more (stop -> seconds) access legs (park and ride).
+        """
         eg = self.egress(points)
         g = self.g.copy()
         for i, c in enumerate(self.c):
@@ -213,7 +227,7 @@ class Reference:
         out = np.full(len(origins), np.inf)
         for o, oxy in enumerate(origins):
             best = -math.inf
-            for s, a in self._options(oxy):
+            for s, a in self._options(oxy, extra[o] if extra else None):
                 for j, t in enumerate(self.times.get(s, [])):
                     if ("wait", s, j) in anc:
                         best = max(best, t - a)

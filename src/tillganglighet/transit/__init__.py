@@ -16,6 +16,7 @@ Modules: :mod:`.gtfs` (reading, validation), :mod:`.service` (the service day),
 
 from __future__ import annotations
 
+from .car import AccessLegs, car_access, merge_access
 from .engine import (
     ArriveByResult,
     ODMatrix,
@@ -31,6 +32,7 @@ from .walk import Footpaths, WalkParams
 
 __all__ = [
     "BOOKED_ROUTE_TYPES",
+    "AccessLegs",
     "ArriveByResult",
     "BookedSummary",
     "Feed",
@@ -42,9 +44,11 @@ __all__ = [
     "WalkParams",
     "active_services",
     "arrive_by",
+    "car_access",
     "deadline_scan",
     "footpaths",
     "meeting_times",
+    "merge_access",
     "od_matrix",
     "read_gtfs",
     "service_day",

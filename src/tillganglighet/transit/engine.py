@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
 from ..errors import CRSError, InputValidationError
 from . import kernel
+from .car import AccessLegs, merge_access
 from .service import ServiceDay
 from .walk import (
     INF,
@@ -166,10 +167,17 @@ def _summarise(travel: np.ndarray, point: np.ndarray, threshold_s: float) -> tup
 
 
 def _prepare(
-    sd: ServiceDay, origins_xy: np.ndarray, walk: WalkParams
+    sd: ServiceDay, origins_xy: np.ndarray, walk: WalkParams, extra: AccessLegs | None = None
 ) -> tuple[Footpaths, tuple[np.ndarray, np.ndarray, np.ndarray]]:
     fp = footpaths(sd, walk)
     acc = access_csr(origins_xy, sd.stop_x, sd.stop_y, sd.served, walk)
+    if extra is not None:
+        if extra.n_origins != len(origins_xy):
+            raise InputValidationError(
+                f"access: legs for {extra.n_origins} origins, but {len(origins_xy)} origins given"
+            )
+        m = merge_access(AccessLegs(*acc), extra)
+        acc = (m.indptr, m.stop, m.dur_s)
     return fp, acc
 
 
@@ -183,6 +191,7 @@ def arrive_by(
     threshold_s: float = 3600.0,
     method: str = "profile",
     horizon_s: float | None = None,
+    access: AccessLegs | None = None,
     progress: Progress | None = None,
 ) -> ArriveByResult:
     """Arrive-by travel times from every origin to the nearest meeting point.
@@ -207,6 +216,9 @@ def arrive_by(
     horizon_s
         Drop journeys longer than this (seconds); they read as unreachable. ``None``: no
         limit. Speeds up the scans.
+    access
+        Extra origin -> stop legs besides walking, e.g. park and ride from
+        :func:`~tillganglighet.transit.car_access` (a separate mode: label its results).
     progress
         Optional ``progress(step, done, total)``.
     """
@@ -220,7 +232,7 @@ def arrive_by(
         raise InputValidationError("points: no meeting point given")
     timings: dict[str, float] = {}
     t0 = _time.perf_counter()
-    fp, acc = _prepare(sd, o_xy, walk)
+    fp, acc = _prepare(sd, o_xy, walk, access)
     eg_dur, eg_pt = egress_per_stop(p_xy, sd.stop_x, sd.stop_y, sd.served, walk, fp)
     w_dur, w_pt = direct_walk(o_xy, p_xy, walk)
     timings["walk_legs"] = _time.perf_counter() - t0
@@ -436,6 +448,7 @@ def od_matrix(
     *,
     walk: WalkParams | None = None,
     horizon_s: float | None = 3 * 3600.0,
+    access: AccessLegs | None = None,
     progress: Progress | None = None,
 ) -> ODMatrix:
     """Origins x points x meeting times matrix: one backward scan per point and time.
@@ -450,7 +463,7 @@ def od_matrix(
     )
     o_xy = _xy(origins, "origins", sd.crs)
     p_xy = _xy(points, "points", sd.crs)
-    fp, acc = _prepare(sd, o_xy, walk)
+    fp, acc = _prepare(sd, o_xy, walk, access)
     walk_all = walk_seconds_matrix(o_xy, p_xy, walk) if len(o_xy) * len(p_xy) <= 5e7 else None
     out = np.empty((len(o_xy), len(p_xy), len(times)), dtype=np.float32)
     ws = _Workspace(sd)
