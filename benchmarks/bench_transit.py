@@ -536,7 +536,9 @@ def pynigiri_try(feed_path: Path, sd, origins: np.ndarray, points: np.ndarray, n
         return
     try:
         t0 = time.perf_counter()
-        src = ng.TimetableSource("syn", str(feed_path), ng.LoaderConfig())
+        cfg = ng.LoaderConfig()
+        cfg.link_stop_distance = 1000  # metres: footpaths like ours (default 100)
+        src = ng.TimetableSource("syn", str(feed_path), cfg)
         day = DATE.isoformat()
         tt = ng.load_timetable(
             [src],
@@ -579,6 +581,8 @@ def pynigiri_try(feed_path: Path, sd, origins: np.ndarray, points: np.ndarray, n
         q.start = [ng.Offset(tt.find_location(str(sd.stop_id[s_])), 0)]
         q.destination = dest_offsets
         q.start_time = (m0, m0 + 24 * 60)
+        # INTERMODAL: the destination offsets (egress walks) count in the arrival time
+        q.dest_match_mode = ng.LocationMatchMode.INTERMODAL
         t0 = time.perf_counter()
         journeys = ng.route(tt, q)
         t_route += time.perf_counter() - t0
@@ -596,6 +600,7 @@ def pynigiri_try(feed_path: Path, sd, origins: np.ndarray, points: np.ndarray, n
                 diffs.append(theirs - mine)
                 n_same += abs(theirs - mine) <= 60
     diffs_a = np.array(diffs) if diffs else np.zeros(1)
+    faster = int((diffs_a < -60).sum())
     print(
         f"pynigiri: {n} range queries (one origin stop -> {len(dest_offsets)} destination "
         f"stops, whole day {day}): {t_route / n * 1e3:.0f} ms each -> "
@@ -606,8 +611,9 @@ def pynigiri_try(feed_path: Path, sd, origins: np.ndarray, points: np.ndarray, n
         f"pynigiri vs ours on {n_cells} origin x meeting-time cells answered by transit: "
         f"{n_same} within 60 s, {len(diffs)} answered by both; nigiri minus ours: median "
         f"{np.median(diffs_a):.0f} s, 10-90 % {np.percentile(diffs_a, 10):.0f} .. "
-        f"{np.percentile(diffs_a, 90):.0f} s (nigiri: minute resolution, its own footpaths "
-        "and transfer times)"
+        f"{np.percentile(diffs_a, 90):.0f} s; nigiri faster by > 60 s in {faster} cells "
+        "(nigiri: minute resolution, egress rounded up to minutes, its own footpaths and "
+        "transfer times)"
     )
 
 

@@ -145,20 +145,32 @@ def profile_segments(dep_stop, flags, n_stops):  # pragma: no cover
 
 @nb.njit(cache=True, nogil=True, inline="always")
 def _query(s, q, seg_start, seg_len, e_dep, e_arr, e_pt):  # pragma: no cover
-    """Earliest arrival (and point) boarding at stop s no earlier than q."""
+    """Earliest arrival (and point) boarding at stop ``s`` no earlier than ``q``.
+
+    Entries are sorted by departure, descending. The scan moves backwards in time, so
+    the entries departing before ``q`` are the few inserted since the scan passed ``q``:
+    a short sequential walk back from the end (one cache line, usually) replaces the
+    binary search's random probes.
+    """
     lo = seg_start[s]
-    hi = lo + seg_len[s]
-    # entries: departure descending; find the first with departure < q
-    a, b = lo, hi
-    while a < b:
-        mid = (a + b) >> 1
-        if e_dep[mid] >= q:
-            a = mid + 1
-        else:
-            b = mid
-    if a == lo:
+    j = seg_len[s]
+    steps = 0
+    while j > 0 and e_dep[lo + j - 1] < q:
+        j -= 1
+        steps += 1
+        if steps == 16:  # far back: binary search the rest
+            a, b = lo, lo + j
+            while a < b:
+                mid = (a + b) >> 1
+                if e_dep[mid] >= q:
+                    a = mid + 1
+                else:
+                    b = mid
+            j = a - lo
+            break
+    if j == 0:
         return INF, -1
-    return e_arr[a - 1], e_pt[a - 1]
+    return e_arr[lo + j - 1], e_pt[lo + j - 1]
 
 
 @nb.njit(cache=True, nogil=True)
@@ -193,6 +205,9 @@ def scan_profile(
     number of entries.
     """
     seg_len[:] = 0
+    # earliest arrival of each stop's profile (its last entry): a compact array that
+    # stays in cache, so that hopeless footpath targets are skipped without a lookup
+    best_arr = np.full(len(seg_len), INF, dtype=np.int32)
     trip_ea = np.full(n_trips, INF, dtype=np.int32)
     trip_ept = np.full(n_trips, -1, dtype=np.int32)
     n_used = 0
@@ -208,15 +223,14 @@ def scan_profile(
                 tau = ta + e
                 pt = egress_pt[v]
             q = ta + change_s[v]
-            r, rp = _query(v, q, seg_start, seg_len, e_dep, e_arr, e_pt)
-            if r < tau:
-                tau = r
-                pt = rp
+            if best_arr[v] < tau:
+                r, rp = _query(v, q, seg_start, seg_len, e_dep, e_arr, e_pt)
+                if r < tau:
+                    tau = r
+                    pt = rp
             for k in range(out_indptr[v], out_indptr[v + 1]):
                 w = out_dst[k]
-                n_w = seg_len[w]
-                # the last entry has the earliest arrival of all: skip if it cannot help
-                if n_w == 0 or e_arr[seg_start[w] + n_w - 1] >= tau:
+                if best_arr[w] >= tau:  # no entry of w arrives earlier: skip the search
                     continue
                 r, rp = _query(w, q + out_dur[k], seg_start, seg_len, e_dep, e_arr, e_pt)
                 if r < tau:
@@ -236,6 +250,7 @@ def scan_profile(
             last = seg_start[u] + n - 1
             if n > 0 and e_arr[last] <= tau:
                 continue  # a later boarding arrives no later
+            best_arr[u] = tau
             if n > 0 and e_dep[last] == td:
                 e_arr[last] = tau
                 e_pt[last] = pt
