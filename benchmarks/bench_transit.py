@@ -293,6 +293,7 @@ def main() -> None:
     ap.add_argument("--feed", type=Path, default=None, help="cache path of the zip")
     ap.add_argument("--generate-only", action="store_true")
     ap.add_argument("--skip-pynigiri", action="store_true")
+    ap.add_argument("--pynigiri-only", action="store_true")
     args = ap.parse_args()
     if args.small:
         args.cities, args.lines_per_city, args.rural_per_city = 6, 10, 10
@@ -359,6 +360,11 @@ def main() -> None:
 
     rng = np.random.default_rng(5)
     served = np.flatnonzero(sd.served & np.isfinite(sd.stop_x))
+    if args.pynigiri_only:
+        ppick = served[rng.choice(len(served), args.points, replace=False)]
+        points = np.column_stack([sd.stop_x[ppick], sd.stop_y[ppick]])
+        pynigiri_try(feed_path, sd, points[:0], points)
+        return
     pick = served[rng.choice(len(served), args.origins, replace=False)]
     origins = np.column_stack([sd.stop_x[pick], sd.stop_y[pick]]) + rng.uniform(
         -1500, 1500, (args.origins, 2)
@@ -554,13 +560,14 @@ def pynigiri_try(feed_path: Path, sd, origins: np.ndarray, points: np.ndarray, n
     except Exception as exc:
         print(f"pynigiri: loading failed: {type(exc).__name__}: {exc}")
         return
-    walk = transit.WalkParams()
+    # like for like: nigiri changes vehicles without our 60 s change time
+    walk = transit.WalkParams(change_s=0)
     rng = np.random.default_rng(11)
     served = np.flatnonzero(sd.served & np.isfinite(sd.stop_x))
     o_stops = served[rng.choice(len(served), n, replace=False)]
     o_xy = np.column_stack([sd.stop_x[o_stops], sd.stop_y[o_stops]])
     times = transit.meeting_times()
-    ours = transit.arrive_by(sd, o_xy, points, times)
+    ours = transit.arrive_by(sd, o_xy, points, times, walk=walk)
     _ind, st, dur = access_csr(points, sd.stop_x, sd.stop_y, sd.served, walk)
     dest: dict[int, int] = {}
     for s_, d_ in zip(st.tolist(), dur.tolist(), strict=False):
