@@ -363,7 +363,7 @@ def main() -> None:
     if args.pynigiri_only:
         ppick = served[rng.choice(len(served), args.points, replace=False)]
         points = np.column_stack([sd.stop_x[ppick], sd.stop_y[ppick]])
-        pynigiri_try(feed_path, sd, points[:0], points)
+        pynigiri_try(feed_path, feed, sd, points[:0], points)
         return
     pick = served[rng.choice(len(served), args.origins, replace=False)]
     origins = np.column_stack([sd.stop_x[pick], sd.stop_y[pick]]) + rng.uniform(
@@ -518,10 +518,12 @@ def main() -> None:
     )
 
     if not args.skip_pynigiri:
-        pynigiri_try(feed_path, sd, origins, points)
+        pynigiri_try(feed_path, feed, sd, origins, points)
 
 
-def pynigiri_try(feed_path: Path, sd, origins: np.ndarray, points: np.ndarray, n: int = 20) -> None:
+def pynigiri_try(
+    feed_path: Path, feed, sd, origins: np.ndarray, points: np.ndarray, n: int = 20
+) -> None:
     """Closest like-for-like question in pynigiri: one origin to all points, whole day.
 
     nigiri's ``route()`` searches forward only, but a *range* query (``start_time`` as a
@@ -560,7 +562,9 @@ def pynigiri_try(feed_path: Path, sd, origins: np.ndarray, points: np.ndarray, n
     except Exception as exc:
         print(f"pynigiri: loading failed: {type(exc).__name__}: {exc}")
         return
-    # like for like: nigiri changes vehicles without our 60 s change time
+    # like for like: nigiri runs booked services too and changes vehicles without our
+    # 60 s change time
+    sd = transit.service_day(feed, DATE, booked_services="include")
     walk = transit.WalkParams(change_s=0)
     rng = np.random.default_rng(11)
     served = np.flatnonzero(sd.served & np.isfinite(sd.stop_x))
