@@ -426,3 +426,26 @@ def test_cross_check_sd_reference_helper(tmp_path):
     spec, _pos, trips, _flags = random_spec(rng)
     sd = transit.service_day(transit.read_gtfs(spec.write(tmp_path / "f")), DATE)
     assert len(conns_from_arrays(sd)) == sum(len(t) - 1 for t in trips)
+
+
+def test_od_matrix_cache_and_progress(tmp_path):
+    rng = np.random.default_rng(9)
+    spec, pos, _trips, _flags = random_spec(rng)
+    sd = transit.service_day(transit.read_gtfs(spec.write(tmp_path / "f")), DATE)
+    offset = np.array([X0, Y0])
+    origins = rng.uniform(0, 9000, (15, 2)) + offset
+    points = pos[:3] + offset
+    times = [9 * H, 10 * H]
+    calls: list[tuple[str, int, int]] = []
+    first = transit.od_matrix(sd, origins, points[:2], times, progress=lambda *a: calls.append(a))
+    assert calls[-1] == ("od_matrix", 4, 4)
+    calls.clear()
+    both = transit.od_matrix(sd, origins, points, times, progress=lambda *a: calls.append(a))
+    # the first two columns came from the cache: only the new point's 2 scans ran
+    assert [c for c in calls if c[1] < c[2]] == [("od_matrix", 4, 6), ("od_matrix", 5, 6)]
+    np.testing.assert_array_equal(both.seconds[:, :2], first.seconds)
+    fresh = transit.od_matrix(sd, origins, points, times, cache=False)
+    np.testing.assert_array_equal(both.seconds, fresh.seconds)
+    np.testing.assert_array_equal(
+        both.score([0, 2]), np.median(np.minimum(fresh.seconds[:, 0], fresh.seconds[:, 2]), axis=1)
+    )

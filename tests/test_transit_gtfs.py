@@ -264,3 +264,19 @@ def test_calendar_dates_only_feed(tmp_path):
     assert transit.service_day(feed, DATE).n_connections == 3
     with pytest.raises(transit.GTFSError, match="no service runs on 2026-03-11"):
         transit.service_day(feed, "2026-03-11")
+
+
+def test_progress_callbacks(tmp_path):
+    calls: list[tuple[str, int, int]] = []
+    feed = transit.read_gtfs(basic(tmp_path), progress=lambda *a: calls.append(a))
+    assert calls[0] == ("read", 0, 8) and calls[-1] == ("read", 8, 8)
+    sd = transit.service_day(feed, DATE)
+    calls.clear()
+    pts = np.column_stack([sd.stop_x[:1], sd.stop_y[:1]])
+    transit.arrive_by(sd, pts, pts, [9 * H], progress=lambda *a: calls.append(a))
+    assert calls == [("profile", 0, 1), ("profile", 1, 1)]
+    calls.clear()
+    transit.arrive_by(
+        sd, pts, pts, [9 * H, 10 * H], method="scan", progress=lambda *a: calls.append(a)
+    )
+    assert calls == [("scan", 0, 2), ("scan", 1, 2), ("scan", 2, 2)]

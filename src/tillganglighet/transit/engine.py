@@ -15,6 +15,7 @@ for unreachable); coordinates EPSG:3006 metres.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import time as _time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -449,6 +450,7 @@ def od_matrix(
     walk: WalkParams | None = None,
     horizon_s: float | None = 3 * 3600.0,
     access: AccessLegs | None = None,
+    cache: bool = True,
     progress: Progress | None = None,
 ) -> ODMatrix:
     """Origins x points x meeting times matrix: one backward scan per point and time.
@@ -456,6 +458,11 @@ def od_matrix(
     Each scan is seeded at a single point. ``horizon_s`` (3 h by default) bounds each
     scan to connections departing within the horizon before the meeting; longer
     journeys read as ``inf``. Returns float32 seconds.
+
+    Columns are cached on the service day (in memory), keyed by the origins, the
+    point's coordinates, the meeting times, the walking parameters, the horizon and the
+    extra access legs: scoring scenarios that add candidate points computes only the new
+    columns (``cache=False`` turns this off).
     """
     walk = walk or WalkParams()
     times = (
@@ -470,7 +477,23 @@ def od_matrix(
     col = np.empty(len(o_xy), dtype=np.float64)
     cpt = np.empty(len(o_xy), dtype=np.int32)
     total = len(p_xy) * len(times)
+    base_key = (
+        hashlib.sha1(np.ascontiguousarray(o_xy).tobytes()).hexdigest(),
+        times.tobytes(),
+        walk,
+        horizon_s,
+        None
+        if access is None
+        else hashlib.sha1(
+            access.indptr.tobytes() + access.stop.tobytes() + access.dur_s.tobytes()
+        ).hexdigest(),
+    )
     for j in range(len(p_xy)):
+        key = (*base_key, p_xy[j].tobytes())
+        hit = sd._od_cache.get(key) if cache else None
+        if hit is not None:
+            out[:, j, :] = hit
+            continue
         eg_dur, eg_pt = egress_per_stop(p_xy[j : j + 1], sd.stop_x, sd.stop_y, sd.served, walk, fp)
         if walk_all is not None:
             w_dur = walk_all[:, j]
@@ -517,6 +540,8 @@ def od_matrix(
             if horizon_s is not None:
                 col[col > horizon_s] = np.inf
             out[:, j, q] = col
+        if cache:
+            sd._od_cache[key] = out[:, j, :].copy()
     if progress:
         progress("od_matrix", total, total)
     return ODMatrix(seconds=out, meeting_times_s=times, horizon_s=horizon_s)

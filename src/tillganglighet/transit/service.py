@@ -110,6 +110,7 @@ class ServiceDay:
     tr_min_s: np.ndarray
     crs: str = "EPSG:3006"
     _footpaths: dict = field(default_factory=dict, repr=False)
+    _od_cache: dict = field(default_factory=dict, repr=False)
 
     @property
     def n_connections(self) -> int:
