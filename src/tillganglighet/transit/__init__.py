@@ -11,7 +11,8 @@ Typical use (coordinates EPSG:3006 metres, times seconds)::
 
 Modules: :mod:`.gtfs` (reading, validation), :mod:`.service` (the service day),
 :mod:`.walk` (footpaths, access, egress), :mod:`.kernel` (numba scans),
-:mod:`.engine` (arrive-by API, origins x points matrix).
+:mod:`.engine` (arrive-by API, origins x points matrix), :mod:`.car` (park and ride,
+a separate mode), :mod:`.fetch` (Trafiklab downloads). See docs/transit.md.
 """
 
 from __future__ import annotations
