@@ -32,8 +32,10 @@ def summary_markdown(result: AnalysisResult) -> str:
         f"- Date of the office network: **{meta.as_of}**",
         f"- Threshold: **{thr:g} minutes** one way (report, Bilaga 2)",
         f"- Mode: **{meta.mode}**; network: **{net.label_en}**",
-        f"- Origins: {meta.n_origins} (population source: "
-        f"{meta.population_source}); booked-meeting points: {meta.n_points}",
+        (
+            f"- Origins: {meta.n_origins} (population source: "
+            f"{meta.population_source}); booked-meeting points: {meta.n_points}"
+        ),
         "",
     ]
     if net.modelled:
