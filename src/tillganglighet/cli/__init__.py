@@ -12,13 +12,13 @@ import sys
 from typing import Annotated
 
 import typer
-
-from tillganglighet.errors import TillganglighetError
+from rich.markup import escape
 
 from tillganglighet.cli._console import console, err_console
 from tillganglighet.cli.analyze import analyze_command
 from tillganglighet.cli.data import data_app
 from tillganglighet.cli.network import network_app
+from tillganglighet.errors import TillganglighetError
 
 __all__ = ["app", "main"]
 
@@ -53,7 +53,7 @@ def main() -> None:
     try:
         app()
     except TillganglighetError as exc:  # pragma: no cover - safety net
-        err_console.print(f"[bold red]Error:[/bold red] {exc}", highlight=False)
+        err_console.print(f"[bold red]Error:[/bold red] {escape(str(exc))}", highlight=False)
         sys.exit(1)
 
 

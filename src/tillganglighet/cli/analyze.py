@@ -68,8 +68,8 @@ def analyze_command(
 
       [bold]tillganglighet analyze --population befolkning_1km.csv[/bold]   (SCB grid)
     """
-    from tillganglighet.cli._progress import rich_progress
     from tillganglighet.analysis import analyze
+    from tillganglighet.cli._progress import rich_progress
     from tillganglighet.report.tables import check_out_dir, write_outputs
 
     try:
@@ -107,6 +107,7 @@ def analyze_command(
 def _print_analysis(result, files, *, within_fa_region: bool) -> None:  # type: ignore[no-untyped-def]
     import math
 
+    from rich.markup import escape
     from rich.table import Table
 
     meta, muni = result.meta, result.municipalities
@@ -121,8 +122,10 @@ def _print_analysis(result, files, *, within_fa_region: bool) -> None:  # type: 
         if len(gaps)
         else f"No municipality beyond {thr:g} min; the 10 slowest"
     )
+    # Everything taken from inputs (file names, place names) is escaped: rich would
+    # read "[kopia]" as markup and "[/x" would crash its parser.
     table = Table(
-        title=f"{heading} ({rule}) — {meta.as_of}, {meta.mode}, {result.network.label_en}"
+        title=escape(f"{heading} ({rule}) — {meta.as_of}, {meta.mode}, {result.network.label_en}")
     )
     for column in ("Municipality", "County", "Mean min", "Over by", "Worst min", "People"):
         table.add_column(
@@ -136,8 +139,8 @@ def _print_analysis(result, files, *, within_fa_region: bool) -> None:  # type: 
 
     for _, r in shown.head(40).iterrows():
         table.add_row(
-            r["kommun"],
-            r["lan"],
+            escape(str(r["kommun"])),
+            escape(str(r["lan"])),
             fmt(r[f"mean_time{suffix}_min"]),
             fmt(r[f"exceeds_by{suffix}_min"]),
             fmt(r[f"worst_time{suffix}_min"]),
@@ -153,11 +156,15 @@ def _print_analysis(result, files, *, within_fa_region: bool) -> None:  # type: 
     )
     stranded = result.origins[~result.origins["time_min"].map(math.isfinite)]
     if len(stranded):
-        names = ", ".join(f"{n} ({k})" for n, k in zip(stranded["name"], stranded["kommun"]))
+        names = escape(
+            ", ".join(f"{n} ({k})" for n, k in zip(stranded["name"], stranded["kommun"]))
+        )
         console.print(
             f"[yellow]{len(stranded)} origins ({int(stranded['population'].sum()):,} people) "
             f"are unreachable on this network:[/yellow] {names}"
         )
     if result.network.modelled:
-        console.print(f"[yellow]Note:[/yellow] {result.network.how_to_use_osm}")
-    console.print(f"Wrote {len(files)} files to {files[0].parent}/ (open map.html in a browser).")
+        console.print(f"[yellow]Note:[/yellow] {escape(result.network.how_to_use_osm)}")
+    console.print(
+        f"Wrote {len(files)} files to {escape(str(files[0].parent))}/ (open map.html in a browser)."
+    )

@@ -11,7 +11,10 @@ Conventions:
 
 * Results are new frames in **EPSG:3006** (SWEREF 99 TM, metres); loaders never write.
 * CSV files may be separated by ``,``, ``;`` or tab (detected from the header) and be
-  UTF-8 (with or without BOM) or Windows-1252.
+  UTF-8 (with or without BOM), UTF-16 with a BOM (Excel's "Unicode text") or
+  Windows-1252. Binary files under a CSV name (an Excel workbook renamed ``.csv``),
+  UTF-16 without a BOM and bytes valid in none of these encodings are refused with a
+  message saying how to save the file.
 * Numbers must use ``.`` as decimal separator and no thousands separators. A value such
   as ``"12 000"`` or ``"1,5"`` is **rejected** with an error naming the line (with a
   hint), not guessed: ``"1,500"`` could mean 1.5 or 1500.
@@ -299,10 +302,7 @@ def _read_csv(path: Path, *, text_columns: set[str]) -> tuple[pd.DataFrame, v.Wh
         raw = path.read_bytes()
     except OSError as exc:
         raise InputValidationError(f"{path}: cannot read the file: {os_reason(exc)}") from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = raw.decode("cp1252")
+    text = _decode_csv(path, raw)
     header = text.split("\n", 1)[0]
     sep = max([",", ";", "\t"], key=header.count)
     # Line where each non-blank record starts (pandas skips blank lines, as we do here).
@@ -329,6 +329,58 @@ def _read_csv(path: Path, *, text_columns: set[str]) -> tuple[pd.DataFrame, v.Wh
         return df, v.Where(str(path), "line")
     df.index = pd.RangeIndex(1, len(df) + 1, name="row")  # unusual quoting: data row
     return df, v.Where(str(path), "data row")
+
+
+#: Signatures of binary formats users save by mistake under a .csv name.
+_BINARY_SIGNATURES = {
+    b"PK\x03\x04": "an Excel workbook (.xlsx) or another zip archive",
+    b"\xd0\xcf\x11\xe0": "an old Excel workbook (.xls)",
+    b"SQLite format 3\x00": "a GeoPackage/SQLite database",
+    b"PAR1": "a Parquet file",
+}
+
+
+def _decode_csv(path: Path, raw: bytes) -> str:
+    """Decode a CSV file: UTF-8 (BOM or not), UTF-16 with a BOM, or Windows-1252.
+
+    Raises InputValidationError for binary files (Excel workbooks renamed .csv),
+    UTF-16 without a BOM, and bytes that are neither UTF-8 nor Windows-1252.
+    """
+    for signature, what in _BINARY_SIGNATURES.items():
+        if raw.startswith(signature):
+            raise InputValidationError(
+                f"{path}: this is {what}, not a CSV text file; in Excel use "
+                "File > Save As > 'CSV UTF-8 (comma delimited) (*.csv)'"
+            )
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return raw.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise InputValidationError(
+                f"{path}: starts with a UTF-16 byte order mark but is not valid UTF-16 "
+                f"(byte {exc.start}); save it as UTF-8"
+            ) from None
+    head = raw[:4096]
+    if head and head.count(0) >= len(head) // 4:
+        raise InputValidationError(
+            f"{path}: looks like UTF-16 text without a byte order mark (every other byte "
+            "is 0); save it as UTF-8 (in Excel: 'CSV UTF-8 (comma delimited)'), or as "
+            "UTF-16 with a byte order mark"
+        )
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        utf8_error = exc
+    try:
+        return raw.decode("cp1252")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        bad = raw[exc.start : exc.start + 1].hex()
+        raise InputValidationError(
+            f"{path}: line {line}: byte 0x{bad} is neither UTF-8 (invalid at byte "
+            f"{utf8_error.start}) nor Windows-1252 text; save the file as UTF-8 "
+            "(in Excel: 'CSV UTF-8 (comma delimited)')"
+        ) from None
 
 
 def _read_geo(

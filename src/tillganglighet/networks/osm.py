@@ -253,6 +253,11 @@ def _read_ways(path: Path, mode: Mode, progress: ProgressCallback | None) -> dic
             way_ptr.append(len(refs))
             speeds.append(rule[0])
             dirs.append(rule[1])
+    except osmium.InvalidLocationError as exc:
+        raise NetworkError(
+            f"Could not read OSM file {str(path)!r}: a node has an invalid location "
+            f"(latitude outside -90..90 or longitude outside -180..180): {exc}"
+        ) from exc
     except (RuntimeError, ValueError, OSError) as exc:
         raise NetworkError(f"Could not read OSM file {str(path)!r}: {exc}") from exc
     report(progress, step, seen)
