@@ -13,6 +13,7 @@ import zipfile
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
@@ -231,8 +232,246 @@ def test_crafted_npz_labels_cannot_inject_markup(tmp_path):
 def test_md_escape_round_trip_shows_the_literal_text():
     from tillganglighet.report.summary import md_escape
 
-    for text in ["a*b*", "[x](y)", "1. item", "- item", "# h", "x|y", "a_b_", "`c`", "&amp;"]:
+    for text in [
+        "a*b*",
+        "[x](y)",
+        "1. item",
+        "- item",
+        "# h",
+        "x|y",
+        "a_b_",
+        "_e_",
+        "`c`",
+        "&amp;",
+        "user_grid",
+    ]:
         html = _rendered(md_escape(text))
         import html as html_mod
 
         assert html_mod.unescape(html.strip().removeprefix("<p>").removesuffix("</p>")) == text
+
+
+# --- item 11: options the CLI lacked --------------------------------------------------
+
+
+def _user_population(out: Path) -> float:
+    origins = pd.read_parquet(out / "origins.parquet")
+    return origins.loc[origins["population_source"] != "geonames", "population"].sum()
+
+
+@pytest.mark.filterwarnings("ignore:population. 1 municipalities:UserWarning")
+def test_cli_reads_a_250m_grid(tmp_path):
+    path = tmp_path / "urban.csv"
+    path.write_text("rut_id;befolkning\n6742506580250;40\n6740006580000;7\n", encoding="utf-8")
+    res, _ = _analyze(tmp_path, "--population", str(path))
+    _clean_failure(res, "--cell-size")  # the hint names the CLI option
+    res, out = _analyze(tmp_path, "--population", str(path), "--cell-size", "250")
+    assert res.exit_code == 0, res.output
+    assert _user_population(out) == 47
+
+
+@pytest.mark.filterwarnings("ignore:population. 2 municipalities:UserWarning")
+def test_cli_reads_xy_points_with_a_crs_and_a_population_column(tmp_path):
+    path = tmp_path / "xy.csv"
+    path.write_text("x,y,invanare\n674000,6580000,300\n481000,6589000,12\n", encoding="utf-8")
+    res, _ = _analyze(tmp_path, "--population", str(path), "--population-column", "invanare")
+    _clean_failure(res, "--population-crs")
+    res, out = _analyze(
+        tmp_path, "--population", str(path), "--population-crs", "EPSG:3006",
+        "--population-column", "invanare",
+    )  # fmt: skip
+    assert res.exit_code == 0, res.output
+    assert "read as points" in res.output
+    assert _user_population(out) == 312
+
+
+def test_missing_population_column_names_the_cli_option(tmp_path):
+    path = tmp_path / "grid.csv"
+    path.write_text("Ruta,invanare\n6740006580000,300\n", encoding="utf-8")
+    res, _ = _analyze(tmp_path, "--population", str(path))
+    _clean_failure(res, "--population-column")
+
+
+def _two_layer_gpkg(path: Path) -> Path:
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    for name, pop in (("tatorter", [100.0]), ("smaorter", [5.0])):
+        gpd.GeoDataFrame(
+            {"population": pop}, geometry=[Point(674000, 6580000)], crs="EPSG:3006"
+        ).to_file(path, layer=name, driver="GPKG")
+    return path
+
+
+def test_multi_layer_geopackage_requires_a_layer(tmp_path):
+    from tillganglighet.data.userdata import read_population
+    from tillganglighet.errors import InputValidationError
+
+    path = _two_layer_gpkg(tmp_path / "orter.gpkg")
+    with pytest.raises(InputValidationError, match="2 layers.*'tatorter', 'smaorter'.*--layer"):
+        read_population(path)
+    assert read_population(path, layer="smaorter")["population"].tolist() == [5.0]
+    with pytest.raises(InputValidationError, match="no layer 'x'"):
+        read_population(path, layer="x")
+    res, _ = _analyze(tmp_path, "--population", str(path))
+    _clean_failure(res, "orter.gpkg", "--layer")
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")
+def test_cli_layer_option(tmp_path):
+    path = _two_layer_gpkg(tmp_path / "orter.gpkg")
+    res, out = _analyze(tmp_path, "--population", str(path), "--layer", "tatorter")
+    assert res.exit_code == 0, res.output
+    assert _user_population(out) == 100
+
+
+def test_population_options_without_population_are_usage_errors(tmp_path):
+    res, _ = _analyze(tmp_path, "--cell-size", "250")
+    assert res.exit_code == 2 and "--population" in res.output
+
+
+def test_upper_case_network_suffixes(tmp_path):
+    from tillganglighet.networks.load import load_network
+
+    pbf = tmp_path / "HELSINKI.OSM.PBF"
+    pbf.write_bytes(_helsinki().read_bytes())
+    net = load_network(str(pbf))
+    reference = load_network(str(_helsinki()))
+    assert net.n_edges == reference.n_edges > 0
+    npz = net.save(tmp_path / "HELSINKI.NPZ")
+    assert load_network(str(npz)).n_edges == net.n_edges
+
+
+# --- item 5: a truncated PBF ---------------------------------------------------------
+
+
+def _synthetic_pbf(path: Path, *, n: int = 100, box=(18.0, 59.3, 18.2, 59.4)) -> Path:
+    """A sorted PBF: an n x n grid of nodes, 2(n-1)n two-node residential ways, 1 relation.
+
+    libosmium writes at most 8,000 objects per block, so the ways span several blocks.
+    """
+    import osmium
+
+    header = osmium.io.Header()
+    header.add_box(
+        osmium.osm.Box(osmium.osm.Location(box[0], box[1]), osmium.osm.Location(box[2], box[3]))
+    )
+    header.set("sorting", "Type_then_ID")
+    writer = osmium.SimpleWriter(str(path), header=header, overwrite=True)
+    step = 0.2 / n
+
+    def nid(i: int, j: int) -> int:
+        return 1 + i * n + j
+
+    for i in range(n):
+        for j in range(n):
+            location = (18.0 + j * step, 59.3 + i * step / 2)
+            writer.add_node(osmium.osm.mutable.Node(id=nid(i, j), location=location))
+    way_id = 1
+    for a, b in [((i, j), (i, j + 1)) for i in range(n) for j in range(n - 1)] + [
+        ((i, j), (i + 1, j)) for j in range(n) for i in range(n - 1)
+    ]:
+        nodes = [nid(*a), nid(*b)]
+        tags = {"highway": "residential"}
+        writer.add_way(osmium.osm.mutable.Way(id=way_id, nodes=nodes, tags=tags))
+        way_id += 1
+    writer.add_relation(
+        osmium.osm.mutable.Relation(id=1, members=[("w", 1, "")], tags={"type": "route"})
+    )
+    writer.close()
+    return path
+
+
+def _blocks_with_ways(path: Path) -> list[tuple[int, int]]:
+    """(end byte, ways so far) after each block, counted by osmium independently."""
+    import osmium
+
+    from tillganglighet.networks.osm import _pbf_blobs
+
+    data = path.read_bytes()
+    out = []
+    for _, _, end in _pbf_blobs(path):
+        cut = path.with_name(f"cut-{end}.osm.pbf")
+        cut.write_bytes(data[:end])
+        out.append((end, sum(1 for _ in osmium.FileProcessor(str(cut), osmium.osm.WAY))))
+        cut.unlink()
+    return out
+
+
+@pytest.fixture(scope="module")
+def synthetic_pbf(tmp_path_factory):
+    return _synthetic_pbf(tmp_path_factory.mktemp("pbf") / "grid.osm.pbf")
+
+
+def test_complete_pbf_builds_without_warning(synthetic_pbf):
+    import warnings
+
+    from tillganglighet.networks.osm import network_from_pbf
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        net = network_from_pbf(synthetic_pbf)
+    assert net.n_edges == 2 * 2 * 100 * 99  # every way, both directions (no contraction)
+
+
+def test_pbf_cut_at_a_block_boundary_in_the_ways_warns(synthetic_pbf, tmp_path):
+    from tillganglighet.networks.osm import network_from_pbf
+
+    blocks = _blocks_with_ways(synthetic_pbf)
+    total = blocks[-1][1]
+    end = next(e for e, w in blocks if 0 < w < total)  # cut inside the ways
+    cut = tmp_path / "cut.osm.pbf"
+    cut.write_bytes(synthetic_pbf.read_bytes()[:end])
+    with pytest.warns(UserWarning, match="looks truncated"):
+        net = network_from_pbf(cut)
+    assert net.n_edges < 2 * total  # the cut file really lacks edges
+
+
+def test_pbf_cut_inside_a_block_is_refused(synthetic_pbf, tmp_path):
+    from tillganglighet.errors import NetworkError
+    from tillganglighet.networks.osm import network_from_pbf
+
+    data = synthetic_pbf.read_bytes()
+    cut = tmp_path / "cut.osm.pbf"
+    cut.write_bytes(data[: len(data) - 10])
+    with pytest.raises(NetworkError, match="cut.osm.pbf|truncated"):
+        network_from_pbf(cut)
+
+
+def test_roads_spanning_a_small_part_of_the_header_box_warn(tmp_path):
+    from tillganglighet.networks.osm import network_from_pbf
+
+    pbf = _synthetic_pbf(tmp_path / "wide.osm.pbf", n=10, box=(11.0, 55.3, 24.1, 69.0))
+    with pytest.warns(UserWarning, match=r"span only \d+% of the width"):
+        network_from_pbf(pbf)
+
+
+def test_truncation_warning_in_the_cli(synthetic_pbf, tmp_path):
+    blocks = _blocks_with_ways(synthetic_pbf)
+    end = next(e for e, w in blocks if 0 < w < blocks[-1][1])
+    cut = tmp_path / "cut.osm.pbf"
+    cut.write_bytes(synthetic_pbf.read_bytes()[:end])
+    with pytest.warns(UserWarning, match="looks truncated"):
+        res = CliRunner().invoke(app, ["network", "build", "--osm", str(cut)], env=ENV)
+    assert res.exit_code == 0, res.output
+
+
+# --- item 6: provenance after a cache hit --------------------------------------------
+
+
+def test_cache_hit_names_the_file_passed(tmp_path, monkeypatch):
+    from tillganglighet.analysis import NetworkInfo
+    from tillganglighet.networks.load import load_network
+
+    monkeypatch.setenv("TILLGANGLIGHET_CACHE_DIR", str(tmp_path / "cache"))
+    first = tmp_path / "first.osm.pbf"
+    second = tmp_path / "kopia av first.osm.pbf"
+    first.write_bytes(_helsinki().read_bytes())
+    second.write_bytes(first.read_bytes())
+    built = load_network(str(first))
+    assert built.metadata["source_file"] == str(first)
+    hit = load_network(str(second))  # same content: served from the cache
+    assert len(list((tmp_path / "cache").glob("network-*.npz"))) == 1
+    assert hit.metadata["source_file"] == str(second)
+    assert "kopia av first.osm.pbf" in NetworkInfo.of(hit).label_en
+    assert load_network(str(first)).metadata["source_file"] == str(first)

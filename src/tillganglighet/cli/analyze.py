@@ -41,6 +41,39 @@ def analyze_command(
             "a per-municipality table (kommun_kod, population).",
         ),
     ] = None,
+    population_kind: Annotated[
+        str,
+        typer.Option(
+            "--population-kind",
+            help="What --population holds: auto (from the columns; coordinates make it "
+            "points), grid (SCB cell ids), table (one row per municipality) or points.",
+        ),
+    ] = "auto",
+    population_column: Annotated[
+        str | None,
+        typer.Option(
+            "--population-column",
+            help="Population column of --population (default: population, Pop or befolkning).",
+        ),
+    ] = None,
+    population_crs: Annotated[
+        str | None,
+        typer.Option(
+            "--population-crs",
+            help="CRS of x/y columns in a --population CSV, e.g. EPSG:3006 (SWEREF 99 TM).",
+        ),
+    ] = None,
+    cell_size: Annotated[
+        int,
+        typer.Option(
+            "--cell-size",
+            help="Side of the SCB grid cells of --population in metres: 1000 or 250.",
+        ),
+    ] = 1000,
+    layer: Annotated[
+        str | None,
+        typer.Option("--layer", help="Layer of a --population GeoPackage with several."),
+    ] = None,
     out: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("outputs"),
     offline: Annotated[
         bool,
@@ -67,11 +100,39 @@ def analyze_command(
       [bold]tillganglighet analyze --network sweden.npz --within-fa-region[/bold]
 
       [bold]tillganglighet analyze --population befolkning_1km.csv[/bold]   (SCB grid)
+
+      [bold]tillganglighet analyze --population tatort_250m.csv --cell-size 250[/bold]
+
+      [bold]tillganglighet analyze --population adresser.csv --population-crs EPSG:3006[/bold]   (x/y)
     """
+    from rich.markup import escape
+
     from tillganglighet.analysis import analyze
     from tillganglighet.cli._progress import rich_progress
     from tillganglighet.report.tables import check_out_dir, write_outputs
 
+    if population_kind not in ("auto", "grid", "table", "points"):
+        raise typer.BadParameter(
+            f"--population-kind must be auto, grid, table or points, not {population_kind!r}."
+        )
+    if population is None:
+        given = [
+            name
+            for name, value, default in (
+                ("--population-kind", population_kind, "auto"),
+                ("--population-column", population_column, None),
+                ("--population-crs", population_crs, None),
+                ("--cell-size", cell_size, 1000),
+                ("--layer", layer, None),
+            )
+            if value != default
+        ]
+        if given:
+            raise typer.BadParameter(f"{', '.join(given)} need(s) --population FILE.")
+    if cell_size <= 0:
+        raise typer.BadParameter(
+            f"--cell-size must be a positive number of metres, not {cell_size}."
+        )
     try:
         check_out_dir(out)  # fail before minutes of computation, not after
         with rich_progress() as progress:
@@ -80,7 +141,20 @@ def analyze_command(
                 from tillganglighet.data.userdata import read_population
 
                 progress(f"reading {population}", None, None)
-                pop = read_population(population)
+                pop = read_population(
+                    population,
+                    kind=population_kind,  # type: ignore[arg-type]  # checked below
+                    population_column=population_column,
+                    crs=population_crs,
+                    cell_size_m=cell_size,
+                    layer=layer,
+                )
+                kind_used = pop.attrs.get("population_kind", population_kind)
+                console.print(
+                    f"Population: {escape(str(population))} read as {escape(kind_used)}; "
+                    "--population-kind to choose.",
+                    highlight=False,
+                )
             result = analyze(
                 as_of=as_of,
                 threshold_min=threshold,

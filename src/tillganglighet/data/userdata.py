@@ -57,6 +57,7 @@ def read_points(
     name_column: str = "name",
     kommun_column: str = "kommun_kod",
     crs: str | int | pyproj.CRS | None = None,
+    layer: str | None = None,
 ) -> gpd.GeoDataFrame:
     """Read meeting points or scenario candidate sites from a file.
 
@@ -77,6 +78,8 @@ def read_points(
     crs
         CRS of the ``x``, ``y`` columns of a CSV file (required for them); not allowed
         with ``lon``, ``lat`` or geometry files, which carry their own.
+    layer
+        Layer of a GeoPackage; required when the file holds more than one.
 
     Returns
     -------
@@ -106,7 +109,7 @@ def read_points(
         point_ids = v.ids(df[id_column], where=where)
         gdf = _csv_points(df, where=where, crs=crs)
     else:
-        gdf, where = _read_geo(path, crs=crs)
+        gdf, where = _read_geo(path, crs=crs, layer=layer)
         v.require_columns(gdf, [id_column], where=where)
         point_ids = v.ids(gdf[id_column], where=where)
         gdf = _geo_points(gdf, where=where, polygons="error")
@@ -176,12 +179,16 @@ def read_population(
     kommun_column: str = "kommun_kod",
     cell_column: str | None = None,
     crs: str | int | pyproj.CRS | None = None,
+    layer: str | None = None,
 ) -> pd.DataFrame:
     """Read population per municipality, per SCB grid cell, or at points.
 
-    Three kinds are recognised (``kind="auto"`` picks from the extension and columns:
-    GeoPackage/GeoParquet -> ``"points"``; CSV with a cell id column -> ``"grid"``; CSV
-    with ``kommun_column`` -> ``"table"``; CSV with coordinates -> ``"points"``):
+    Three kinds are recognised (``kind="auto"`` picks from the extension and columns,
+    in this order: GeoPackage/GeoParquet -> ``"points"``; CSV with a cell id column ->
+    ``"grid"``; CSV with coordinate columns -> ``"points"`` (even if it also has
+    ``kommun_column``); CSV with ``kommun_column`` and no coordinates -> ``"table"``).
+    The kind used is stored in the result's ``attrs["population_kind"]``, e.g.
+    ``"points (detected from the columns)"``, and printed by the command line:
 
     ``"table"``
         Population per municipality: CSV with ``kommun_column``, a population column and
@@ -218,6 +225,9 @@ def read_population(
         (case-insensitive).
     crs
         CRS of CSV ``x``, ``y`` columns (kind ``"points"`` only).
+    layer
+        Layer of a GeoPackage; required when the file holds more than one (the
+        command line's ``--layer``).
 
     Returns
     -------
@@ -252,9 +262,12 @@ def read_population(
     if file_kind == "csv":
         df, where = _read_csv(path, text_columns=text_columns)
     else:
-        df, where = _read_geo(path, crs=crs)
+        df, where = _read_geo(path, crs=crs, layer=layer)
     if kind == "auto":
         kind = _detect_population_kind(df, file_kind, where, kommun_column, cell_column)
+        detected = True
+    else:
+        detected = False
     if file_kind == "geo" and kind != "points":
         raise InputValidationError(
             f"{path}: kind={kind!r} needs a CSV file; GeoPackage/GeoParquet hold points"
@@ -262,7 +275,9 @@ def read_population(
     pop_col = population_column or _find_column(df, POPULATION_COLUMNS, where, "population_column")
     v.require_columns(df, [pop_col], where=where)
     if kind == "table":
-        return _population_table(df, where, pop_col, kommun_column, jobseekers_column)
+        table = _population_table(df, where, pop_col, kommun_column, jobseekers_column)
+        table.attrs["population_kind"] = _kind_note(kind, detected)
+        return table
     if kind == "grid":
         cell_col = cell_column or _find_column(df, CELL_COLUMNS, where, "cell_column")
         gdf, cells = _grid_points(df, where, cell_col, cell_size_m)
@@ -276,7 +291,14 @@ def read_population(
         consumed, first = [], {}
     first["population"] = v.numbers(gdf[pop_col], where=where, non_negative=True)
     first["kommun_kod"] = _kommun(gdf, kommun_column, where=where)
-    return _assemble(gdf, first, [*consumed, pop_col, kommun_column])
+    out = _assemble(gdf, first, [*consumed, pop_col, kommun_column])
+    out.attrs["population_kind"] = _kind_note(kind, detected)
+    return out
+
+
+def _kind_note(kind: str, detected: bool) -> str:
+    how = "detected from the columns" if detected else "as requested"
+    return f"{kind} ({how})"
 
 
 # --- reading files -----------------------------------------------------------------
@@ -384,7 +406,7 @@ def _decode_csv(path: Path, raw: bytes) -> str:
 
 
 def _read_geo(
-    path: Path, *, crs: str | int | pyproj.CRS | None
+    path: Path, *, crs: str | int | pyproj.CRS | None, layer: str | None = None
 ) -> tuple[gpd.GeoDataFrame, v.Where]:
     if crs is not None:
         raise CRSError(
@@ -392,9 +414,14 @@ def _read_geo(
             "its own CRS (fix a wrong one with gdf.set_crs(..., allow_override=True))"
         )
     is_gpkg = path.suffix.lower() == ".gpkg"
+    if layer is not None and not is_gpkg:
+        raise InputValidationError(
+            f"{path}: layer={layer!r} (--layer) applies only to GeoPackage files"
+        )
     try:
         if is_gpkg:
-            gdf = gpd.read_file(path, engine="pyogrio", fid_as_index=True)
+            layer = _gpkg_layer(path, layer)
+            gdf = gpd.read_file(path, engine="pyogrio", fid_as_index=True, layer=layer)
         else:
             gdf = gpd.read_parquet(path)
     except (ValueError, OSError, RuntimeError) as exc:
@@ -414,6 +441,27 @@ def _read_geo(
     return gdf, v.Where(str(path), "row")
 
 
+def _gpkg_layer(path: Path, layer: str | None) -> str:
+    """The layer to read: ``layer`` if the file has it, else the file's only layer."""
+    import pyogrio
+
+    names = [str(n) for n in pyogrio.list_layers(path)[:, 0]]
+    if layer is not None:
+        if layer not in names:
+            raise InputValidationError(
+                f"{path}: no layer {layer!r}; the file's layers: "
+                f"{', '.join(repr(n) for n in names) or 'none'}"
+            )
+        return layer
+    if len(names) != 1:
+        raise InputValidationError(
+            f"{path}: the GeoPackage holds {len(names)} layers "
+            f"({', '.join(repr(n) for n in names)}); choose one with layer=... "
+            "(command line: --layer NAME)"
+        )
+    return names[0]
+
+
 def _csv_points(
     df: pd.DataFrame, *, where: v.Where, crs: str | int | pyproj.CRS | None
 ) -> gpd.GeoDataFrame:
@@ -422,8 +470,9 @@ def _csv_points(
         if crs is None:
             raise CRSError(
                 f"{where.prefix()}columns 'x', 'y' have no coordinate reference system; pass "
-                "crs=..., e.g. crs='EPSG:3006' for SWEREF 99 TM metres (or name the columns "
-                "'lon', 'lat' for WGS 84 degrees)"
+                "crs=..., e.g. crs='EPSG:3006' for SWEREF 99 TM metres (command line: "
+                "--population-crs EPSG:3006), or name the columns 'lon', 'lat' for WGS 84 "
+                "degrees"
             )
         xcol, ycol = "x", "y"
         try:
@@ -491,7 +540,9 @@ def _find_column(
         if name.lower() in by_lower:
             return str(by_lower[name.lower()])
     also = ", ".join(repr(c) for c in candidates[1:])
-    purpose = f" (also accepted: {also}; or pass {keyword}=...)"
+    option = {"population_column": "--population-column"}.get(keyword)
+    cli = f"; command line: {option} NAME" if option else ""
+    purpose = f" (also accepted: {also}; or pass {keyword}=...{cli})"
     v.require_columns(df, [candidates[0]], where=where, purpose=purpose)
     raise AssertionError  # unreachable: require_columns raised
 
@@ -509,15 +560,19 @@ def _detect_population_kind(
     cells = {c.lower() for c in ((cell_column,) if cell_column else CELL_COLUMNS)}
     if lower & cells:
         return "grid"
-    if kommun_column in df.columns:
-        return "table"
+    # Coordinates win over a municipality column: a points file that also carries
+    # kommun_kod is points (whose codes are checked against their location), never a
+    # table whose coordinates would be ignored.
     if {"x", "y"} <= lower or {"lon", "lat"} <= lower:
         return "points"
+    if kommun_column in df.columns:
+        return "table"
     raise MissingColumnError(
         f"{where.prefix()}cannot tell the kind of population data: expected a grid cell id "
         f"column ({', '.join(repr(c) for c in CELL_COLUMNS)}), a {kommun_column!r} column "
         "(table per municipality) or coordinate columns ('x', 'y' or 'lon', 'lat'); "
-        f"available columns: {', '.join(repr(str(c)) for c in df.columns)}; or pass kind=..."
+        f"available columns: {', '.join(repr(str(c)) for c in df.columns)}; or pass kind=... "
+        "(command line: --population-kind grid|table|points)"
     )
 
 
@@ -556,8 +611,8 @@ def _grid_points(
         else:
             problem = (
                 f"{value!r}: corner ({east[label]}, {north[label]}) is not a multiple of "
-                f"the cell size {cell_size_m} m (check cell_size_m: 1000 nationally, 250 "
-                "in urban grids)"
+                f"the cell size {cell_size_m} m (check cell_size_m, on the command line "
+                "--cell-size: 1000 nationally, 250 in urban grids)"
             )
         items.append(f"{where.row(label)}: {problem}")
     if items:

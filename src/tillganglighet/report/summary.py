@@ -18,7 +18,7 @@ ATTRIBUTION = (
 )
 
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]#+!|~])")
+_MD_SPECIAL = re.compile(r"([\\`*{}\[\]#+!|~]|(?<![^\W_])_|_(?![^\W_]))")
 _LINE_START = re.compile(r"^(\s*)([-=>])")
 _LIST_NUMBER = re.compile(r"^(\s*\d+)([.)])")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
@@ -31,7 +31,8 @@ def md_escape(value: object) -> str:
     labels from a network file) goes through here: ``<``, ``>``, ``&`` and quotes
     become HTML entities (no tag can be injected, e.g. ``<img onerror=...>`` from a
     PBF file name), Markdown punctuation gets a backslash (no links, emphasis, table
-    cells or headings), line breaks and control characters become one space.
+    cells or headings; an underscore inside a word, as in ``user_grid``, cannot start
+    emphasis and is kept), line breaks and control characters become one space.
     """
     text = _CONTROL.sub(" ", str(value))
     text = html.escape(text, quote=True)
