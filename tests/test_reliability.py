@@ -475,3 +475,89 @@ def test_cache_hit_names_the_file_passed(tmp_path, monkeypatch):
     assert hit.metadata["source_file"] == str(second)
     assert "kopia av first.osm.pbf" in NetworkInfo.of(hit).label_en
     assert load_network(str(first)).metadata["source_file"] == str(first)
+
+
+# --- item 3: population counts are bounded -------------------------------------------
+
+
+@pytest.mark.parametrize("value", ["1e20", "1e30", "1e300"])
+def test_huge_population_counts_are_refused_not_wrapped(tmp_path, value):
+    path = tmp_path / "grid.csv"
+    path.write_text(f"Ruta,Pop\n6740006580000,{value}\n4810006589000,12\n", encoding="utf-8")
+    res, out = _analyze(tmp_path, "--population", str(path))
+    _clean_failure(res, "grid.csv", "line 2", "implausible")
+    assert not out.exists() or not (out / "municipalities.csv").exists()
+
+
+def test_three_municipalities_at_5e18_in_a_table(tmp_path):
+    from tillganglighet.data.userdata import read_population
+    from tillganglighet.errors import InputValidationError
+
+    path = tmp_path / "table.csv"
+    path.write_text(
+        "kommun_kod,population\n0114,5e18\n0115,5e18\n0117,5e18\n0180,984748\n", encoding="utf-8"
+    )
+    with pytest.raises(InputValidationError, match=r"3 implausible value\(s\)") as err:
+        read_population(path)
+    assert all(f"line {n}" in str(err.value) for n in (2, 3, 4))
+
+
+def test_many_plausible_cells_summing_above_the_municipality_bound(tmp_path):
+    from shapely.geometry import Point
+
+    from tillganglighet.data.geodata import municipalities
+    from tillganglighet.data.userdata import (
+        MAX_DENSITY_PER_KM2,
+        MAX_MUNICIPALITY_POPULATION,
+        read_population,
+    )
+    from tillganglighet.errors import InputValidationError
+
+    # 40 full 1 km cells in Stockholm: each within the cell bound, together not.
+    kommun = municipalities().to_crs(3006).set_index("kommun_kod").geometry["0180"]
+    minx, miny, maxx, maxy = (int(b // 1000 * 1000) for b in kommun.bounds)
+    corners = [
+        (e, n)
+        for e in range(minx, maxx, 1000)
+        for n in range(miny, maxy, 1000)
+        if kommun.contains(Point(e + 500, n + 500).buffer(600))
+    ][:40]
+    assert len(corners) == 40
+    rows = [f"{e}{n},{MAX_DENSITY_PER_KM2}" for e, n in corners]
+    assert 40 * MAX_DENSITY_PER_KM2 > MAX_MUNICIPALITY_POPULATION
+    path = tmp_path / "grid.csv"
+    path.write_text("Ruta,Pop\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    with pytest.raises(InputValidationError, match="kommun_kod 0180"):
+        read_population(path)
+
+
+def test_cell_bound_scales_with_the_cell_size(tmp_path):
+    from tillganglighet.data.userdata import read_population
+    from tillganglighet.errors import InputValidationError
+
+    path = tmp_path / "urban.csv"
+    path.write_text("Ruta,Pop\n6740006580000,7000\n", encoding="utf-8")
+    with pytest.raises(InputValidationError, match="250 m cell"):
+        read_population(path, cell_size_m=250)  # 7,000 > 100,000 per km² x 0.0625 km²
+    assert read_population(path)["population"].tolist() == [7000.0]  # fine in a 1 km cell
+
+
+def test_duplicated_geopackage_features_are_refused(tmp_path):
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    from tillganglighet.data.userdata import read_population
+    from tillganglighet.errors import InputValidationError
+
+    gdf = gpd.GeoDataFrame(
+        {"population": [300.0, 300.0, 12.0]},
+        geometry=[Point(674500, 6580500), Point(674500, 6580500), Point(481500, 6589500)],
+        crs="EPSG:3006",
+    )
+    gdf.to_file(tmp_path / "pts.gpkg", driver="GPKG")
+    with pytest.raises(InputValidationError, match="fid 1 and fid 2 are identical"):
+        read_population(tmp_path / "pts.gpkg")
+    # Same place, different attributes (two buildings at one address point): accepted.
+    gdf.loc[1, "population"] = 5.0
+    gdf.to_file(tmp_path / "ok.gpkg", driver="GPKG")
+    assert read_population(tmp_path / "ok.gpkg")["population"].sum() == 317

@@ -223,6 +223,47 @@ def numbers(values: pd.Series, *, where: Where, non_negative: bool = False) -> p
     return parsed
 
 
+def at_most(values: pd.Series, maximum: float, *, where: Where, why: str) -> None:
+    """Raise naming each row whose value exceeds ``maximum`` (``why`` says what it bounds)."""
+    over = values[values > maximum]
+    if over.empty:
+        return
+    items = [f"{where.row(label)}: {value:,.0f}" for label, value in over.items()]
+    fail(
+        InputValidationError,
+        where,
+        f"column {values.name!r}: {len(items)} implausible value(s), above {maximum:,.0f} ({why}):",
+        items,
+    )
+
+
+def duplicated_features(gdf: pd.DataFrame, *, where: Where) -> None:
+    """Raise naming features (or CSV rows) that repeat another one exactly.
+
+    Compared are the geometry (if any) and every attribute. A feature copied twice
+    would count its people twice.
+    """
+    if isinstance(gdf, gpd.GeoDataFrame) and gdf._geometry_column_name in gdf.columns:
+        key = pd.DataFrame(gdf.drop(columns=gdf.geometry.name)).astype(str)
+        key["__wkb__"] = gdf.geometry.to_wkb(hex=True)
+    else:
+        key = pd.DataFrame(gdf).astype(str)
+    dup = key.duplicated(keep=False)
+    if not dup.any():
+        return
+    items = []
+    for _, group in key[dup].groupby(list(key.columns), sort=False):
+        rows = [where.row(label) for label in group.index]
+        items.append(f"{', '.join(rows[:-1])} and {rows[-1]} are identical")
+    fail(
+        InputValidationError,
+        where,
+        f"{len(items)} feature(s) repeated with identical geometry and attributes; their "
+        "people would be counted more than once (remove the copies):",
+        items,
+    )
+
+
 def _strip(value: object) -> object:
     return value.strip() if isinstance(value, str) else value
 

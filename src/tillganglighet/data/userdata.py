@@ -49,6 +49,18 @@ _CSV_SUFFIXES = {".csv", ".txt", ".tsv"}
 _GEO_SUFFIXES = {".gpkg", ".parquet", ".geoparquet"}
 _SCB_CELL_EXAMPLE = "'4810006589000'"
 
+#: Most people a municipality (a table row, or the cells/points in one municipality)
+#: may hold: about twice GeoNames' population for Stockholm, Sweden's largest place
+#: (1,515,017 in geodata/settlements.csv, GeoNames cities500). A guard against wrong
+#: units, misplaced columns and overflow (1e20 would wrap to a negative int64), not a
+#: statistic.
+MAX_MUNICIPALITY_POPULATION = 3_000_000
+#: Most people per km² a grid cell may hold: about 12 times the density GeoNames'
+#: Stockholm (1,515,017) gives over Stockholm municipality's polygon (176 km² in
+#: geodata/municipalities.parquet, about 8,600 per km²). A 1 km cell may hold at most
+#: 100,000 people, a 250 m cell 6,250. A guard, not a statistic.
+MAX_DENSITY_PER_KM2 = 100_000
+
 
 def read_points(
     path: str | os.PathLike[str],
@@ -276,6 +288,12 @@ def read_population(
     v.require_columns(df, [pop_col], where=where)
     if kind == "table":
         table = _population_table(df, where, pop_col, kommun_column, jobseekers_column)
+        v.at_most(
+            table["population"].set_axis(df.index).rename(pop_col),
+            MAX_MUNICIPALITY_POPULATION,
+            where=where,
+            why="people in one municipality",
+        )
         table.attrs["population_kind"] = _kind_note(kind, detected)
         return table
     if kind == "grid":
@@ -284,16 +302,38 @@ def read_population(
         consumed = [cell_col]
         first = {"cell_id": cells}
     else:
+        v.duplicated_features(df, where=where)
         if file_kind == "csv":
             gdf = _csv_points(df, where=where, crs=crs)
         else:
             gdf = _geo_points(df, where=where, polygons="representative_point")
         consumed, first = [], {}
-    first["population"] = v.numbers(gdf[pop_col], where=where, non_negative=True)
+    counts = v.numbers(gdf[pop_col], where=where, non_negative=True)
+    if kind == "grid":
+        cell_max = MAX_DENSITY_PER_KM2 * (cell_size_m / 1000) ** 2
+        v.at_most(counts, cell_max, where=where, why=f"people in one {cell_size_m} m cell")
+    else:
+        v.at_most(counts, MAX_MUNICIPALITY_POPULATION, where=where, why="people at one point")
+    first["population"] = counts
     first["kommun_kod"] = _kommun(gdf, kommun_column, where=where)
+    _municipality_totals(counts, first["kommun_kod"], where)
     out = _assemble(gdf, first, [*consumed, pop_col, kommun_column])
     out.attrs["population_kind"] = _kind_note(kind, detected)
     return out
+
+
+def _municipality_totals(counts: pd.Series, codes: pd.Series, where: v.Where) -> None:
+    totals = counts.groupby(codes.to_numpy()).sum()
+    over = totals[totals > MAX_MUNICIPALITY_POPULATION]
+    if len(over):
+        v.fail(
+            InputValidationError,
+            where,
+            f"column {counts.name!r}: {len(over)} municipalit(y/ies) would hold an "
+            f"implausible population, above {MAX_MUNICIPALITY_POPULATION:,} (sum of "
+            "their cells or points):",
+            [f"kommun_kod {code}: {total:,.0f}" for code, total in over.items()],
+        )
 
 
 def _kind_note(kind: str, detected: bool) -> str:
@@ -586,6 +626,12 @@ def _population_table(
     out = pd.DataFrame({"population": v.numbers(df[pop_col], where=where, non_negative=True)})
     if jobseekers in df.columns:
         out["jobseekers"] = v.numbers(df[jobseekers], where=where, non_negative=True)
+        v.at_most(
+            out["jobseekers"].set_axis(df.index).rename(jobseekers),
+            MAX_MUNICIPALITY_POPULATION,
+            where=where,
+            why="people in one municipality",
+        )
     rest = df.drop(columns=[kommun_column, pop_col, jobseekers], errors="ignore")
     out = pd.concat([out, rest.drop(columns=list(out.columns), errors="ignore")], axis=1)
     out.index = pd.Index(codes.to_numpy(), name="kommun_kod")
