@@ -22,8 +22,8 @@ import numpy as np
 import pandas as pd
 from scipy.spatial import cKDTree
 
-from tillganglighet.data.geodata import SWEREF99TM, municipalities, origins, settlements
 from tillganglighet.errors import InputValidationError
+from tillganglighet.data.geodata import SWEREF99TM, municipalities, origins, settlements
 
 ORIGIN_COLUMNS = [
     "origin_id",

@@ -35,10 +35,10 @@ from functools import cache
 import geopandas as gpd
 import pandas as pd
 
+from tillganglighet.errors import InputValidationError
 from tillganglighet._resources import geodata_path
 from tillganglighet.data.geocoding import geocode_place
 from tillganglighet.data.geodata import SWEREF99TM, municipalities
-from tillganglighet.errors import InputValidationError
 
 #: First and last day covered by the report's data.
 MODEL_START = dt.date(2019, 1, 1)
