@@ -19,6 +19,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Literal
 
+
 from tillganglighet.data.geodata import municipalities
 from tillganglighet.data.presence import (
     DEFAULT_AS_OF,

@@ -41,11 +41,11 @@ import numpy as np
 import pandas as pd
 from scipy.sparse.csgraph import dijkstra
 
-from tillganglighet._resources import geodata_path
-from tillganglighet.networks.cache import file_sha256
-from tillganglighet.networks.graph import Network
 from tillganglighet.networks.modelled import geometry as geom
+from tillganglighet.networks.cache import file_sha256
 from tillganglighet.networks.modelled.geometry import FixedLink, Topology, build_topology
+from tillganglighet._resources import geodata_path
+from tillganglighet.networks.graph import Network
 from tillganglighet.progress import ProgressCallback, report
 
 __all__ = [

@@ -18,8 +18,8 @@ from pyproj import Transformer
 from scipy.spatial import Delaunay, cKDTree
 from shapely.ops import nearest_points
 
-from tillganglighet._resources import geodata_path
 from tillganglighet.errors import DataIntegrityError
+from tillganglighet._resources import geodata_path
 
 __all__ = ["FixedLink", "Topology", "build_topology"]
 
