@@ -561,3 +561,58 @@ def test_duplicated_geopackage_features_are_refused(tmp_path):
     gdf.loc[1, "population"] = 5.0
     gdf.to_file(tmp_path / "ok.gpkg", driver="GPKG")
     assert read_population(tmp_path / "ok.gpkg")["population"].sum() == 317
+
+
+# --- item 7: municipalities mostly out of reach ---------------------------------------
+
+
+def _origins(rows):
+    return pd.DataFrame(
+        rows, columns=["kommun_kod", "name", "population", "is_largest", "time_s", "time_fa_s"]
+    )
+
+
+def test_mostly_unreachable_municipality_is_flagged_and_counted_as_gap():
+    from tillganglighet.accessibility import municipality_metrics
+
+    inf = float("inf")
+    origins = _origins(
+        [
+            # Strömstad-like: 86 of 100 people unreachable, the rest 40 s from a point.
+            ("1486", "Strömstad", 14, True, 40.0, 40.0),
+            ("1486", "Skee", 86, False, inf, inf),
+            # 40 % unreachable: a minority, no flag; mean of the rest 30 min.
+            ("0180", "A", 60, True, 1800.0, 1800.0),
+            ("0180", "B", 40, False, inf, inf),
+        ]
+    )
+    m = municipality_metrics(origins, threshold_min=60)
+    s = m.loc["1486"]
+    assert s["mean_time_min"] == pytest.approx(40 / 60)  # 0.667 min, as in the issue
+    assert s["unreachable_share"] == pytest.approx(0.86)
+    assert bool(s["insufficient_coverage"]) and bool(s["gap"])
+    assert np.isnan(s["exceeds_by_min"])  # the mean is not beyond: no "over by"
+    k = m.loc["0180"]
+    assert k["unreachable_share"] == pytest.approx(0.40)
+    assert not k["insufficient_coverage"] and not k["gap"]
+    assert bool(s["insufficient_coverage_fa"]) and bool(s["gap_fa"])
+
+
+def test_exactly_half_unreachable_is_not_insufficient():
+    from tillganglighet.accessibility import MAX_UNREACHABLE_SHARE, municipality_metrics
+
+    assert MAX_UNREACHABLE_SHARE == 0.5
+    origins = _origins(
+        [("0180", "A", 50, True, 60.0, 60.0), ("0180", "B", 50, False, float("inf"), 1.0)]
+    )
+    m = municipality_metrics(origins, threshold_min=60).loc["0180"]
+    assert not m["insufficient_coverage"] and not m["gap"]
+
+
+def test_summary_names_the_mostly_unreachable(payload_pbf_summary):
+    # On the Helsinki extract no Swedish origin reaches a point: all 290 are flagged.
+    text = payload_pbf_summary
+    section = text.split("## Municipalities mostly unreachable on this network")[1]
+    assert "insufficient_coverage" in section
+    assert section.count("| 100% |") == 290
+    assert "| of which mostly unreachable" in text and "| 290 | 290 |" in text

@@ -129,7 +129,7 @@ def analyze_command(
 
       [bold]tillganglighet analyze --population tatort_250m.csv --cell-size 250[/bold]
 
-      [bold]tillganglighet analyze --population adresser.csv --population-crs EPSG:3006[/bold]   (x/y)
+      [bold]tillganglighet analyze --population adresser.csv --population-crs EPSG:3006[/bold]
 
       [bold]tillganglighet analyze --gtfs sweden.zip --date 2026-12-08[/bold]   (public transport)
     """

@@ -8,6 +8,7 @@ import re
 import numpy as np
 import pandas as pd
 
+from tillganglighet.accessibility import MAX_UNREACHABLE_SHARE
 from tillganglighet.analysis import AnalysisResult
 
 __all__ = ["ATTRIBUTION", "md_escape", "summary_markdown"]
@@ -39,6 +40,13 @@ def md_escape(value: object) -> str:
     text = _MD_SPECIAL.sub(r"\\\1", text)
     text = _LIST_NUMBER.sub(r"\1\\\2", text)
     return _LINE_START.sub(r"\1\\\2", text)
+
+
+def _flag(muni: pd.DataFrame, column: str) -> pd.Series:
+    """A boolean column of ``muni``, all False if absent."""
+    if column not in muni.columns:
+        return pd.Series(False, index=muni.index)
+    return muni[column].fillna(False).astype(bool)
 
 
 def _fmt_min(value: float) -> str:
@@ -77,8 +85,14 @@ def summary_markdown(result: AnalysisResult) -> str:
         "| measure | nearest point anywhere | nearest point in own FA-region |",
         "|---|---:|---:|",
         (
-            f"| municipalities beyond {thr:g} min (population-weighted mean) | {len(gaps)} | "
-            f"{len(gaps_fa)} |"
+            f"| municipalities beyond {thr:g} min (population-weighted mean, or mostly "
+            f"unreachable) | {len(gaps)} | {len(gaps_fa)} |"
+        ),
+        (
+            "| of which mostly unreachable (insufficient coverage: over "
+            f"{MAX_UNREACHABLE_SHARE:.0%} of people without a route) | "
+            f"{int(_flag(muni, 'insufficient_coverage').sum())} | "
+            f"{int(_flag(muni, 'insufficient_coverage_fa').sum())} |"
         ),
         (
             f"| people in those municipalities | {int(gaps['population'].sum()):,} | "
@@ -100,11 +114,34 @@ def summary_markdown(result: AnalysisResult) -> str:
             "|---|---|---:|---:|---:|---:|",
         ]
         for _, r in pd.concat([gaps, gaps_fa]).drop_duplicates("kommun_kod").iterrows():
-            over = r["exceeds_by_min"] if r["gap"] else r["exceeds_by_fa_min"]
+            suffix = "" if r["gap"] else "_fa"
+            over = _fmt_min(r[f"exceeds_by{suffix}_min"])
+            if bool(r.get(f"insufficient_coverage{suffix}", False)) and over == "–":
+                over = f"mostly unreachable ({r[f'unreachable_share{suffix}']:.0%})"
             lines.append(
                 f"| {md_escape(r['kommun'])} | {md_escape(r['lan'])} | "
                 f"{_fmt_min(r['mean_time_min'])} | "
-                f"{_fmt_min(over)} | {_fmt_min(r['mean_time_fa_min'])} | {int(r['population']):,} |"
+                f"{over} | {_fmt_min(r['mean_time_fa_min'])} | {int(r['population']):,} |"
+            )
+    else:
+        lines.append("None.")
+    thin = muni[_flag(muni, "insufficient_coverage") | _flag(muni, "insufficient_coverage_fa")]
+    lines += ["", "## Municipalities mostly unreachable on this network", ""]
+    if len(thin):
+        lines += [
+            f"More than {MAX_UNREACHABLE_SHARE:.0%} of the people of these municipalities have "
+            "no route to any booked-meeting point on this network, so their mean travel "
+            "time describes a minority; they count as beyond the threshold "
+            "(column `insufficient_coverage`):",
+            "",
+            "| municipality | county | unreachable | mean min of the rest | people |",
+            "|---|---|---:|---:|---:|",
+        ]
+        for _, r in thin.sort_values("unreachable_share", ascending=False).iterrows():
+            lines.append(
+                f"| {md_escape(r['kommun'])} | {md_escape(r['lan'])} | "
+                f"{r['unreachable_share']:.0%} | {_fmt_min(r['mean_time_min'])} | "
+                f"{int(r['population']):,} |"
             )
     else:
         lines.append("None.")
@@ -133,8 +170,8 @@ def summary_markdown(result: AnalysisResult) -> str:
         ),
         "",
         (
-            f"{int(nearby['within_threshold'].sum())} of {len(nearby)} places reach a booked-meeting "
-            f"point within {thr:g} minutes."
+            f"{int(nearby['within_threshold'].sum())} of {len(nearby)} places reach a "
+            f"booked-meeting point within {thr:g} minutes."
         ),
         "",
         "| place | municipality | nearest point | minutes |",
