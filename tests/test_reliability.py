@@ -151,7 +151,7 @@ def _npz_declaring_huge_array(path: Path) -> Path:
 
 def test_npz_declaring_a_huge_array_is_refused_before_loading(tmp_path):
     path = _npz_declaring_huge_array(tmp_path / "huge.npz")
-    assert 100_000_000_000 * 8 / 2**30 == pytest.approx(745.06, abs=0.01)
+    assert pytest.approx(745.06, abs=0.01) == 100_000_000_000 * 8 / 2**30
     res, _ = _analyze(tmp_path, "--network", str(path))
     _clean_failure(res, "huge.npz", "travel_time_s", "declares")
 
@@ -308,7 +308,7 @@ def test_multi_layer_geopackage_requires_a_layer(tmp_path):
     from tillganglighet.errors import InputValidationError
 
     path = _two_layer_gpkg(tmp_path / "orter.gpkg")
-    with pytest.raises(InputValidationError, match="2 layers.*'tatorter', 'smaorter'.*--layer"):
+    with pytest.raises(InputValidationError, match=r"2 layers.*'tatorter', 'smaorter'.*--layer"):
         read_population(path)
     assert read_population(path, layer="smaorter")["population"].tolist() == [5.0]
     with pytest.raises(InputValidationError, match="no layer 'x'"):
@@ -434,7 +434,7 @@ def test_pbf_cut_inside_a_block_is_refused(synthetic_pbf, tmp_path):
     data = synthetic_pbf.read_bytes()
     cut = tmp_path / "cut.osm.pbf"
     cut.write_bytes(data[: len(data) - 10])
-    with pytest.raises(NetworkError, match="cut.osm.pbf|truncated"):
+    with pytest.raises(NetworkError, match=r"cut\.osm\.pbf|truncated"):
         network_from_pbf(cut)
 
 
@@ -616,3 +616,109 @@ def test_summary_names_the_mostly_unreachable(payload_pbf_summary):
     assert "insufficient_coverage" in section
     assert section.count("| 100% |") == 290
     assert "| of which mostly unreachable" in text and "| 290 | 290 |" in text
+
+
+# --- item 4: locations ----------------------------------------------------------------
+
+# WGS 84 positions (lon, lat) read off OpenStreetMap's map; each test states its check.
+TORNIO_EAST = (24.18, 65.85)  # Tornio (Finland), 1.2 km east of the Torne river border
+OSLO = (10.7522, 59.9139)
+HELSINGOR = (12.6136, 56.0361)  # Denmark, 5 km across Öresund from Helsingborg
+KIRUNA = (20.2253, 67.8558)
+
+
+def _points_csv(path: Path, rows: list[tuple[str, float, float, str | None]]) -> Path:
+    with_code = any(code is not None for *_, code in rows)
+    head = "id,lon,lat" + (",kommun_kod" if with_code else "")
+    lines = [head] + [
+        f"{i},{lon},{lat}" + (f",{code}" if with_code else "") for i, lon, lat, code in rows
+    ]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("where", "code"),
+    [(TORNIO_EAST, None), (OSLO, "1486"), (HELSINGOR, None), (HELSINGOR, "1283")],
+    ids=["tornio", "oslo-1486", "helsingor", "helsingor-1283"],
+)
+def test_points_on_neighbours_land_are_refused(tmp_path, where, code):
+    from tillganglighet.data.userdata import read_points
+    from tillganglighet.errors import InputValidationError
+
+    path = _points_csv(tmp_path / "p.csv", [("ok", 18.07, 59.33, code and "0180"),
+                                            ("x", *where, code)])  # fmt: skip
+    with pytest.raises(InputValidationError, match=r"line 3.*on land outside Sweden"):
+        read_points(path)
+
+
+def test_tornio_population_does_not_become_haparanda(tmp_path):
+    from tillganglighet.data.userdata import read_population
+    from tillganglighet.errors import InputValidationError
+
+    path = tmp_path / "pop.csv"
+    path.write_text(f"lon,lat,population\n{TORNIO_EAST[0]},{TORNIO_EAST[1]},21000\n")
+    with pytest.raises(InputValidationError, match="outside Sweden"):
+        read_population(path)
+
+
+def test_the_tools_own_island_origins_are_accepted_without_a_code(tmp_path):
+    from tillganglighet.data.geodata import origins
+    from tillganglighet.data.userdata import read_points
+
+    org = origins().to_crs(4326)
+    islands = org[org["name"].isin(["Styrsö", "Donsö", "Brännö"])]
+    assert sorted(islands["name"]) == ["Brännö", "Donsö", "Styrsö"]
+    rows = [(n, p.x, p.y, None) for n, p in zip(islands["name"], islands.geometry, strict=True)]
+    gdf = read_points(_points_csv(tmp_path / "islands.csv", rows))
+    assert set(gdf["kommun_kod"]) == set(islands["kommun_kod"]) == {"1480"}  # Göteborg
+
+
+def test_every_embedded_origin_counts_as_sweden():
+    from tillganglighet.data import _validate as v
+    from tillganglighet.data.geodata import origins
+
+    org = origins()
+    reasons = v.outside_sweden(org.geometry.x.to_numpy(), org.geometry.y.to_numpy())
+    assert [r for r in reasons if r] == []
+
+
+def test_sea_far_from_the_coast_is_refused_and_near_it_accepted():
+    from pyproj import Transformer
+
+    from tillganglighet.data import _validate as v
+
+    to = Transformer.from_crs(4326, 3006, always_xy=True)
+    x, y = to.transform([17.5, 11.0], [57.0, 58.2])  # mid-Baltic; Skagerrak 40 km off
+    reasons = v.outside_sweden(np.array(x), np.array(y))
+    assert all("at sea" in r for r in reasons)
+
+
+def test_kommun_code_is_checked_against_the_location(tmp_path):
+    from tillganglighet.data.userdata import read_population
+    from tillganglighet.errors import InputValidationError
+
+    path = tmp_path / "pop.csv"
+    path.write_text(
+        "lon,lat,kommun_kod,population\n"
+        f"{KIRUNA[0]},{KIRUNA[1]},0180,500\n"  # a Kiruna cell labelled Stockholm
+        "18.07,59.33,0180,700\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(InputValidationError) as err:
+        read_population(path)
+    message = str(err.value)
+    assert "line 2: kommun_kod 0180 (Stockholm) but the point lies in 2584 (Kiruna)" in message
+    assert "line 3" not in message
+
+
+def test_points_csv_with_kommun_kod_is_read_as_points_not_a_table(tmp_path):
+    from tillganglighet.data.userdata import read_population
+
+    path = tmp_path / "pop.csv"
+    path.write_text("lon,lat,kommun_kod,population\n18.07,59.33,0180,700\n", encoding="utf-8")
+    gdf = read_population(path)
+    assert gdf.attrs["population_kind"] == "points (detected from the columns)"
+    assert gdf.geometry.x[0] == pytest.approx(674_000, abs=1_000)  # coordinates used
+    table = read_population(path, kind="table")
+    assert table.attrs["population_kind"] == "table (as requested)"

@@ -20,8 +20,12 @@ Conventions:
   hint), not guessed: ``"1,500"`` could mean 1.5 or 1500.
 * Municipality codes (SCB kommunkod) may be integers or strings; they are zero-padded
   to 4 digits (``180`` -> ``"0180"``).
+* Points must lie in Sweden: in a municipality polygon, on Swedish land (Natural Earth
+  1:10m), or at sea within 10 km of the polygons; points on Norwegian, Finnish or Danish
+  land (more than 500 m from Swedish land) are refused (``_validate.outside_sweden``).
 * Points without a municipality column get one by point-in-polygon; points just outside
-  every polygon (coast, islands) get the nearest municipality within 5 km.
+  every polygon (coast, islands) get the nearest municipality within 10 km. A given
+  municipality code must match the point's location within 10 km.
 """
 
 from __future__ import annotations
@@ -86,7 +90,7 @@ def read_points(
         Column of display names; if absent, the id is used as name.
     kommun_column
         Column of SCB municipality codes. If absent, each point gets the municipality it
-        lies in (or the nearest one within 5 km).
+        lies in (or the nearest one within 10 km).
     crs
         CRS of the ``x``, ``y`` columns of a CSV file (required for them); not allowed
         with ``lon``, ``lat`` or geometry files, which carry their own.
@@ -109,8 +113,9 @@ def read_points(
     InputValidationError
         The file is missing, a folder, unreadable or has no data rows; duplicated or
         empty ids, invalid municipality codes, non-numeric coordinates,
-        missing, invalid or non-point geometries, points outside Sweden, or points more
-        than 5 km from every municipality.
+        missing, invalid or non-point geometries, points outside Sweden, points more
+        than 10 km from every municipality, or a municipality code that does not
+        match the point's location.
     """
     path = Path(path)
     kind = _file_kind(path)
@@ -231,7 +236,8 @@ def read_population(
         Optional column of registered jobseekers (persons), kept as ``jobseekers``.
     kommun_column
         SCB municipality code column. Required for tables; for grids and points it is
-        assigned by location (nearest municipality within 5 km) when absent.
+        assigned by location (nearest municipality within 10 km) when absent, and
+        checked against the location (10 km) when given.
     cell_column
         Grid cell id column; by default the first of ``Ruta``, ``rut_id``, ``RutID``
         (case-insensitive).
@@ -552,7 +558,9 @@ def _kommun(gdf: gpd.GeoDataFrame, column: str, *, where: v.Where) -> pd.Series:
     if column not in gdf.columns:
         return v.assign_kommun(gdf.geometry, where=where, field=column)
     names = gdf["kommun"] if "kommun" in gdf.columns and column != "kommun" else None
-    return v.kommun_codes(gdf[column], where=where, names=names)
+    codes = v.kommun_codes(gdf[column], where=where, names=names)
+    v.check_kommun_location(gdf.geometry, codes, where=where, field=column)
+    return codes
 
 
 def _assemble(
