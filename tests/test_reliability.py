@@ -722,3 +722,41 @@ def test_points_csv_with_kommun_kod_is_read_as_points_not_a_table(tmp_path):
     assert gdf.geometry.x[0] == pytest.approx(674_000, abs=1_000)  # coordinates used
     table = read_population(path, kind="table")
     assert table.attrs["population_kind"] == "table (as requested)"
+
+
+# --- item 12: the columnar CSV reader keeps line numbers ------------------------------
+
+
+def test_line_numbers_with_blank_lines_and_crlf(tmp_path):
+    from tillganglighet.data.userdata import read_population
+    from tillganglighet.errors import InputValidationError
+
+    path = tmp_path / "grid.csv"
+    path.write_bytes(b"Ruta,Pop\r\n\r\n6740006580000,300\r\n\r\n\r\n4810006589000,-1\r\n")
+    with pytest.raises(InputValidationError, match=r"line 6: -1\.0 is negative|line 6: '-1'"):
+        read_population(path)
+
+
+def test_quoted_line_break_falls_back_to_the_csv_module(tmp_path):
+    from tillganglighet.data.userdata import read_points
+    from tillganglighet.errors import InputValidationError
+
+    path = tmp_path / "p.csv"
+    path.write_text('id,name,lon,lat\nA,"two\nlines",18.07,59.33\nB,ok,18.07,x\n', encoding="utf-8")
+    with pytest.raises(InputValidationError, match="line 4: 'x' is not a number"):
+        read_points(path)
+
+
+def test_columnar_reader_matches_pandas_on_a_mixed_file(tmp_path):
+    from tillganglighet.data.userdata import read_points
+
+    path = tmp_path / "p.csv"
+    path.write_text(
+        "id;name;lon;lat;note;n\n007;Stockholm;18.07;59.33;;1\n8;Kiruna;20.2253;67.8558;x;\n",
+        encoding="utf-8",
+    )
+    gdf = read_points(path)
+    ref = pd.read_csv(path, sep=";", dtype={"id": str, "name": str})
+    assert list(gdf["point_id"]) == list(ref["id"]) == ["007", "8"]
+    assert gdf["note"].isna().tolist() == ref["note"].isna().tolist() == [True, False]
+    assert gdf["n"].isna().tolist() == [False, True] and gdf["n"][0] == 1

@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Literal
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pyproj
 
@@ -365,29 +366,119 @@ def _file_kind(path: Path) -> Literal["csv", "geo"]:
 
 
 def _read_csv(path: Path, *, text_columns: set[str]) -> tuple[pd.DataFrame, v.Where]:
-    """Read a CSV file; the index holds each record's line number in the file."""
+    """Read a CSV file; the index holds each record's line number in the file.
+
+    Columnar: pyarrow's CSV reader parses the bytes into typed columns (about 50 bytes
+    per row of two columns), and line numbers come from the newline positions, so a
+    2,000,000-row file needs a few hundred MB (benchmarks/bench_population_read.py).
+    A file with a quoted line break in a value falls back to Python's csv module.
+    """
     try:
         raw = path.read_bytes()
     except OSError as exc:
         raise InputValidationError(f"{path}: cannot read the file: {os_reason(exc)}") from None
-    text = _decode_csv(path, raw)
-    header = text.split("\n", 1)[0]
+    data, text = _utf8_csv(path, raw)
+    del raw
+    end = data.find(b"\n")
+    header = (data if end < 0 else data[:end]).decode("utf-8")
     sep = max([",", ";", "\t"], key=header.count)
+    if not data.strip():
+        raise InputValidationError(f"{path}: the file is empty")
+    names = next(csv.reader([header.rstrip("\r")], delimiter=sep), [])
+    lowered = {c.lower() for c in text_columns}
+    text_cols = [c for c in names if c.lower() in lowered]
+    try:
+        df = _arrow_csv(data, sep, text_cols)
+    except _ArrowFallback:
+        df = None
+    except ValueError as exc:  # pyarrow.ArrowInvalid: rows with another number of fields
+        raise InputValidationError(f"{path}: cannot parse the CSV file: {exc}") from None
+    if df is None:
+        return _read_csv_python(path, text if text is not None else data.decode(), sep, text_cols)
+    if df.empty:
+        raise InputValidationError(f"{path}: no data rows")
+    lines = _record_lines(data)
+    if len(df) == len(lines) - 1:
+        df.index = pd.Index(lines[1:], name="line")
+        return df, v.Where(str(path), "line")
+    # Records and lines differ (a quoted line break): count records with csv instead.
+    return _read_csv_python(path, text if text is not None else data.decode(), sep, text_cols)
+
+
+class _ArrowFallback(Exception):
+    """pyarrow cannot read this file line by line (a quoted line break in a value)."""
+
+
+def _utf8_csv(path: Path, raw: bytes) -> tuple[bytes, str | None]:
+    """The file as UTF-8 bytes without BOM, and its text if it had to be decoded.
+
+    Every byte is checked (:func:`_decode_csv` raises on unreadable files).
+    """
+    head = raw[:4096]
+    if raw.startswith(tuple(_BINARY_SIGNATURES)) or (head and head.count(0) >= len(head) // 4):
+        _decode_csv(path, raw)  # raises, naming what the file is
+    data = raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        text = _decode_csv(path, raw)
+        return text.encode("utf-8"), text
+    return data, None
+
+
+def _arrow_csv(data: bytes, sep: str, text_cols: list[str]) -> pd.DataFrame:
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    try:
+        table = pacsv.read_csv(
+            pa.BufferReader(data),
+            read_options=pacsv.ReadOptions(block_size=16 << 20),
+            parse_options=pacsv.ParseOptions(delimiter=sep, newlines_in_values=False),
+            convert_options=pacsv.ConvertOptions(
+                column_types={c: pa.string() for c in text_cols},
+                strings_can_be_null=True,
+                quoted_strings_can_be_null=True,
+            ),
+        )
+    except pa.ArrowInvalid as exc:
+        if b'"' in data and "Expected" in str(exc):
+            raise _ArrowFallback from None  # maybe a quoted line break: let csv decide
+        raise ValueError(str(exc).removeprefix("CSV parse error: ")) from None
+    if len(set(table.column_names)) != len(table.column_names):
+        raise _ArrowFallback  # duplicated column names: pandas' renaming (a, a.1)
+    return table.to_pandas()
+
+
+def _record_lines(data: bytes) -> np.ndarray:
+    """1-based line number of each non-blank line (as pyarrow and pandas skip blanks)."""
+    buf = np.frombuffer(data, dtype=np.uint8)
+    nl = np.flatnonzero(buf == 10)
+    starts = np.concatenate([[0], nl + 1])
+    ends = np.concatenate([nl, [len(buf)]])
+    length = ends - starts
+    cr_only = (length == 1) & (buf[np.minimum(starts, max(len(buf) - 1, 0))] == 13)
+    blank = (length == 0) | cr_only
+    return np.flatnonzero(~blank) + 1
+
+
+def _read_csv_python(
+    path: Path, text: str, sep: str, text_cols: list[str]
+) -> tuple[pd.DataFrame, v.Where]:
+    """The general reader: Python's csv module for line numbers, pandas for the values."""
     # Line where each non-blank record starts (pandas skips blank lines, as we do here).
     lines, start = [], 1
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
-    records = []
+    n_records = 0
     for record in reader:
         if record:
             lines.append(start)
-            records.append(record)
+            n_records += 1
         start = reader.line_num + 1
-    if not records:
+    if not n_records:
         raise InputValidationError(f"{path}: the file is empty")
-    lowered = {c.lower() for c in text_columns}
-    dtype = {c: str for c in records[0] if c.lower() in lowered}
     try:
-        df = pd.read_csv(io.StringIO(text), sep=sep, dtype=dtype)
+        df = pd.read_csv(io.StringIO(text), sep=sep, dtype=dict.fromkeys(text_cols, str))
     except (pd.errors.ParserError, ValueError) as exc:
         raise InputValidationError(f"{path}: cannot parse the CSV file: {exc}") from None
     if df.empty:
@@ -652,7 +743,11 @@ def _grid_points(
     """Return cell-centre points (EPSG:3006) and the cell ids of an SCB grid table."""
     if cell_size_m <= 0:
         raise ValueError(f"cell_size_m must be positive, not {cell_size_m!r}")
-    cells = df[cell_col].map(v.as_text, na_action="ignore").astype(str)
+    column = df[cell_col]
+    if pd.api.types.is_numeric_dtype(column):
+        cells = column.map(v.as_text, na_action="ignore").astype(str)
+    else:  # read as text (the usual case): vectorised
+        cells = column.astype("string").str.strip().fillna("nan").astype(str)
     well_formed = cells.str.fullmatch(r"\d{13}") & df[cell_col].notna()
     east = pd.to_numeric(cells.where(well_formed).str[:6]).fillna(0).astype("int64")
     north = pd.to_numeric(cells.where(well_formed).str[6:]).fillna(0).astype("int64")
