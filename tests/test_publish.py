@@ -389,3 +389,24 @@ def test_two_cli_analyze_runs_into_one_out_never_mix(tmp_path):
     assert [p.returncode for p in procs] == [0, 0], results
     assert _threshold_of_set(out) in {30.0, 60.0}
     no_leftovers(out)
+
+
+def test_cli_names_a_folder_in_place_of_summary_md_and_changes_nothing(tmp_path):
+    from typer.testing import CliRunner
+
+    from tillganglighet.cli import app
+    from tillganglighet.report.tables import OUTPUT_FILES
+
+    out = tmp_path / "out"
+    out.mkdir()
+    for name in OUTPUT_FILES:  # a previous run's plain files...
+        (out / name).write_text(f"old:{name}\n", encoding="utf-8")
+    (out / "summary.md").unlink()
+    (out / "summary.md").mkdir()  # ...with a folder where summary.md belongs
+    res = CliRunner().invoke(app, ["analyze", "--out", str(out)], env={"COLUMNS": "200"})
+    assert res.exit_code == 1 and "Traceback" not in res.output
+    assert "summary.md" in res.output and "is a folder" in res.output
+    assert "map.html:" not in res.output  # the message names the right file
+    for name in OUTPUT_FILES:
+        if name != "summary.md":
+            assert (out / name).read_text(encoding="utf-8") == f"old:{name}\n"

@@ -528,7 +528,7 @@ def check_kommun_location(
     table = _kommuner().set_index("kommun_kod")
     x, y = geometry.x.to_numpy(), geometry.y.to_numpy()
     code_arr = codes.to_numpy()
-    bad = []
+    bad: list[tuple[int, str, float]] = []
     for code in pd.unique(code_arr):
         sel = np.flatnonzero(code_arr == code)
         poly = table.geometry[code]
