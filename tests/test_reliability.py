@@ -164,7 +164,8 @@ def test_paths_with_brackets_are_shown_verbatim(tmp_path, name):
     pop = folder / f"{Path(name).name}.csv"
     pop.write_text(GRID_CSV, encoding="utf-8")
     out = folder / "out"
-    res = CliRunner().invoke(app, ["analyze", "--out", str(out), "--population", str(pop)], env=ENV)
+    args = ["analyze", "--out", str(out), "--population", str(pop), "--fill-missing-population"]
+    res = CliRunner().invoke(app, args, env=ENV)
     assert res.exit_code == 0, res.output
     assert res.exception is None or type(res.exception) is SystemExit
     assert _flat(str(out)) in _flat(res.output)
@@ -256,7 +257,7 @@ def test_md_escape_round_trip_shows_the_literal_text():
 
 def _user_population(out: Path) -> float:
     origins = pd.read_parquet(out / "origins.parquet")
-    return origins.loc[origins["population_source"] != "geonames", "population"].sum()
+    return origins.loc[origins["population_source"].str.startswith("user"), "population"].sum()
 
 
 @pytest.mark.filterwarnings("ignore:population. 1 municipalities:UserWarning")
@@ -265,7 +266,9 @@ def test_cli_reads_a_250m_grid(tmp_path):
     path.write_text("rut_id;befolkning\n6742506580250;40\n6740006580000;7\n", encoding="utf-8")
     res, _ = _analyze(tmp_path, "--population", str(path))
     _clean_failure(res, "--cell-size")  # the hint names the CLI option
-    res, out = _analyze(tmp_path, "--population", str(path), "--cell-size", "250")
+    res, out = _analyze(
+        tmp_path, "--population", str(path), "--cell-size", "250", "--fill-missing-population"
+    )
     assert res.exit_code == 0, res.output
     assert _user_population(out) == 47
 
@@ -278,7 +281,7 @@ def test_cli_reads_xy_points_with_a_crs_and_a_population_column(tmp_path):
     _clean_failure(res, "--population-crs")
     res, out = _analyze(
         tmp_path, "--population", str(path), "--population-crs", "EPSG:3006",
-        "--population-column", "invanare",
+        "--population-column", "invanare", "--fill-missing-population",
     )  # fmt: skip
     assert res.exit_code == 0, res.output
     assert "read as points" in res.output
@@ -320,7 +323,9 @@ def test_multi_layer_geopackage_requires_a_layer(tmp_path):
 @pytest.mark.filterwarnings("ignore::UserWarning")
 def test_cli_layer_option(tmp_path):
     path = _two_layer_gpkg(tmp_path / "orter.gpkg")
-    res, out = _analyze(tmp_path, "--population", str(path), "--layer", "tatorter")
+    res, out = _analyze(
+        tmp_path, "--population", str(path), "--layer", "tatorter", "--fill-missing-population"
+    )
     assert res.exit_code == 0, res.output
     assert _user_population(out) == 100
 
@@ -663,13 +668,19 @@ def test_tornio_population_does_not_become_haparanda(tmp_path):
 
 
 def test_the_tools_own_island_origins_are_accepted_without_a_code(tmp_path):
-    from tillganglighet.data.geodata import origins
+    from tillganglighet._resources import geodata_path
     from tillganglighet.data.userdata import read_points
 
-    org = origins().to_crs(4326)
-    islands = org[org["name"].isin(["Styrsö", "Donsö", "Brännö"])]
+    places = pd.read_csv(geodata_path("settlements.csv"), dtype={"kommun_kod": str})
+    islands = places[places["name"].isin(["Styrsö", "Donsö", "Brännö"])]
     assert sorted(islands["name"]) == ["Brännö", "Donsö", "Styrsö"]
-    rows = [(n, p.x, p.y, None) for n, p in zip(islands["name"], islands.geometry, strict=True)]
+    assert islands["distance_to_polygon_m"].between(5_000, 7_500).all()  # beyond 5 km
+    rows = [
+        (n, lon, lat, None)
+        for n, lon, lat in zip(
+            islands["name"], islands["longitude"], islands["latitude"], strict=True
+        )
+    ]
     gdf = read_points(_points_csv(tmp_path / "islands.csv", rows))
     assert set(gdf["kommun_kod"]) == set(islands["kommun_kod"]) == {"1480"}  # Göteborg
 
