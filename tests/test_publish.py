@@ -106,12 +106,12 @@ KILL_SCRIPT = textwrap.dedent(
     from tillganglighet.report import publish as pub
 
     out, k, token = Path(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
-    names = sys.argv[4].split(",")
+    names, sig = sys.argv[4].split(","), getattr(signal, sys.argv[5])
     calls = iter(range(10_000))
 
     def kill(label):
         if next(calls) == k:
-            os.kill(os.getpid(), signal.SIGKILL)
+            os.kill(os.getpid(), sig)
 
     def write(folder):
         for name in names:
@@ -124,8 +124,9 @@ KILL_SCRIPT = textwrap.dedent(
 
 
 @pytest.mark.skipif(os.name != "posix", reason="SIGKILL")
+@pytest.mark.parametrize("sig", ["SIGKILL", "SIGTERM"])
 @pytest.mark.parametrize("layout", [linked_folder, legacy_folder], ids=["linked", "legacy"])
-def test_sigkill_at_every_publish_step_leaves_one_complete_set(layout, tmp_path, monkeypatch):
+def test_sigkill_at_every_publish_step_leaves_one_complete_set(layout, sig, tmp_path, monkeypatch):
     steps = recorded_steps(layout, tmp_path, monkeypatch)
     switch_at = steps.index("switched")
     env = {**os.environ, "PYTHONPATH": SRC}
@@ -133,13 +134,13 @@ def test_sigkill_at_every_publish_step_leaves_one_complete_set(layout, tmp_path,
         out = tmp_path / f"k{k}"
         layout(out, "old")
         proc = subprocess.run(
-            [sys.executable, "-c", KILL_SCRIPT, str(out), str(k), "new", ",".join(NAMES)],
+            [sys.executable, "-c", KILL_SCRIPT, str(out), str(k), "new", ",".join(NAMES), sig],
             env=env,
             capture_output=True,
             text=True,
             check=False,
         )
-        assert proc.returncode == -signal.SIGKILL, proc.stderr
+        assert proc.returncode == -getattr(signal, sig), proc.stderr
         assert the_set(out) == ("new" if k >= switch_at else "old"), step
         pub.publish(out, NAMES, writer("next"))
         assert the_set(out) == "next"
