@@ -30,6 +30,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 from pyproj import Transformer
@@ -86,11 +87,36 @@ def format_gtfs_time(seconds: np.ndarray) -> np.ndarray:
 
 # ------------------------------------------------------------------------------ places
 def _places() -> pd.DataFrame:
-    """Origins with their road-network node, main-place and county-seat flags."""
+    """Places (settlements and city sections of the population model) with their
+    road-network node, main-place and county-seat flags.
+
+    The population model spreads each place over several origins (``gn<id>.1`` ...) and
+    adds dispersed origins; a place's stop stands at the place itself, so its origins are
+    gathered back into one place (population summed, position their mean = the place).
+    Dispersed people reach the nearest stop on foot (rural access radius).
+    """
     from tillganglighet.data import geodata
     from tillganglighet.networks.modelled.build import modelled_nodes
 
-    o = geodata.origins()
+    every = geodata.origins()
+    every = every[every["origin_kind"].isin(["settlement", "section"])]
+    base = every["origin_id"].str.replace(r"\.\d+$", "", regex=True)
+    frame = pd.DataFrame(every.drop(columns="geometry")).assign(
+        place=base.to_numpy(), x=every.geometry.x.to_numpy(), y=every.geometry.y.to_numpy()
+    )
+    grouped = frame.groupby("place", sort=False)
+    o = grouped.agg(
+        name=("name", "first"),
+        kommun_kod=("kommun_kod", "first"),
+        lan_kod=("lan_kod", "first"),
+        fa_kod=("fa_kod", "first"),
+        population=("population", "sum"),
+        is_largest=("is_largest", "any"),
+        x=("x", "mean"),
+        y=("y", "mean"),
+    ).reset_index()
+    o = o.rename(columns={"place": "origin_id"})
+    o = gpd.GeoDataFrame(o, geometry=gpd.points_from_xy(o["x"], o["y"]), crs="EPSG:3006")
     nodes = modelled_nodes()
     by_id = pd.Series(nodes["node"].to_numpy(), index=nodes["node_id"].to_numpy())
     gid = o["origin_id"].str.slice(2)
