@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import shapely
 from typer.testing import CliRunner
 
 from tillganglighet.cli import app
@@ -697,12 +698,22 @@ def test_every_embedded_origin_counts_as_sweden():
 def test_sea_far_from_the_coast_is_refused_and_near_it_accepted():
     from pyproj import Transformer
 
+    from tillganglighet._resources import geodata_path
     from tillganglighet.data import _validate as v
 
     to = Transformer.from_crs(4326, 3006, always_xy=True)
     x, y = to.transform([17.5, 11.0], [57.0, 58.2])  # mid-Baltic; Skagerrak 40 km off
     reasons = v.outside_sweden(np.array(x), np.array(y))
     assert all("at sea" in r for r in reasons)
+    # Donsö: on no Natural Earth land (a skerry it lacks), 7.3 km from the polygons.
+    places = pd.read_csv(geodata_path("settlements.csv")).set_index("name")
+    donso = places.loc["Donsö"]
+    assert donso["distance_to_polygon_m"] > 7_000
+    land = v._land()
+    pt = shapely.Point(donso["x_m"], donso["y_m"])
+    assert not land[0].query(pt, predicate="within").size  # at sea by Natural Earth
+    assert not land[2].query(pt, predicate="within").size
+    assert v.outside_sweden(np.array([donso["x_m"]]), np.array([donso["y_m"]])) == [None]
 
 
 def test_kommun_code_is_checked_against_the_location(tmp_path):
