@@ -355,7 +355,9 @@ def _pbf_blobs(path: Path) -> list[tuple[str, int, int]]:
                     else:
                         raise ValueError(f"unexpected wire type {wire}")
             except ValueError as exc:
-                raise NetworkError(f"{path}: corrupt PBF block header at byte {start}: {exc}")
+                raise NetworkError(
+                    f"{path}: corrupt PBF block header at byte {start}: {exc}"
+                ) from None
             if len(header) < n or datasize is None:
                 raise NetworkError(f"{path}: corrupt PBF block header at byte {start} (truncated)")
             end = start + 4 + n + datasize
