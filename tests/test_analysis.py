@@ -197,7 +197,7 @@ def test_cli_analyze_writes_everything(tmp_path):
     )
     assert res.exit_code == 0, res.output
     assert "beyond 20 min" in res.output and "FA-region" in res.output
-    assert {p.name for p in out.iterdir()} == set(OUTPUT_FILES)
+    assert {p.name for p in out.iterdir() if not p.name.startswith(".")} == set(OUTPUT_FILES)
 
 
 def test_scenario_point_names_are_escaped_in_the_map(result, tmp_path):
@@ -308,7 +308,7 @@ def test_failed_write_leaves_the_previous_run_untouched(result, tmp_path, monkey
 
     out = tmp_path / "out"
     write_outputs(result, out)
-    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    before = {n: (out / n).read_bytes() for n in OUTPUT_FILES}
     other = analyze(threshold_min=30)
 
     def broken_map(*_a, **_k):
@@ -317,7 +317,8 @@ def test_failed_write_leaves_the_previous_run_untouched(result, tmp_path, monkey
     monkeypatch.setattr(outputs, "write_map", broken_map)
     with pytest.raises(OutputWriteError, match="map.html"):
         write_outputs(other, out)
-    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert {n: (out / n).read_bytes() for n in OUTPUT_FILES} == before
+    assert len(list((out / ".runs").iterdir())) == 1  # the failed run's folder is gone
 
 
 def test_gpkg_keeps_missing_values_as_null(tmp_path):

@@ -26,6 +26,13 @@ import pandas as pd
 
 from tillganglighet.errors import InputValidationError
 
+#: A municipality with more than this share of its population (persons; origins where
+#: population is unknown) unreachable on the network gets ``insufficient_coverage`` and
+#: counts as a gap: its mean travel time describes a minority of its people. "Mostly
+#: unreachable" = more than half (issue 15 item 7: Strömstad, 86 % unreachable on an OSM
+#: extract, showed a 0.675 min mean and no gap).
+MAX_UNREACHABLE_SHARE = 0.5
+
 #: Relation of a municipality to the municipality of its nearest point.
 RELATIONS = ("same_municipality", "neighbouring_municipality", "same_fa_region", "other")
 
@@ -136,9 +143,14 @@ def municipality_metrics(
         any origin is unreachable), ``largest_settlement``,
         ``largest_settlement_time_min``, ``share_within_threshold`` (population share,
         or origin share where population is unknown), ``population_beyond_threshold``,
-        ``gap``, ``exceeds_by_min`` (NaN when no gap), and the same with suffix ``_fa``
+        ``unreachable_share`` (population share, or origin share where population is
+        unknown, with no route to any point), ``insufficient_coverage`` (more than
+        :data:`MAX_UNREACHABLE_SHARE` of it unreachable: the mean describes too few
+        people), ``gap`` (mean beyond the threshold, **or** insufficient coverage),
+        ``exceeds_by_min`` (NaN when the mean is not beyond), and the same with suffix ``_fa``
         for the FA-region rule (``mean_time_fa_min``, ``worst_time_fa_min``,
-        ``share_within_threshold_fa``, ``population_beyond_threshold_fa``, ``gap_fa``,
+        ``share_within_threshold_fa``, ``population_beyond_threshold_fa``,
+        ``unreachable_share_fa``, ``insufficient_coverage_fa``, ``gap_fa``,
         ``exceeds_by_fa_min``).
     """
     threshold = check_threshold(threshold_min)
@@ -163,13 +175,20 @@ def municipality_metrics(
             mean = _weighted_mean(minutes, pop)
             within = ~beyond_threshold(minutes, threshold)
             share = float(pop[within].sum() / pop.sum()) if pop.sum() > 0 else float(within.mean())
-            gap = bool(beyond_threshold(mean, threshold))
+            unreachable = _unreachable_share(minutes, pop)
+            insufficient = unreachable > MAX_UNREACHABLE_SHARE
+            over = bool(beyond_threshold(mean, threshold))
+            # A mean over the few reachable people says nothing about the rest: such a
+            # municipality is flagged and counted as a gap, whatever its mean.
+            gap = over or insufficient
             row[f"mean_time{suffix}_min"] = mean
             row[f"worst_time{suffix}_min"] = float(minutes.max()) if reachable.all() else np.inf
             row[f"share_within_threshold{suffix}"] = share
             row[f"population_beyond_threshold{suffix}"] = int(pop[~within].sum())
+            row[f"unreachable_share{suffix}"] = unreachable
+            row[f"insufficient_coverage{suffix}"] = insufficient
             row[f"gap{suffix}"] = gap
-            row[f"exceeds_by{suffix}_min"] = (mean - threshold) if gap else np.nan
+            row[f"exceeds_by{suffix}_min"] = (mean - threshold) if over else np.nan
             if suffix == "":
                 row["population_unreachable"] = int(pop[~reachable].sum())
                 row["largest_settlement_time_min"] = float(largest[column]) / 60.0
@@ -278,8 +297,9 @@ def marginal_value(
         One row per point (positional index ``point_index``): ``origins_served``,
         ``population_served`` (persons whose nearest point it is),
         ``population_newly_beyond`` (persons whose time crosses the threshold if it
-        closed), ``municipalities_newly_gap`` (municipalities whose population-weighted
-        mean crosses the threshold), ``mean_increase_min`` (population-weighted mean
+        closed), ``municipalities_newly_gap`` (municipalities that become a gap, as
+        :func:`municipality_metrics` defines it: population-weighted mean beyond the
+        threshold, or mostly unreachable), ``mean_increase_min`` (population-weighted mean
         increase in minutes over the persons it serves).
     """
     threshold = check_threshold(threshold_min)
@@ -303,8 +323,9 @@ def marginal_value(
     second = t[rows_, order[:, 1]] if n_points > 1 else np.full(n_origins, np.inf)
     served = np.isfinite(best)
     base = pd.DataFrame({"kommun": kommun_kod, "pop": pop, "t": best / 60.0})
-    base_mean = base.groupby("kommun").apply(
-        lambda g: _weighted_mean(g["t"].to_numpy(), g["pop"].to_numpy()), include_groups=False
+    base_gap = base.groupby("kommun").apply(
+        lambda g: _is_gap(g["t"].to_numpy(), g["pop"].to_numpy(), threshold),
+        include_groups=False,
     )
     thr = threshold
     out = []
@@ -320,8 +341,7 @@ def marginal_value(
         newly_gap = 0
         for k in affected:
             sel = np.asarray(kommun_kod) == k
-            new_mean = _weighted_mean(new_t[sel], pop[sel])
-            if base_mean[k] <= thr < new_mean:
+            if not base_gap[k] and _is_gap(new_t[sel], pop[sel], thr):
                 newly_gap += 1
         inc = new_t[mask] - best[mask] / 60.0
         w = pop[mask]
@@ -346,6 +366,20 @@ def marginal_value(
     )
     df.index.name = "point_index"
     return df
+
+
+def _unreachable_share(minutes: np.ndarray, pop: np.ndarray) -> float:
+    """Population share (origin share where population is unknown) without a route."""
+    unreachable = ~np.isfinite(minutes)
+    if pop.sum() > 0:
+        return float(pop[unreachable].sum() / pop.sum())
+    return float(unreachable.mean())
+
+
+def _is_gap(minutes: np.ndarray, pop: np.ndarray, threshold: float) -> bool:
+    """The gap rule of :func:`municipality_metrics` for one municipality's origins."""
+    over = bool(beyond_threshold(_weighted_mean(minutes, pop), threshold))
+    return over or _unreachable_share(minutes, pop) > MAX_UNREACHABLE_SHARE
 
 
 @dataclass(frozen=True)

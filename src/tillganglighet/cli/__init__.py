@@ -12,8 +12,7 @@ import sys
 from typing import Annotated
 
 import typer
-
-from tillganglighet.errors import TillganglighetError
+from rich.markup import escape
 
 from tillganglighet.cli._console import console, err_console
 from tillganglighet.cli.analyze import analyze_command
@@ -21,6 +20,7 @@ from tillganglighet.cli.data import data_app
 from tillganglighet.cli.network import network_app
 from tillganglighet.cli.scenarios import scenarios_app
 from tillganglighet.cli.transit import transit_app
+from tillganglighet.errors import TillganglighetError
 
 __all__ = ["app", "main"]
 
@@ -57,7 +57,7 @@ def main() -> None:
     try:
         app()
     except TillganglighetError as exc:  # pragma: no cover - safety net
-        err_console.print(f"[bold red]Error:[/bold red] {exc}", highlight=False)
+        err_console.print(f"[bold red]Error:[/bold red] {escape(str(exc))}", highlight=False)
         sys.exit(1)
 
 

@@ -1,7 +1,8 @@
 """Write an :class:`~tillganglighet.analysis.AnalysisResult` to files (I/O only).
 
-Every file is written to a temporary name in the target folder and renamed into place
-(:func:`os.replace`), so a crash never leaves a half-written output. Tables are sorted
+All files of a run are written into a new run folder and published together with one
+atomic switch (:mod:`tillganglighet.report.publish`), so a crash, a kill or a failed
+write never leaves a half-written output nor a mix of two runs. Tables are sorted
 and carry the network, mode, date and threshold as columns, so each file says what it
 was computed on; the same inputs give byte-identical CSV and Parquet files (the
 GeoPackage's timestamp is pinned to the analysis date).
@@ -10,8 +11,6 @@ GeoPackage's timestamp is pinned to the analysis date).
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -20,10 +19,11 @@ import numpy as np
 import pandas as pd
 
 from tillganglighet._atomic import atomic_path, atomic_write_text
-from tillganglighet.errors import InputValidationError, OutputWriteError
-from tillganglighet.progress import ProgressCallback, report
 from tillganglighet.analysis import AnalysisResult
+from tillganglighet.errors import InputValidationError, OutputWriteError, os_reason
+from tillganglighet.progress import ProgressCallback, report
 from tillganglighet.report.board_map import write_map
+from tillganglighet.report.publish import LOCK_TIMEOUT_S, check_targets, publish
 from tillganglighet.report.summary import summary_markdown
 
 #: Files written by :func:`write_outputs`, in order.
@@ -44,7 +44,10 @@ OUTPUT_FILES = (
 
 
 def check_out_dir(out_dir: str | os.PathLike[str]) -> Path:
-    """Create ``out_dir`` if needed and check it is a writable folder; return it."""
+    """Create ``out_dir`` if needed and check it is a writable folder; return it.
+
+    Also checks that no output name is taken by a folder (raises OutputWriteError).
+    """
     out_dir = Path(out_dir)
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -52,6 +55,7 @@ def check_out_dir(out_dir: str | os.PathLike[str]) -> Path:
         raise InputValidationError(f"--out {out_dir}: cannot create the folder ({exc})") from None
     if not os.access(out_dir, os.W_OK):
         raise InputValidationError(f"--out {out_dir}: the folder is not writable")
+    check_targets(out_dir, OUTPUT_FILES)  # e.g. summary.md is a folder: fail before computing
     return out_dir
 
 
@@ -120,6 +124,7 @@ def write_outputs(
     tiles: bool = False,
     rule: str = "nearest",
     progress: ProgressCallback | None = None,
+    lock_timeout_s: float = LOCK_TIMEOUT_S,
 ) -> list[Path]:
     """Write tables, summary and map of an analysis into ``out_dir``.
 
@@ -139,43 +144,57 @@ def write_outputs(
     progress
         Called as ``progress("writing <file>", i, n)`` before each file is written
         (:mod:`tillganglighet.progress`).
+    lock_timeout_s
+        Seconds to wait while another run publishes into ``out_dir``.
 
     Returns
     -------
     list of Path
-        The files written.
+        ``out_dir/<name>`` of the files written: symlinks into the run folder
+        ``out_dir/.runs/<id>/`` (see :mod:`tillganglighet.report.publish`).
+
+    Raises
+    ------
+    OutputWriteError
+        A file cannot be written or the set cannot be published (the message names
+        the file); the previously published set stays complete and unchanged.
     """
     out = check_out_dir(Path(out_dir))
     muni = _stamp(result.municipalities, result).sort_values("kommun_kod")
     origins = _stamp(result.origins, result).sort_values(["kommun_kod", "origin_id"])
     points = _stamp(result.meeting_points, result).sort_values("point_id")
     offices = _stamp(result.service_offices, result)
-    # All files are first written to a staging folder inside `out`, and moved into
-    # place only when every one of them succeeded: a failure leaves the previous run's
-    # files untouched instead of a mix of two runs.
-    try:
-        staging = Path(tempfile.mkdtemp(dir=out, prefix=".tmp-run-"))
-    except OSError as exc:
-        raise OutputWriteError(f"--out {out}: cannot write into the folder ({exc})") from None
-    names: list[str] = []
 
-    def target(name: str) -> Path:
-        report(progress, f"writing {name}", len(names), len(OUTPUT_FILES))
-        names.append(name)
-        return staging / name
+    def write(folder: Path) -> None:
+        # All files go into a new run folder; publish() switches the whole set in at
+        # once (report/publish.py), so the folder never holds files of two runs.
+        names: list[str] = []
 
-    try:
-        _write_all(
-            result, target, muni, origins, points, offices, offline=offline, tiles=tiles, rule=rule
-        )
-        for name in names:
-            os.replace(staging / name, out / name)
-    except OSError as exc:
-        failed = names[-1] if names else "?"
-        raise OutputWriteError(f"--out {out}: could not write {failed}: {exc}") from None
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    return [out / name for name in names]
+        def target(name: str) -> Path:
+            report(progress, f"writing {name}", len(names), len(OUTPUT_FILES))
+            names.append(name)
+            return folder / name
+
+        try:
+            _write_all(
+                result, target, muni, origins, points, offices, offline=offline, tiles=tiles,
+                rule=rule,
+            )  # fmt: skip
+        except (OSError, RuntimeError) as exc:
+            # RuntimeError: GDAL/pyogrio's errors (e.g. a full disk while the GeoPackage
+            # is written) are RuntimeErrors.
+            if isinstance(exc, OutputWriteError):
+                raise
+            failed = names[-1] if names else "?"
+            reason = os_reason(exc) if isinstance(exc, OSError) else _first_line(exc)
+            raise OutputWriteError(f"--out {out}: could not write {failed}: {reason}") from None
+
+    return publish(out, OUTPUT_FILES, write, lock_timeout_s=lock_timeout_s)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def _write_all(
