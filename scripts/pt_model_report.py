@@ -5,6 +5,7 @@ Usage::
     python scripts/pt_model_report.py            # calibration, Kolada, size, timings
     python scripts/pt_model_report.py --fit      # also refit the rules (about 2 min)
     python scripts/pt_model_report.py --benchmark sweden-bench.zip   # write the big feed
+    python scripts/pt_model_report.py --analyze  # also the main job by PT and by car
 
 Everything is computed from the package (no network); the output is Markdown.
 """
@@ -32,6 +33,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--fit", action="store_true", help="refit the rules from Rules()")
     ap.add_argument("--benchmark", type=Path, help="write the benchmark feed here")
+    ap.add_argument("--analyze", action="store_true", help="run analyze(gtfs='modelled')")
     args = ap.parse_args()
 
     from tillganglighet.transit import modelled
@@ -94,9 +96,40 @@ def main() -> None:
     print("\n## Fitted rules\n")
     print(_md(C.rules_table()))
 
+    if args.analyze:
+        _analyze()
+
     if args.benchmark:
         out, secs = modelled.write_benchmark_feed(args.benchmark)
         print(f"\n## Benchmark feed\n\n{out}: {out.stat().st_size / 1e6:.0f} MB in {secs:.0f} s")
+
+
+def _analyze() -> None:
+    """The main job on the modelled feed: national figures and the slowest municipalities."""
+    import tillganglighet
+
+    t0 = time.perf_counter()
+    m = tillganglighet.analyze(gtfs="modelled").municipalities
+    print(f"\n## analyze(gtfs='modelled') ({time.perf_counter() - t0:.1f} s)\n")
+    rows = [
+        ("municipalities with mean > 60 min", "pt_mean_time_min", "mean_time_min"),
+        ("the same, own FA region", "pt_mean_time_fa_min", "mean_time_fa_min"),
+    ]
+    for label, pt, car in rows:
+        print(f"- {label}: PT {int((m[pt] > 60).sum())}, car {int((m[car] > 60).sum())}")
+    for label, pt, car in (
+        ("people beyond 60 min", "pt_population_beyond_threshold", "population_beyond_threshold"),
+        (
+            "the same, own FA region",
+            "pt_population_beyond_threshold_fa",
+            "population_beyond_threshold_fa",
+        ),
+    ):
+        print(f"- {label}: PT {int(m[pt].sum()):,}, car {int(m[car].sum()):,}")
+    for col, title in (("pt_mean_time_min", "public transport"), ("mean_time_min", "car")):
+        top = m.sort_values(col, ascending=False).head(15)
+        print(f"\n### 15 slowest by {title} (mean minutes)\n")
+        print(_md(top[["kommun", "pt_mean_time_min", "mean_time_min"]].round(0)))
 
 
 if __name__ == "__main__":

@@ -4,12 +4,15 @@ The feed is built from the modelled road network
 (:func:`tillganglighet.networks.load.modelled_network`) and the settlement hierarchy
 (:func:`tillganglighet.data.geodata.origins`):
 
-* **stops**: one at every origin (GeoNames settlement or representative point,
-  ``stop_id`` = the origin id), plus a square grid of town stops in every place of at
-  least :data:`~.rules.TOWN_GRID_MIN_POP` inhabitants, plus (density > 1 only) roadside
+* **stops**: one at every place of the population model (a settlement's or city
+  section's origins ``gn<id>.<k>`` gathered back into ``gn<id>``), one at every dispersed
+  origin (``d<cell>``, stop kind ``dispersed``), plus a square grid of town stops in
+  every place of at least :data:`~.rules.TOWN_GRID_MIN_POP` inhabitants (dispersed cells
+  never), plus (density > 1 only) roadside
   stops on the road links of bus lines;
 * **lines** (GTFS routes, one pattern per direction): ``local`` from every place to its
-  municipality's main place; ``regional`` between the main places of neighbouring
+  municipality's main place, and from every dispersed cell to the destination of
+  :func:`dispersed_destinations`; ``regional`` between the main places of neighbouring
   municipalities; ``county`` from every main place to its county seat and to the
   largest place of its FA region (the local labour market); ``rail`` (rail-like
   express lines) between neighbouring centres and on the strongest corridors; ``town``
