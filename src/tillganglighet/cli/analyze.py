@@ -127,7 +127,7 @@ def analyze_command(
 
     Examples:
 
-      [bold]tillganglighet analyze[/bold]                      (end of 2020, 60 min, modelled network)
+      [bold]tillganglighet analyze[/bold]   (end of 2020, 60 min, modelled network)
 
       [bold]tillganglighet analyze --as-of 2019-01-01 --threshold 45 --out outputs/2019[/bold]
 
@@ -219,7 +219,7 @@ def analyze_command(
     _print_analysis(result, files, within_fa_region=within_fa_region)
 
 
-def _print_analysis(result, files, *, within_fa_region: bool) -> None:  # type: ignore[no-untyped-def]
+def _print_analysis(result, files, *, within_fa_region: bool) -> None:
     import math
 
     from rich.markup import escape
@@ -295,7 +295,9 @@ def _print_analysis(result, files, *, within_fa_region: bool) -> None:  # type: 
     stranded = result.origins[~result.origins["time_min"].map(math.isfinite)]
     if len(stranded):
         names = escape(
-            ", ".join(f"{n} ({k})" for n, k in zip(stranded["name"], stranded["kommun"]))
+            ", ".join(
+                f"{n} ({k})" for n, k in zip(stranded["name"], stranded["kommun"], strict=True)
+            )
         )
         console.print(
             f"[yellow]{len(stranded)} origins ({int(stranded['population'].sum()):,} people) "

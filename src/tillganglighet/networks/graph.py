@@ -309,8 +309,8 @@ class Network:
             raise NetworkError(f"`mode` must be one of {_MODES}, got {self.mode!r}.")
         if not isinstance(self.metadata, dict):
             raise NetworkError(f"`metadata` must be a dict, got {type(self.metadata).__name__}.")
-        kinds = {name: "integer" for name in ("indptr", "indices")}
-        kinds |= {name: "floating" for name in ("travel_time_s", "length_m", "node_x", "node_y")}
+        kinds = dict.fromkeys(("indptr", "indices"), "integer")
+        kinds |= dict.fromkeys(("travel_time_s", "length_m", "node_x", "node_y"), "floating")
         if self.node_id is not None:
             kinds["node_id"] = "integer"
         for name, kind in kinds.items():
@@ -356,7 +356,10 @@ class Network:
 
     def __repr__(self) -> str:
         src = self.metadata.get("source", "?")
-        return f"Network(mode={self.mode!r}, n_nodes={self.n_nodes}, n_edges={self.n_edges}, source={src!r})"
+        return (
+            f"Network(mode={self.mode!r}, n_nodes={self.n_nodes}, n_edges={self.n_edges}, "
+            f"source={src!r})"
+        )
 
     def tails(self) -> np.ndarray:
         """Tail node index of every edge (same order as :attr:`indices`).

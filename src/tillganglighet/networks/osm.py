@@ -98,12 +98,28 @@ WALK_SPEED_KPH = 5.0
 #: ``highway`` values walkable in mode ``"walk"``.
 WALK_HIGHWAYS: frozenset[str] = frozenset(
     {
-        "trunk", "trunk_link", "primary", "primary_link", "secondary", "secondary_link",
-        "tertiary", "tertiary_link", "unclassified", "residential", "living_street",
-        "service", "road", "pedestrian", "footway", "path", "steps", "track",
-        "cycleway", "bridleway",
+        "trunk",
+        "trunk_link",
+        "primary",
+        "primary_link",
+        "secondary",
+        "secondary_link",
+        "tertiary",
+        "tertiary_link",
+        "unclassified",
+        "residential",
+        "living_street",
+        "service",
+        "road",
+        "pedestrian",
+        "footway",
+        "path",
+        "steps",
+        "track",
+        "cycleway",
+        "bridleway",
     }
-)  # fmt: skip
+)
 
 #: Access values that close a way to the mode in question.
 NO_ACCESS: frozenset[str] = frozenset(
@@ -184,7 +200,7 @@ def parse_maxspeed(value: str | None) -> float | None:
 def _car_way(tags: Any) -> tuple[float, int] | None:
     """(speed km/h, direction) of a drivable way, or None if not drivable."""
     highway = tags.get("highway")
-    default = CAR_SPEED_KPH.get(highway)  # type: ignore[arg-type]
+    default = CAR_SPEED_KPH.get(highway)
     if default is None or tags.get("area") == "yes":
         return None
     if tags.get("service") == "emergency_access":
@@ -269,7 +285,7 @@ def _read_ways(path: Path, mode: Mode, progress: ProgressCallback | None) -> dic
             rule = classify(w.tags)
             if rule is None:
                 continue
-            nodes = w.nodes
+            nodes = w.nodes  # type: ignore[union-attr]  # FileProcessor filtered to ways
             if len(nodes) < 2:
                 continue
             for nd in nodes:
@@ -549,8 +565,16 @@ def network_from_pbf(
         "created_with": f"tillganglighet {__version__}",
     }
     return Network.from_edges(
-    res["u"], res["v"], travel_time_s=res["travel_time_s"], length_m=res["length_m"], node_x=np.asarray(x), node_y=np.asarray(y), node_id=res["node_id"], mode=mode, metadata=metadata
-)  # fmt: skip
+        res["u"],
+        res["v"],
+        travel_time_s=res["travel_time_s"],
+        length_m=res["length_m"],
+        node_x=np.asarray(x),
+        node_y=np.asarray(y),
+        node_id=res["node_id"],
+        mode=mode,
+        metadata=metadata,
+    )
 
 
 def network_from_osmnx(G: Any, *, mode: Mode = "car") -> Network:
@@ -642,5 +666,13 @@ def network_from_osmnx(G: Any, *, mode: Mode = "car") -> Network:
         "created_with": f"tillganglighet {__version__}",
     }
     return Network.from_edges(
-    np.asarray(u, dtype=np.int64), np.asarray(v, dtype=np.int64), travel_time_s=np.asarray(tt, dtype=np.float64), length_m=np.asarray(ln, dtype=np.float64), node_x=np.asarray(x), node_y=np.asarray(y), node_id=node_id, mode=mode, metadata=metadata
-)  # fmt: skip
+        np.asarray(u, dtype=np.int64),
+        np.asarray(v, dtype=np.int64),
+        travel_time_s=np.asarray(tt, dtype=np.float64),
+        length_m=np.asarray(ln, dtype=np.float64),
+        node_x=np.asarray(x),
+        node_y=np.asarray(y),
+        node_id=node_id,
+        mode=mode,
+        metadata=metadata,
+    )
