@@ -25,8 +25,8 @@ folium = pytest.importorskip("folium", reason="the map needs folium")
 pytest.importorskip("xstatic.pkg.leaflet", reason="offline maps need XStatic-Leaflet")
 
 from tillganglighet.data import geodata
-from tillganglighet.report import maps
 from tillganglighet.errors import CRSError, InputValidationError, MissingColumnError
+from tillganglighet.report import maps
 
 EVIL = "<script>alert(1)</script>"
 EVIL_ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"
@@ -89,7 +89,7 @@ def _points(k: gpd.GeoDataFrame, per_kind: int = 36) -> gpd.GeoDataFrame:
                     "place": k["kommun"].iloc[idx],
                     "kommun": k["kommun"].iloc[idx],
                     "kind": kind,
-                    "kind_sv": maps._KIND_LABEL_SV[kind],
+                    "kind_sv": maps.style.KIND_LABEL_SV[kind],
                     "note": "",
                     "geometry": reps.iloc[idx],
                 }
@@ -219,8 +219,8 @@ def test_class_edges_follow_threshold(inputs: dict[str, gpd.GeoDataFrame]) -> No
         "ej nåbar",
     ]
     values = pd.Series([10, 22.5, 30, 45, 45.01, 67.5, 100, np.inf, np.nan])
-    assert maps._class_index(values, classes).tolist() == [0, 0, 1, 2, 3, 3, 4, 5, -1]
-    assert maps._class_index(pd.Series([60.0, 60.5]), maps.time_classes(60)).tolist() == [2, 3]
+    assert maps.style.class_index(values, classes).tolist() == [0, 0, 1, 2, 3, 3, 4, 5, -1]
+    assert maps.style.class_index(pd.Series([60.0, 60.5]), maps.time_classes(60)).tolist() == [2, 3]
     m = _build(inputs, threshold_min=45)
     page = m.get_root().render()
     assert "Andel inom 45 min" in page and "45–67,5 min" in page
@@ -298,7 +298,7 @@ def test_save_is_atomic(
     def fail(_fd: int) -> None:
         raise OSError("disk full (simulated)")
 
-    monkeypatch.setattr(maps.os, "fsync", fail)  # raises after part of the page is written
+    monkeypatch.setattr(os, "fsync", fail)  # raises after part of the page is written
     with pytest.raises(OSError, match="simulated"):
         maps.save_map(m, target)
     assert target.read_bytes() == good  # the old file is untouched
