@@ -24,6 +24,8 @@ import pytest
 folium = pytest.importorskip("folium", reason="the map needs folium")
 pytest.importorskip("xstatic.pkg.leaflet", reason="offline maps need XStatic-Leaflet")
 
+from _chromium import MUNICIPALITY_POPUPS_JS, probe
+
 from tillganglighet.data import geodata
 from tillganglighet.errors import CRSError, InputValidationError, MissingColumnError
 from tillganglighet.report import maps
@@ -34,6 +36,7 @@ AMP_NAME = "Malung & Sälen"
 NETWORK = "modellerat vägnät"
 AS_OF = "2020-12-31"
 KIRUNA = "2584"
+GALLIVARE = "2523"
 
 
 def _municipalities(threshold: float = 60.0) -> gpd.GeoDataFrame:
@@ -49,11 +52,13 @@ def _municipalities(threshold: float = 60.0) -> gpd.GeoDataFrame:
         mids[4] * scale,
     )
     mean[(k["kommun_kod"] == KIRUNA).to_numpy()] = np.inf
+    # Just over the threshold: must never read as "60 min" beside "över riktvärdet".
+    mean[(k["kommun_kod"] == GALLIVARE).to_numpy()] = threshold + 0.04
     assert {c.key for c in classes}  # classes exist for the threshold
     n = len(k)
     k["population"] = (np.arange(n) * 997 % 90_000 + 2_500).astype("int64")
     k["mean_time_min"] = mean
-    k["worst_time_min"] = mean * 1.5
+    k["worst_time_min"] = np.where(k["kommun_kod"] == GALLIVARE, threshold + 0.2, mean * 1.5)
     k["largest_settlement"] = k["kommun"]
     k["largest_settlement_time_min"] = mean * 0.8
     k["share_within_threshold"] = np.clip(1 - mean / (2.5 * threshold), 0, 1)
@@ -440,3 +445,73 @@ def test_escaped_names_render_as_text_in_chromium(
     # Leaflet's default marker icon comes from the inlined data: URI, not a file or URL.
     icon = re.search(r'<img src="([^"]*)" class="leaflet-marker-icon', dom)
     assert icon and icon.group(1).startswith("data:image/png;base64,"), icon
+
+
+@pytest.mark.slow
+def test_values_just_over_the_threshold_never_read_as_within(saved: Path, tmp_path: Path) -> None:
+    popups = {p["name"]: p for p in probe(saved, MUNICIPALITY_POPUPS_JS, tmp_path)}
+    pop = popups["Gällivare"]
+    nbsp = "\u00a0"
+    assert pop["rows"]["Befolkningsviktad restid"] == f">{nbsp}60{nbsp}min"
+    assert pop["rows"]["Längsta restid"] == f"60,2{nbsp}min"
+    assert pop["verdicts"][0].startswith(f"Över riktvärdet med <{nbsp}0,1{nbsp}min")
+    # Across the map: a displayed mean over 60 goes with "Över", at most 60 with "Inom".
+    for name, p in popups.items():
+        shown = p["rows"]["Befolkningsviktad restid"].replace(nbsp, " ")
+        if shown in ("ej nåbar", "uppgift saknas"):
+            continue
+        value = float(shown.removeprefix("> ").removesuffix(" min").replace(",", "."))
+        over = shown.startswith(">") or value > 60
+        assert p["verdicts"][0].startswith("Över" if over else "Inom"), (name, shown)
+
+
+_LAYOUT_JS = """
+var box = function (sel) {
+  var el = document.querySelector(sel), r = el.getBoundingClientRect();
+  return {open: el.open === undefined ? null : el.open, area: r.width * r.height,
+          top: r.top, bottom: r.bottom, left: r.left, right: r.right};
+};
+var layers = document.querySelector(".leaflet-control-layers");
+return {title: box(".tg-title"), legend: box(".tg-legend"), layers: box(".leaflet-control-layers"),
+        layersExpanded: layers.classList.contains("leaflet-control-layers-expanded"),
+        scale: Array.from(document.querySelectorAll(".leaflet-control-scale-line")).map(
+          function (e) { return e.textContent; }),
+        viewport: window.innerWidth * window.innerHeight};
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("size", "narrow"), [("390,844", True), ("1200,1400", False)])
+def test_panels_collapse_on_a_phone_and_scale_is_metric(
+    saved: Path, tmp_path: Path, size: str, narrow: bool
+) -> None:
+    got = probe(saved, _LAYOUT_JS, tmp_path, size=size)
+    panels = got["title"]["area"] + got["legend"]["area"] + got["layers"]["area"]
+    share = panels / got["viewport"]
+    if narrow:
+        assert got["title"]["open"] is False and got["legend"]["open"] is False
+        assert got["layersExpanded"] is False
+        assert share < 0.12, f"panels cover {share:.0%} of a 390x844 screen"
+    else:
+        assert got["title"]["open"] is True and got["legend"]["open"] is True
+        assert got["layersExpanded"] is True
+    assert len(got["scale"]) == 1 and re.fullmatch(r"\d+ (km|m)", got["scale"][0]), got["scale"]
+    # Opening a collapsed panel works with a tap (a <details> element) and it fits.
+    assert got["title"]["right"] <= int(size.split(",")[0])
+
+
+@pytest.mark.slow
+def test_phone_screenshot_shows_the_map(saved: Path, tmp_path: Path) -> None:
+    image = pytest.importorskip("PIL.Image", reason="the screenshot check needs Pillow")
+    png = tmp_path / "phone.png"
+    _run_chromium(saved.as_uri(), tmp_path, f"--screenshot={png}", size="390,844")
+    keep = os.environ.get("TILLGANGLIGHET_KEEP_SCREENSHOT")
+    if keep:
+        shutil.copyfile(png, Path(keep).with_name("phone-" + Path(keep).name))
+    pixels = np.asarray(image.open(png).convert("RGB"))
+    assert pixels.shape[:2] == (844, 390)
+    # Most of the screen is map (class colours), not panel white.
+    coloured = sum(_colour_share(pixels, c.colour)[1] for c in maps.time_classes(60))
+    white, _ = _colour_share(pixels, "#ffffff", tol=8)
+    assert coloured > 0.15, coloured
+    assert white / pixels[..., 0].size < 0.15

@@ -132,9 +132,7 @@ def map_closures(result: AnalysisResult) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(merged, geometry="geometry", crs=places.crs)
 
 
-def board_map(
-    result: AnalysisResult, *, rule: str = "nearest", tiles: bool = False
-) -> folium.Map:
+def board_map(result: AnalysisResult, *, rule: str = "nearest", tiles: bool = False) -> folium.Map:
     """The board's map of ``result`` under ``rule`` (see the module docstring).
 
     Parameters

@@ -62,9 +62,8 @@ def minutes_sv(value: object, threshold_min: float | None = None) -> str:
     if math.isinf(x):
         return UNREACHABLE_SV if x > 0 else MISSING_SV
     decimals = 0 if abs(x) >= 10 else 1
-    if threshold_min is not None and x > threshold_min:
-        if round(x, decimals) <= threshold_min:
-            decimals = 1
+    if threshold_min is not None and x > threshold_min and round(x, decimals) <= threshold_min:
+        decimals = 1
         if round(x, 1) <= threshold_min:
             return f">{NBSP}{threshold_sv(threshold_min)}{NBSP}min"
     return f"{num_sv(x, decimals)}{NBSP}min"
