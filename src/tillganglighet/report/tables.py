@@ -20,9 +20,9 @@ import numpy as np
 import pandas as pd
 
 from tillganglighet._atomic import atomic_path, atomic_write_text
-from tillganglighet.analysis import AnalysisResult
 from tillganglighet.errors import InputValidationError, OutputWriteError
 from tillganglighet.progress import ProgressCallback, report
+from tillganglighet.analysis import AnalysisResult
 from tillganglighet.report.board_map import write_map
 from tillganglighet.report.summary import summary_markdown
 
