@@ -70,7 +70,7 @@ One origins × points travel-time matrix on the network; every metric is derived
     (
         "code",
         """result = analyze(as_of="2020-12-31", threshold_min=60)
-print(result.network.label_en, "|", result.meta["as_of"], "|", result.meta["threshold_min"], "min")
+print(result.network.label_en, "|", result.meta.as_of, "|", result.meta.threshold_min, "min")
 muni = result.municipalities
 muni.sort_values("mean_time_min", ascending=False)[
     ["kommun", "lan", "mean_time_min", "worst_time_min", "largest_settlement",
@@ -150,7 +150,7 @@ m = accessibility_map(
     result.service_offices,
     fa_regions=geodata.fa_regions(),
     threshold_min=60,
-    as_of=result.meta["as_of"],
+    as_of=result.meta.as_of,
     network_label_sv=result.network.label_sv,
 )
 m""",

@@ -194,3 +194,63 @@ def test_time_classes_follow_threshold():
         "ej nåbar",
     ]
     assert time_class([29, 31], threshold_min=40) == ["20–30", "30–40"]
+
+
+# ---------------------------------------------------------------- the threshold rule
+@pytest.mark.parametrize(
+    ("seconds", "gap", "share"),
+    [
+        (3600.0, False, 1.0),  # exactly 60.0 min: "at most one hour" -> within
+        (3600.6, True, 0.0),  # 60.01 min -> beyond
+        (3599.4, False, 1.0),
+    ],
+)
+def test_exactly_on_the_threshold_is_within(seconds, gap, share):
+    m = municipality_metrics(
+        _origins([("0001", "A", 100, True, seconds, seconds)]), threshold_min=60
+    ).loc["0001"]
+    assert bool(m["gap"]) is gap and bool(m["gap_fa"]) is gap
+    assert m["share_within_threshold"] == share
+    assert m["population_beyond_threshold"] == (0 if share == 1.0 else 100)
+    assert (m["exceeds_by_min"] > 0) if gap else np.isnan(m["exceeds_by_min"])
+
+
+def test_marginal_value_uses_the_same_threshold_rule():
+    # One origin, nearest point at 50 min, second-nearest at exactly 60 min: closing the
+    # nearest leaves it within; at 60.01 min it crosses.
+    for second_s, crosses in ((3600.0, 0), (3600.6, 100)):
+        mv = marginal_value(
+            np.array([[3000.0, second_s]]),
+            population=np.array([100]),
+            kommun_kod=np.array(["0001"]),
+            threshold_min=60,
+        )
+        assert mv.loc[0, "population_newly_beyond"] == crosses
+        assert mv.loc[0, "municipalities_newly_gap"] == (1 if crosses else 0)
+
+
+# ------------------------------------------------------------------ the time classes
+@pytest.mark.parametrize(
+    ("threshold", "labels"),
+    [
+        (60, ["≤ 30", "30–45", "45–60", "60–90", "> 90", "ej nåbar"]),
+        (30, ["≤ 15", "15–22.5", "22.5–30", "30–45", "> 45", "ej nåbar"]),
+        (90, ["≤ 45", "45–67.5", "67.5–90", "90–135", "> 135", "ej nåbar"]),
+        (120, ["≤ 60", "60–90", "90–120", "120–180", "> 180", "ej nåbar"]),
+    ],
+)
+def test_time_classes_scale_with_the_threshold(threshold, labels):
+    from tillganglighet.accessibility import time_classes
+
+    classes = time_classes(threshold)
+    assert [c.label for c in classes] == labels
+    t = threshold
+    # Hand-picked values: just inside each class, and exactly on each edge (edge -> class below).
+    values = [0, t / 2, t / 2 + 0.1, 0.75 * t, t, t + 0.01, 1.5 * t, 1.5 * t + 1, INF]
+    expected = [0, 0, 1, 1, 2, 3, 3, 4, 5]
+    assert time_class(np.array(values), threshold_min=t) == [labels[i] for i in expected]
+
+
+def test_time_class_of_35_min_at_threshold_90():
+    """Found in review: the tables called 35 min '30–45' at T=90 while the map said ≤ 45."""
+    assert time_class(np.array([35.0]), threshold_min=90) == ["≤ 45"]

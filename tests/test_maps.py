@@ -223,6 +223,10 @@ def test_class_edges_follow_threshold(inputs: dict[str, gpd.GeoDataFrame]) -> No
         "> 67,5 min",
         "ej nåbar",
     ]
+    from tillganglighet import accessibility
+
+    one = [(c.key, c.lower_min, c.upper_min) for c in accessibility.time_classes(45)]
+    assert [(c.key, c.lower_min, c.upper_min) for c in classes] == one  # one definition
     values = pd.Series([10, 22.5, 30, 45, 45.01, 67.5, 100, np.inf, np.nan])
     assert maps.style.class_index(values, classes).tolist() == [0, 0, 1, 2, 3, 3, 4, 5, -1]
     assert maps.style.class_index(pd.Series([60.0, 60.5]), maps.time_classes(60)).tolist() == [2, 3]

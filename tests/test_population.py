@@ -66,7 +66,7 @@ def test_analysis_with_grid_population(grid_csv):
     m = res.municipalities.set_index("kommun_kod")
     assert m.loc["2584", "population"] == 18_000
     assert m.loc["2584", "largest_settlement"].startswith("Kiruna (ruta ")
-    assert "user_grid" in res.meta["population_source"]
+    assert "user_grid" in res.meta.population_source
 
 
 def test_cli_population_option(grid_csv, tmp_path):
@@ -98,3 +98,19 @@ def test_grid_covering_a_sliver_of_a_municipality_warns(tmp_path):
     with pytest.warns(UserWarning, match="clipped"):
         org = origins_from_population(read_population(path))
     assert org.loc[org["kommun_kod"] == "0180", "population"].sum() == 3
+
+
+def test_largest_remainder_rounding_hand_worked():
+    """Each municipality keeps its rounded total; leftover persons go to the largest
+    remainders, ties to the first row."""
+    import pandas as pd
+
+    from tillganglighet.data.population import _largest_remainder
+
+    values = pd.Series([1.5, 1.5, 1.2, 0.9, 2.05, 0.05])
+    groups = pd.Series(["A", "A", "A", "B", "B", "B"])
+    # A: total 4.2 -> 4; floors 1+1+1 = 3, one person left: remainders .5, .5, .2 -> the
+    #    tie between rows 0 and 1 goes to row 0.
+    # B: total 3.0 -> 3; floors 0+2+0 = 2, one left: remainders .9, .05, .05 -> row 3.
+    out = _largest_remainder(values, groups)
+    assert out.tolist() == [2, 1, 1, 1, 2, 0]

@@ -10,6 +10,11 @@ population-weighted mean travel time of its origins to the nearest booked-meetin
 exceeds the threshold. It is evaluated two ways: to the nearest point anywhere
 (``gap``), and to the nearest point in the municipality's own FA-region (``gap_fa``,
 the report's wording).
+
+**The threshold rule** (one definition, :func:`beyond_threshold`): "at most one hour"
+reads as *within* when the time is at most the threshold, so exactly 60.0 minutes is
+within the guideline and anything above it (60.01 minutes) is beyond. Municipality gaps,
+the share within the threshold, the people beyond it and the marginal value all use it.
 """
 
 from __future__ import annotations
@@ -85,6 +90,16 @@ def nearest_in_matrix(times_s: np.ndarray, allowed: np.ndarray | None = None) ->
     return Nearest(best, idx)
 
 
+def beyond_threshold(minutes: np.ndarray | float, threshold_min: float) -> np.ndarray:
+    """True where a time (minutes) is beyond the guideline: ``minutes > threshold_min``.
+
+    Exactly the threshold is within ("at most one hour"); ``inf`` (unreachable) is beyond;
+    NaN is not beyond (unknown).
+    """
+    with np.errstate(invalid="ignore"):
+        return np.asarray(minutes, dtype=np.float64) > threshold_min
+
+
 def _weighted_mean(values: np.ndarray, weights: np.ndarray) -> float:
     """Population-weighted mean of finite values; unweighted if the weights sum to 0."""
     finite = np.isfinite(values)
@@ -146,9 +161,9 @@ def municipality_metrics(
             minutes = g[column].to_numpy(dtype=np.float64) / 60.0
             reachable = np.isfinite(minutes)
             mean = _weighted_mean(minutes, pop)
-            within = minutes <= threshold
+            within = ~beyond_threshold(minutes, threshold)
             share = float(pop[within].sum() / pop.sum()) if pop.sum() > 0 else float(within.mean())
-            gap = bool(mean > threshold)
+            gap = bool(beyond_threshold(mean, threshold))
             row[f"mean_time{suffix}_min"] = mean
             row[f"worst_time{suffix}_min"] = float(minutes.max()) if reachable.all() else np.inf
             row[f"share_within_threshold{suffix}"] = share
@@ -333,39 +348,88 @@ def marginal_value(
     return df
 
 
-def time_class(minutes: pd.Series | np.ndarray, *, threshold_min: float) -> list[str]:
-    """Classify travel times (minutes) into the map's classes.
+@dataclass(frozen=True)
+class TimeClass:
+    """One travel-time class: ``lower_min < value <= upper_min`` (minutes).
 
-    Classes: ``≤ 30``, ``30–45``, ``45–T``, ``T–1.5T``, ``> 1.5T`` and ``ej nåbar``
-    (unreachable), where T is the threshold (60 → 45–60, 60–90, > 90). The class
-    edges below T are 30 and 45 minutes when T > 45, else T/2 and 3T/4.
+    The classes are the one definition used by the tables (``time_class`` column) and
+    by the map (its legend and colours add only presentation).
+
+    Attributes
+    ----------
+    key
+        Stable identifier: ``le_a``, ``a_b``, ``b_t``, ``t_c``, ``gt_c`` or ``unreachable``.
+    label
+        Short label for tables, e.g. ``"30–45"`` or ``"ej nåbar"``.
+    lower_min, upper_min
+        Interval in minutes; ``-inf`` below the first class, ``inf`` above the last
+        finite one; both ``inf`` for ``unreachable``.
+    """
+
+    key: str
+    label: str
+    lower_min: float
+    upper_min: float
+
+
+#: Class edges as fractions of the threshold T: T/2, 3T/4, T and 1.5 T (30, 45, 60 and
+#: 90 minutes for the report's 60-minute guideline).
+TIME_CLASS_EDGE_FRACTIONS = (0.5, 0.75, 1.0, 1.5)
+
+
+def time_classes(threshold_min: float = 60.0) -> list[TimeClass]:
+    """Return the six travel-time classes for a guideline threshold (minutes).
+
+    Edges scale with the threshold (:data:`TIME_CLASS_EDGE_FRACTIONS`); a time equal
+    to an edge belongs to the class below it, so exactly T is within the guideline.
+
+    Parameters
+    ----------
+    threshold_min
+        The guideline (minutes, one way); positive and finite.
+
+    Returns
+    -------
+    list of TimeClass
+        ``≤ T/2``, ``T/2–3T/4``, ``3T/4–T``, ``T–1.5T``, ``> 1.5T``, ``ej nåbar``.
+    """
+    t = check_threshold(threshold_min)
+    a, b, t, c = (t * f for f in TIME_CLASS_EDGE_FRACTIONS)
+    inf = float("inf")
+    return [
+        TimeClass("le_a", f"≤ {a:g}", -inf, a),
+        TimeClass("a_b", f"{a:g}–{b:g}", a, b),
+        TimeClass("b_t", f"{b:g}–{t:g}", b, t),
+        TimeClass("t_c", f"{t:g}–{c:g}", t, c),
+        TimeClass("gt_c", f"> {c:g}", c, inf),
+        TimeClass("unreachable", "ej nåbar", inf, inf),
+    ]
+
+
+def time_class_index(minutes: pd.Series | np.ndarray, classes: list[TimeClass]) -> np.ndarray:
+    """Index into ``classes`` (from :func:`time_classes`) per value; -1 for NaN."""
+    x = pd.to_numeric(pd.Series(np.asarray(minutes)), errors="coerce").to_numpy(dtype=float)
+    finite_upper = np.array([c.upper_min for c in classes[:4]])
+    idx = np.searchsorted(finite_upper, x, side="left")  # value <= upper -> that class
+    idx = np.where(np.isposinf(x), len(classes) - 1, idx)
+    return np.where(np.isnan(x), -1, idx).astype(int)
+
+
+def time_class(minutes: pd.Series | np.ndarray, *, threshold_min: float) -> list[str]:
+    """Label each travel time (minutes) with its class from :func:`time_classes`.
 
     Parameters
     ----------
     minutes
-        Travel times in minutes (``inf`` = unreachable).
+        Travel times in minutes (``inf`` = unreachable, labelled ``"ej nåbar"``).
     threshold_min
         Threshold in minutes.
 
     Returns
     -------
     list of str
-        One label per value.
+        One label per value (NaN: ``"ej nåbar"`` as well, as before).
     """
-    t = check_threshold(threshold_min)
-    a, b = (30.0, 45.0) if t > 45 else (t / 2, 3 * t / 4)
-    edges = [a, b, t, 1.5 * t]
-    labels = [
-        f"≤ {a:g}",
-        f"{a:g}–{b:g}",
-        f"{b:g}–{t:g}",
-        f"{t:g}–{1.5 * t:g}",
-        f"> {1.5 * t:g}",
-    ]
-    out = []
-    for m in np.asarray(minutes, dtype=np.float64):
-        if not np.isfinite(m):
-            out.append("ej nåbar")
-        else:
-            out.append(labels[int(np.searchsorted(edges, m, side="left"))])
-    return out
+    classes = time_classes(threshold_min)
+    idx = time_class_index(minutes, classes)
+    return [classes[i].label if i >= 0 else classes[-1].label for i in idx]

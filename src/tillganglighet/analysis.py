@@ -17,9 +17,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -91,6 +90,41 @@ class NetworkInfo:
 
 
 @dataclass(frozen=True)
+class AnalysisMeta:
+    """What an analysis was computed on; every output file and the map carry it.
+
+    Attributes
+    ----------
+    as_of
+        Date of the office network, ``YYYY-MM-DD``.
+    threshold_min
+        The guideline's threshold, minutes one way.
+    mode
+        Mode of the road network (``"car"`` or ``"walk"``).
+    network
+        The network's labels and provenance.
+    n_origins, n_points
+        Number of origins and of booked-meeting points.
+    tillganglighet_version
+        Version of the package that computed it.
+    scenario_points
+        True when the meeting points were given by the caller (a scenario).
+    population_source
+        Source(s) of the origins' population, comma-separated (e.g. ``"geonames"``).
+    """
+
+    as_of: str
+    threshold_min: float
+    mode: str
+    network: NetworkInfo
+    n_origins: int
+    n_points: int
+    tillganglighet_version: str
+    scenario_points: bool
+    population_source: str
+
+
+@dataclass(frozen=True)
 class AnalysisResult:
     """Everything :func:`analyze` computed. All frames are new; geometry in EPSG:3006.
 
@@ -120,12 +154,12 @@ class AnalysisResult:
     nearby_replacements: pd.DataFrame
     by_county: pd.DataFrame
     by_fa_region: pd.DataFrame
-    meta: dict[str, Any] = field(default_factory=dict)
+    meta: AnalysisMeta
 
     @property
     def network(self) -> NetworkInfo:
         """The :class:`NetworkInfo` of the network used."""
-        return self.meta["network"]
+        return self.meta.network
 
 
 #: Snapping on the modelled network: its nodes are settlements and a 20 km grid, so a
@@ -332,17 +366,17 @@ def analyze(
 
     say("nearby-office replacements")
     nearby = _nearby_replacements(net, mp, mp_snap, threshold)
-    meta = {
-        "as_of": day.isoformat(),
-        "threshold_min": threshold,
-        "mode": net.mode,
-        "network": info,
-        "n_origins": len(org),
-        "n_points": len(mp),
-        "tillganglighet_version": __version__,
-        "scenario_points": points is not None,
-        "population_source": ",".join(sorted(set(org["population_source"]))),
-    }
+    meta = AnalysisMeta(
+        as_of=day.isoformat(),
+        threshold_min=threshold,
+        mode=net.mode,
+        network=info,
+        n_origins=len(org),
+        n_points=len(mp),
+        tillganglighet_version=__version__,
+        scenario_points=points is not None,
+        population_source=",".join(sorted(set(org["population_source"]))),
+    )
     return AnalysisResult(
         municipalities=muni,
         origins=org_out,

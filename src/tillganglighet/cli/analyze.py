@@ -110,7 +110,7 @@ def _print_analysis(result, files, *, within_fa_region: bool) -> None:  # type: 
     from rich.table import Table
 
     meta, muni = result.meta, result.municipalities
-    thr = meta["threshold_min"]
+    thr = meta.threshold_min
     suffix = "_fa" if within_fa_region else ""
     rule = "nearest point in own FA-region" if within_fa_region else "nearest point anywhere"
     ranked = muni.sort_values(f"mean_time{suffix}_min", ascending=False)
@@ -122,7 +122,7 @@ def _print_analysis(result, files, *, within_fa_region: bool) -> None:  # type: 
         else f"No municipality beyond {thr:g} min; the 10 slowest"
     )
     table = Table(
-        title=f"{heading} ({rule}) — {meta['as_of']}, {meta['mode']}, {result.network.label_en}"
+        title=f"{heading} ({rule}) — {meta.as_of}, {meta.mode}, {result.network.label_en}"
     )
     for column in ("Municipality", "County", "Mean min", "Over by", "Worst min", "People"):
         table.add_column(

@@ -47,7 +47,7 @@ def _map_note_sv(result: AnalysisResult, rule: str) -> str:
     parts = []
     if rule == "fa_region":
         parts.append("Färgerna visar FA-regeln: närmaste mötesplats i kommunens egen FA-region.")
-    if result.meta["mode"] == "car":
+    if result.meta.mode == "car":
         parts.append(
             "Riktvärdet gäller resa med kollektiva färdmedel; restider med bil är "
             "kortare och visar en nedre gräns."
@@ -160,11 +160,11 @@ def board_map(result: AnalysisResult, *, rule: str = "nearest", tiles: bool = Fa
         counties=counties(),
         origins=map_origins(result, rule),
         closures=map_closures(result),
-        threshold_min=result.meta["threshold_min"],
+        threshold_min=result.meta.threshold_min,
         rule=rule,
-        as_of=result.meta["as_of"],
+        as_of=result.meta.as_of,
         network_label_sv=result.network.label_sv,
-        mode_label_sv=_MODE_SV.get(result.meta["mode"], result.meta["mode"]),
+        mode_label_sv=_MODE_SV.get(result.meta.mode, result.meta.mode),
         note_sv=_map_note_sv(result, rule),
         tiles=tiles,
     )

@@ -24,16 +24,16 @@ def _fmt_min(value: float) -> str:
 def summary_markdown(result: AnalysisResult) -> str:
     """Return the analysis summary as Markdown (English; numbers in minutes/persons)."""
     meta, muni = result.meta, result.municipalities
-    thr = meta["threshold_min"]
+    thr = meta.threshold_min
     net = result.network
     lines = [
         "# Accessibility of booked meetings with Arbetsförmedlingen",
         "",
-        f"- Date of the office network: **{meta['as_of']}**",
+        f"- Date of the office network: **{meta.as_of}**",
         f"- Threshold: **{thr:g} minutes** one way (report, Bilaga 2)",
-        f"- Mode: **{meta['mode']}**; network: **{net.label_en}**",
-        f"- Origins: {meta['n_origins']} (population source: "
-        f"{meta.get('population_source', 'geonames')}); booked-meeting points: {meta['n_points']}",
+        f"- Mode: **{meta.mode}**; network: **{net.label_en}**",
+        f"- Origins: {meta.n_origins} (population source: "
+        f"{meta.population_source}); booked-meeting points: {meta.n_points}",
         "",
     ]
     if net.modelled:

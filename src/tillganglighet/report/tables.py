@@ -59,9 +59,9 @@ def _stamp(df: pd.DataFrame, result: AnalysisResult) -> pd.DataFrame:
     """Add the provenance columns every table carries."""
     out = df.copy()
     out["network"] = result.network.label_en
-    out["mode"] = result.meta["mode"]
-    out["as_of"] = result.meta["as_of"]
-    out["threshold_min"] = result.meta["threshold_min"]
+    out["mode"] = result.meta.mode
+    out["as_of"] = result.meta.as_of
+    out["threshold_min"] = result.meta.threshold_min
     return out
 
 
@@ -191,7 +191,7 @@ def _write_all(
     rule: str,
 ) -> None:
     _write_parquet(muni, target("municipalities.parquet"))
-    _write_gpkg(muni, target("municipalities.gpkg"), timestamp=f"{result.meta['as_of']}T00:00:00Z")
+    _write_gpkg(muni, target("municipalities.gpkg"), timestamp=f"{result.meta.as_of}T00:00:00Z")
     _write_csv(muni, target("municipalities.csv"))
     _write_parquet(origins, target("origins.parquet"))
     _write_parquet(points, target("meeting_points.parquet"))

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from tillganglighet import accessibility
 from tillganglighet.errors import InputValidationError
 from tillganglighet.report.maps.format import threshold_sv
 
@@ -96,9 +97,9 @@ class TimeClass:
 def time_classes(threshold_min: float = 60) -> list[TimeClass]:
     """Return the choropleth's travel-time classes for a guideline threshold.
 
-    The class edges scale with the threshold: half, three quarters, the threshold and
-    one and a half times it (30, 45, 60 and 90 minutes for the report's 60-minute
-    guideline). Classes up to the threshold use a sequential blue scale; the classes
+    The classes are :func:`tillganglighet.accessibility.time_classes` (the one
+    definition the tables use); the map adds a colour and a Swedish legend label with
+    decimal comma. Classes up to the threshold use a sequential blue scale; the classes
     beyond it, and "ej nåbar" (unreachable, ``inf``), are orange to dark red.
 
     Parameters
@@ -115,22 +116,21 @@ def time_classes(threshold_min: float = 60) -> list[TimeClass]:
         raise InputValidationError(
             f"threshold_min must be a positive, finite number of minutes, got {threshold_min!r}"
         )
-    a, b, t, c = (threshold_min * f for f in (0.5, 0.75, 1.0, 1.5))
-    fmt = threshold_sv
-    return [
-        TimeClass("le_a", f"≤ {fmt(a)} min", CLASS_COLOURS[0], -math.inf, a),
-        TimeClass("a_b", f"{fmt(a)}–{fmt(b)} min", CLASS_COLOURS[1], a, b),
-        TimeClass("b_t", f"{fmt(b)}–{fmt(t)} min", CLASS_COLOURS[2], b, t),
-        TimeClass("t_c", f"{fmt(t)}–{fmt(c)} min", CLASS_COLOURS[3], t, c),
-        TimeClass("gt_c", f"> {fmt(c)} min", CLASS_COLOURS[4], c, math.inf),
-        TimeClass("unreachable", "ej nåbar", CLASS_COLOURS[5], math.inf, math.inf),
-    ]
+    out = []
+    for cls, colour in zip(accessibility.time_classes(threshold_min), CLASS_COLOURS, strict=True):
+        lo, hi = threshold_sv(cls.lower_min), threshold_sv(cls.upper_min)
+        if cls.key == "unreachable":
+            label = "ej nåbar"
+        elif math.isinf(cls.lower_min):
+            label = f"≤ {hi} min"
+        elif math.isinf(cls.upper_min):
+            label = f"> {lo} min"
+        else:
+            label = f"{lo}–{hi} min"
+        out.append(TimeClass(cls.key, label, colour, cls.lower_min, cls.upper_min))
+    return out
 
 
 def class_index(values: pd.Series | np.ndarray, classes: Sequence[TimeClass]) -> np.ndarray:
     """Index into ``classes`` per value (minutes); -1 for missing (NaN) values."""
-    x = pd.to_numeric(pd.Series(np.asarray(values)), errors="coerce").to_numpy(dtype=float)
-    finite_upper = np.array([c.upper_min for c in classes[:4]])
-    idx = np.searchsorted(finite_upper, x, side="left")  # value <= upper -> that class
-    idx = np.where(np.isposinf(x), len(classes) - 1, idx)
-    return np.where(np.isnan(x), -1, idx).astype(int)
+    return accessibility.time_class_index(values, list(classes))  # type: ignore[arg-type]
