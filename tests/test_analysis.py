@@ -17,7 +17,7 @@ from tillganglighet.analysis import MODELLED_ACCESS_SPEED_KPH, analyze
 from tillganglighet.cli import app
 from tillganglighet.data.geodata import municipalities
 from tillganglighet.networks.load import modelled_network
-from tillganglighet.report.tables import OUTPUT_FILES, write_outputs
+from tillganglighet.report.tables import OUTPUT_FILES, read_output_csv, write_outputs
 
 
 @pytest.fixture(scope="module")
@@ -148,7 +148,7 @@ def test_outputs_written_deterministic_and_labelled(result, tmp_path):
         "municipalities.gpkg",
     ):
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
-    csv = pd.read_csv(tmp_path / "a" / "municipalities.csv", dtype={"kommun_kod": str})
+    csv = read_output_csv(tmp_path / "a" / "municipalities.csv")
     assert len(csv) == 290
     assert set(csv["network"]) == {"modelled road network"}
     assert set(csv["as_of"]) == {"2020-12-31"} and set(csv["threshold_min"]) == {60.0}
