@@ -519,3 +519,24 @@ def test_phone_screenshot_shows_the_map(saved: Path, tmp_path: Path) -> None:
     white, _ = _colour_share(pixels, "#ffffff", tol=8)
     assert coloured > 0.15, coloured
     assert white / pixels[..., 0].size < 0.15
+
+
+@pytest.mark.slow
+def test_notebook_display_renders_offline(
+    inputs: dict[str, gpd.GeoDataFrame], tmp_path: Path
+) -> None:
+    """OfflineMap's notebook HTML (an iframe with the whole page) draws the map offline."""
+    image = pytest.importorskip("PIL.Image", reason="the screenshot check needs Pillow")
+    frame = maps.OfflineMap(_build(inputs), height=900)._repr_html_()
+    assert maps.external_references(frame) == []
+    cell = tmp_path / "cell.html"
+    cell.write_text(f"<!doctype html><html><body style='margin:0'>{frame}</body></html>")
+    png, netlog = tmp_path / "cell.png", tmp_path / "net.json"
+    _run_chromium(
+        cell.as_uri(), tmp_path, f"--screenshot={png}", f"--log-net-log={netlog}", size="900,900"
+    )
+    requested = _page_requests(netlog)
+    assert not [u for u in requested if re.match(r"(https?|wss?):", u)], requested
+    pixels = np.asarray(image.open(png).convert("RGB"))
+    for cls in maps.time_classes(60)[:5]:
+        assert _colour_share(pixels, cls.colour)[1] > 0.002, cls.label_sv

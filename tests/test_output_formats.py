@@ -11,6 +11,7 @@ import csv
 import datetime as dt
 import io
 import math
+import re
 import sqlite3
 
 import geopandas as gpd
@@ -60,7 +61,14 @@ def test_csv_for_swedish_excel(tmp_path):
     # Unreachable: empty cell, with an explicit flag right after the time column.
     assert head[col["mean_time_min"] + 1] == "reachable"
     assert head[col["mean_time_fa_min"] + 1] == "reachable_fa"
-    assert [r[col["mean_time_min"]] for r in body] == ["12,346", "", "", "-3,500", "60,000", "0,000"]
+    assert [r[col["mean_time_min"]] for r in body] == [
+        "12,346",
+        "",
+        "",
+        "-3,500",
+        "60,000",
+        "0,000",
+    ]
     assert [r[col["reachable"]] for r in body] == ["True", "False", "True", "True", "True", "True"]
     assert [r[col["reachable_fa"]] for r in body][:3] == ["True", "False", "False"]
     assert "inf" not in path.read_text(encoding="utf-8-sig").lower()
@@ -123,3 +131,63 @@ def test_outputs_of_an_analysis(tmp_path):
         muni["mean_time_min"], expected["mean_time_min"].round(3), rtol=0, atol=5e-4
     )
     assert (muni["reachable"] == np.isfinite(expected["mean_time_min"].to_numpy())).all()
+
+
+def _documented() -> dict[str, set[str]]:
+    """Columns per table stem from docs/columns.md (sections '## stem, stem (...)')."""
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "columns.md").read_text("utf-8")
+    out: dict[str, set[str]] = {}
+    for section in text.split("\n## ")[1:]:
+        heading, _, body = section.partition("\n")
+        stems = [s.strip() for s in heading.split("(")[0].split(",")]
+        cols = set(re.findall(r"^\| `([a-z_]+)` \|", body, re.MULTILINE))
+        for stem in stems:
+            out[stem] = cols
+    return out
+
+
+def test_every_column_is_documented(tmp_path):
+    """docs/columns.md lists exactly the columns of every file written."""
+    from tillganglighet.analysis import analyze
+
+    tables.write_outputs(analyze(), tmp_path)
+    documented = _documented()
+    seen = set()
+    for name in tables.OUTPUT_FILES:
+        path = tmp_path / name
+        stem, ext = name.split(".")
+        if ext == "parquet":
+            cols = pq.read_schema(path).names
+        elif ext == "csv":
+            cols = _csv_rows(path)[0]
+        elif ext == "gpkg":
+            con = sqlite3.connect(path)
+            cols = [r[1] for r in con.execute("pragma table_info('municipalities')")]
+            cols = ["geometry" if c == "geom" else c for c in cols if c != "fid"]
+        else:
+            assert name in ("summary.md", "map.html")
+            continue
+        assert stem in documented, f"{name}: no section in docs/columns.md"
+        missing = [c for c in cols if c not in documented[stem]]
+        assert not missing, f"{name}: columns not in docs/columns.md: {missing}"
+        seen |= {(stem, c) for c in cols}
+    stale = {(s, c) for s, cols in documented.items() for c in cols} - seen
+    stale = {(s, c) for s, c in stale if not (s == "by_county" and c == "fa_namn")}
+    stale = {(s, c) for s, c in stale if not (s == "by_fa_region" and c == "lan")}
+    assert not stale, f"docs/columns.md lists columns no file has: {sorted(stale)}"
+
+
+def test_readme_and_help_name_every_file():
+    from pathlib import Path
+
+    from typer.testing import CliRunner
+
+    from tillganglighet.cli import app
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text("utf-8")
+    help_text = CliRunner().invoke(app, ["analyze", "--help"], env={"COLUMNS": "200"}).output
+    for name in tables.OUTPUT_FILES:
+        assert name in readme, f"README does not name {name}"
+        assert name in help_text, f"analyze --help does not name {name}"

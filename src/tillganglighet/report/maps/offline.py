@@ -215,5 +215,5 @@ class OfflineMap:
         return (
             f'<iframe srcdoc="{html.escape(self.html(), quote=True)}" '
             f'style="width:100%;height:{int(self.height)}px;border:none" '
-            'title="Karta" sandbox="allow-scripts allow-popups"></iframe>'
+            'title="Karta"></iframe>'
         )
