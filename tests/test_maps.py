@@ -24,11 +24,11 @@ import pytest
 folium = pytest.importorskip("folium", reason="the map needs folium")
 pytest.importorskip("xstatic.pkg.leaflet", reason="offline maps need XStatic-Leaflet")
 
-from _chromium import MUNICIPALITY_POPUPS_JS, probe
+from _chromium import MUNICIPALITY_POPUPS_JS, probe  # noqa: E402
 
-from tillganglighet.data import geodata
-from tillganglighet.errors import CRSError, InputValidationError, MissingColumnError
-from tillganglighet.report import maps
+from tillganglighet.data import geodata  # noqa: E402
+from tillganglighet.errors import CRSError, InputValidationError, MissingColumnError  # noqa: E402
+from tillganglighet.report import maps  # noqa: E402
 
 EVIL = "<script>alert(1)</script>"
 EVIL_ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"

@@ -116,7 +116,7 @@ def map_origins(result: AnalysisResult, rule: str) -> gpd.GeoDataFrame:
     prefix = "" if rule == "nearest" else "fa_"
     suffix = "" if rule == "nearest" else "_fa"
     out = org[["name", "kommun", "population", "geometry"]].copy()
-    out["origin_kind"] = org["origin_kind"] if "origin_kind" in org else "settlement"
+    out["origin_kind"] = org.get("origin_kind", "settlement")
     out["time_min"] = org[f"time{suffix}_min"]
     out["nearest_point_name"] = org[f"nearest_{prefix}point_name"]
     return gpd.GeoDataFrame(out, geometry="geometry", crs=org.crs)

@@ -39,7 +39,7 @@ def elements() -> dict[str, type]:
     from folium.map import Layer, LayerControl
     from jinja2 import Template
 
-    class ScriptLayer(Layer):  # type: ignore[misc]
+    class ScriptLayer(Layer):
         """A Leaflet layer built by one of the factories in ``static/map.js``."""
 
         _template = Template(
@@ -63,7 +63,7 @@ def elements() -> dict[str, type]:
             self.factory = factory
             self.data = data
 
-    class Helpers(MacroElement):  # type: ignore[misc]
+    class Helpers(MacroElement):
         """CSS and JavaScript helpers shared by the map's layers and boxes."""
 
         _template = Template(
@@ -78,7 +78,7 @@ def elements() -> dict[str, type]:
             self.css = static_text("map.css")
             self.js = static_text("map.js")
 
-    class Call(MacroElement):  # type: ignore[misc]
+    class Call(MacroElement):
         """Call ``tgMaps.<function>(map, data)``: boxes (controls), fitting the view."""
 
         _template = Template(
@@ -93,7 +93,7 @@ def elements() -> dict[str, type]:
             self.function = function
             self.data = data
 
-    class Layers(LayerControl):  # type: ignore[misc]
+    class Layers(LayerControl):
         """The layer list; collapsed to a button on narrow screens (``tgMaps.narrow``)."""
 
         _template = Template(

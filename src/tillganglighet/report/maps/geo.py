@@ -34,7 +34,7 @@ def to_lonlat(gdf: gpd.GeoDataFrame, *, simplify: bool) -> np.ndarray:
         values = metric.to_numpy()
         try:
             valid_coverage = bool(shapely.coverage_is_valid(values))
-        except Exception:  # noqa: BLE001 - GEOS without coverage support
+        except Exception:
             valid_coverage = False
         if valid_coverage:
             simplified = shapely.coverage_simplify(values, SIMPLIFY_TOLERANCE_M)

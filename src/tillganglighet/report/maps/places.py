@@ -58,10 +58,10 @@ def origins(
     colours = [c.colour for c in classes] + [MISSING_COLOUR]
     empty = pd.Series([""] * n, index=org.index)
     name, names = _codes(org["name"])
-    kommun, kommuner = _codes(org["kommun"] if "kommun" in org else empty)
-    kinds_raw = org["origin_kind"] if "origin_kind" in org else empty
+    kommun, kommuner = _codes(org.get("kommun", empty))
+    kinds_raw = org.get("origin_kind", empty)
     kind, kinds = _codes(kinds_raw.map(lambda k: ORIGIN_KIND_SV.get(str(k), k)))
-    point, points = _codes(org["nearest_point_name"] if "nearest_point_name" in org else empty)
+    point, points = _codes(org.get("nearest_point_name", empty))
     minutes, minute_texts = _codes(pd.Series([minutes_sv(t, threshold_min) for t in time]))
     pop = (
         pd.to_numeric(org["population"], errors="coerce").fillna(0).to_numpy()
