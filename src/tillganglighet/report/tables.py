@@ -158,7 +158,7 @@ def read_output_csv(path: str | os.PathLike[str], **kwargs: object) -> pd.DataFr
         "dtype": dict.fromkeys(_CODE_COLUMNS, str),
     }
     options.update(kwargs)
-    return pd.read_csv(path, **options)  # type: ignore[call-overload]
+    return pd.read_csv(path, **options)
 
 
 def _as_dates(frame: pd.DataFrame) -> pd.DataFrame:
