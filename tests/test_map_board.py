@@ -46,10 +46,10 @@ var canvas = all.getLayers().every(function (l) { return l.options.renderer inst
 var svg = document.querySelectorAll(".leaflet-tg-orter-pane svg path").length;
 var popups = {};
 flagged.eachLayer(function (l) {
-  l.openPopup();
-  var el = l.getPopup().getElement().querySelector(".leaflet-popup-content");
+  l.fire("click", {latlng: l.getLatLng()}, true);  // as a tap on the marker
+  var el = flagged.getPopup().getElement().querySelector(".leaflet-popup-content");
   popups[el.querySelector("h3").textContent] = el.textContent;
-  l.closePopup();
+  flagged.closePopup();
 });
 return {before: before, all: count(all), canvas: canvas, svg: svg, popups: popups,
         canvases: document.querySelectorAll(".leaflet-tg-orter-pane canvas").length};

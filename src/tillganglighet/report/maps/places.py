@@ -20,7 +20,12 @@ import pandas as pd
 from tillganglighet.report.maps.elements import elements
 from tillganglighet.report.maps.format import esc, minutes_sv, script_json, threshold_sv
 from tillganglighet.report.maps.geo import point_latlon
-from tillganglighet.report.maps.style import MISSING_COLOUR, TimeClass, class_index
+from tillganglighet.report.maps.style import (
+    COORDINATE_DECIMALS,
+    MISSING_COLOUR,
+    TimeClass,
+    class_index,
+)
 
 ORIGIN_KIND_SV = {
     "settlement": "Ort",
@@ -47,7 +52,7 @@ def origins(
     ``org`` columns: ``name``, ``time_min`` (minutes, ``inf`` = unreachable), optional
     ``population``, ``kommun``, ``origin_kind``, ``nearest_point_name``; points.
     """
-    lat, lon = point_latlon(org)
+    lat, lon = point_latlon(org, decimals=COORDINATE_DECIMALS)
     keep = ~np.isnan(lat)
     org, lat, lon = org[keep], lat[keep], lon[keep]
     n = len(org)

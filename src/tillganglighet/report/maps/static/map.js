@@ -114,31 +114,30 @@ tgMaps.canvas = function () {
   return tgMaps._canvas;
 };
 tgMaps.origins = function (spec) {
+  // One popup and one tooltip for the whole group, filled from the arrays for the
+  // marker under the pointer: no closure or DOM node per origin.
   var group = L.featureGroup();
+  var d = function () { return tgMaps.data[spec.key]; };
+  group.bindTooltip(function (l) {
+    var i = l.options.i;
+    return "<b>" + d().names[d().name[i]] + "</b><br>" + d().minuteTexts[d().minutes[i]];
+  }, {direction: "top"});
+  group.bindPopup(function (l) { return tgMaps.originPopup(d(), l.options.i); },
+    {maxWidth: 320, className: "tg-pop"});
   var built = false;
   group.on("add", function () {
     if (built) { return; }
     built = true;
-    var d = tgMaps.data[spec.key];
-    var renderer = tgMaps.canvas();
-    for (var i = 0; i < d.lat.length; i++) {
-      var flag = d.flag[i];
+    var data = d(), renderer = tgMaps.canvas();
+    for (var i = 0; i < data.lat.length; i++) {
+      var flag = data.flag[i];
       if (spec.only === "flagged" && flag === 0) { continue; }
-      var r = Math.max(2, Math.min(9, 1.2 * Math.sqrt(d.pop[i] / 100)));
-      var style = {renderer: renderer, pane: "tg-orter", radius: r,
-        fillColor: d.colours[d.c[i]], fillOpacity: 0.9,
+      var r = Math.max(2, Math.min(9, 1.2 * Math.sqrt(data.pop[i] / 100)));
+      group.addLayer(L.circleMarker([data.lat[i], data.lon[i]], {
+        renderer: renderer, pane: "tg-orter", radius: r, i: i,
+        fillColor: data.colours[data.c[i]], fillOpacity: 0.9,
         color: flag ? "#000000" : "#ffffff", weight: flag ? 1.6 : 0.5,
-        dashArray: flag === 2 ? "2 2" : null};
-      var marker = L.circleMarker([d.lat[i], d.lon[i]], style);
-      marker.bindTooltip((function (j) {
-        return function () {
-          return "<b>" + d.names[d.name[j]] + "</b><br>" + d.minuteTexts[d.minutes[j]];
-        };
-      })(i), {direction: "top"});
-      marker.bindPopup((function (j) {
-        return function () { return tgMaps.originPopup(d, j); };
-      })(i), {maxWidth: 320, className: "tg-pop"});
-      marker.addTo(group);
+        dashArray: flag === 2 ? "2 2" : null}));
     }
   });
   return tgMaps.keep("origins", group);
