@@ -167,7 +167,7 @@ def test_outputs_written_deterministic_and_labelled(result, tmp_path):
 def test_unwritable_output_folder_is_an_error(result, tmp_path):
     blocker = tmp_path / "file.txt"
     blocker.write_text("x")
-    with pytest.raises(InputValidationError, match="file.txt"):
+    with pytest.raises(InputValidationError, match=r"file\.txt"):
         write_outputs(result, blocker / "sub")
 
 
@@ -324,7 +324,7 @@ def test_failed_write_leaves_the_previous_run_untouched(result, tmp_path, monkey
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(outputs, "write_map", broken_map)
-    with pytest.raises(OutputWriteError, match="map.html"):
+    with pytest.raises(OutputWriteError, match=r"map\.html"):
         write_outputs(other, out)
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
 

@@ -13,12 +13,11 @@ from typing import Annotated
 
 import typer
 
-from tillganglighet.errors import TillganglighetError
-
 from tillganglighet.cli._console import console, err_console
 from tillganglighet.cli.analyze import analyze_command
 from tillganglighet.cli.data import data_app
 from tillganglighet.cli.network import network_app
+from tillganglighet.errors import TillganglighetError
 
 __all__ = ["app", "main"]
 
