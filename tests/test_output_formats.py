@@ -149,14 +149,19 @@ def _documented() -> dict[str, set[str]]:
 
 
 def test_every_column_is_documented(tmp_path):
-    """docs/columns.md lists exactly the columns of every file written."""
+    """docs/columns.md lists exactly the columns of every file written (road and PT)."""
+    from test_analysis_pt import _feed
+
     from tillganglighet.analysis import analyze
 
-    tables.write_outputs(analyze(), tmp_path)
+    tables.write_outputs(analyze(), tmp_path / "road")
+    pt = analyze(gtfs=str(_feed(tmp_path)), pt_date="2026-12-08")
+    tables.write_outputs(pt, tmp_path / "pt")
     documented = _documented()
     seen = set()
-    for name in tables.OUTPUT_FILES:
-        path = tmp_path / name
+    for name, path in [
+        (n, tmp_path / run / n) for run in ("road", "pt") for n in tables.OUTPUT_FILES
+    ]:
         stem, ext = name.split(".")
         if ext == "parquet":
             cols = pq.read_schema(path).names

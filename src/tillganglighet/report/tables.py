@@ -75,6 +75,7 @@ DATE_COLUMNS = ("as_of", "available_from", "available_until", "closure_date")
 REACHABLE_COLUMNS = {
     "reachable": ("mean_time_min", "time_min", "worst_mean_time_min"),
     "reachable_fa": ("mean_time_fa_min",),
+    "pt_reachable": ("pt_mean_time_min",),
     "staff_reachable": ("staff_travel_min",),
 }
 
