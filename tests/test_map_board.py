@@ -23,6 +23,7 @@ from _chromium import MUNICIPALITY_POPUPS_JS, probe
 from tillganglighet.analysis import analyze
 from tillganglighet.data.presence import closure_places
 from tillganglighet.report.board_map import write_map
+from tillganglighet.report.maps.format import minutes_sv
 
 THRESHOLD = 30.0
 NBSP = "\u00a0"
@@ -261,3 +262,35 @@ def test_map_file_is_byte_identical_across_hash_seeds(tmp_path):
         pages.append(target.read_bytes())
     assert pages[0] == pages[1]
     assert not re.search(rb"_[0-9a-f]{32}", pages[0])  # no random folium ids left
+
+
+@pytest.mark.slow
+def test_public_transport_map_shows_public_transport_times(tmp_path):
+    """With a timetable the map shows the guideline's own mode, every figure from it."""
+    from test_analysis_pt import _feed
+
+    pt = analyze(gtfs=str(_feed(tmp_path)), pt_date="2026-12-08")
+    page = write_map(pt, tmp_path / "pt.html")
+    seen = probe(
+        page,
+        {"popups": MUNICIPALITY_POPUPS_JS, "title": _TITLE_JS, "origins": _ORIGINS_JS},
+        tmp_path,
+    )
+    muni = pt.municipalities.set_index("kommun")
+    pop = {p["name"]: p for p in seen["popups"]}["Arjeplog"]
+    row = muni.loc["Arjeplog"]
+    assert bool(row["pt_gap"]) == pop["verdicts"][0].startswith("Över")
+    thr = pt.meta.threshold_min
+    shown = pop["rows"]["Restid från Arjeplog"]
+    assert shown == minutes_sv(row["pt_largest_settlement_time_min"], thr)  # tested on its own
+    title = seen["title"]["summary"]
+    assert f"{int(muni['pt_gap'].sum())} av 290 kommuner" in title
+    # The origin on the bus line: its popup gives its public-transport median.
+    org = pt.origins
+    osj = org[(org["name"] == "Östansjö") & (org["kommun"] == "Arjeplog")].iloc[0]
+    text = seen["origins"]["popups"]["Östansjö"].replace(NBSP, " ")
+    assert f"Restid{osj['pt_median_min']:.0f} min" in text, text
+    flagged = org[(org["pt_median_min"] > thr) | np.isinf(org["pt_median_min"])]
+    assert seen["origins"]["before"]["flagged"] == len(flagged)
+    html_text = page.read_text(encoding="utf-8")
+    assert "kollektivtrafik" in html_text and "nedre gräns" not in html_text
