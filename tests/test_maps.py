@@ -121,10 +121,50 @@ def _offices(k: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     ).assign(name=lambda df: df["name"].where(df.index != 0, EVIL))
 
 
+def _origins(k: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """One origin per municipality (its representative point), the first one named EVIL."""
+    return gpd.GeoDataFrame(
+        {
+            "name": [EVIL, *k["kommun"].iloc[1:]],
+            "kommun": k["kommun"].to_numpy(),
+            "population": k["population"].to_numpy(),
+            "origin_kind": ["dispersed", *["settlement"] * (len(k) - 1)],
+            "time_min": [np.inf, *k["mean_time_min"].iloc[1:].to_numpy()],  # an island
+            "nearest_point_name": [f"Punkt {EVIL}", *k["nearest_point_name"].iloc[1:]],
+        },
+        geometry=k.geometry.representative_point().to_numpy(),
+        crs=k.crs,
+    )
+
+
+def _closures(k: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    idx = list(range(5, len(k), 29))
+    return gpd.GeoDataFrame(
+        {
+            "office_name": [EVIL, *[f"Af {k['kommun'].iloc[i]}" for i in idx[1:]]],
+            "place": [k["kommun"].iloc[i] for i in idx],
+            "kommun": [k["kommun"].iloc[i] for i in idx],
+            "closure_date": "2019-12-01",
+            "replacement": ["nearby_office", *["cooperation"] * (len(idx) - 1)],
+            "cooperation_raw": ["", *[f"Ja {EVIL}"] * (len(idx) - 1)],
+            "nearest_point": [EVIL, *[None] * (len(idx) - 1)],
+            "time_min": [61.2, *[np.nan] * (len(idx) - 1)],
+        },
+        geometry=k.geometry.representative_point().iloc[idx].to_numpy(),
+        crs=k.crs,
+    )
+
+
 @pytest.fixture(scope="module")
 def inputs() -> dict[str, gpd.GeoDataFrame]:
     k = _municipalities()
-    return {"k": k, "pts": _points(k), "offices": _offices(k)}
+    return {
+        "k": k,
+        "pts": _points(k),
+        "offices": _offices(k),
+        "org": _origins(k),
+        "closed": _closures(k),
+    }
 
 
 def _build(inputs: dict[str, gpd.GeoDataFrame], **kwargs: object) -> folium.Map:
@@ -134,6 +174,8 @@ def _build(inputs: dict[str, gpd.GeoDataFrame], **kwargs: object) -> folium.Map:
         "as_of": AS_OF,
         "network_label_sv": NETWORK,
         "attributions": (*maps.DEFAULT_ATTRIBUTIONS, f"Test {EVIL}"),
+        "origins": inputs["org"],
+        "closures": inputs["closed"],
     }
     options.update(kwargs)
     return maps.accessibility_map(inputs["k"], inputs["pts"], inputs["offices"], **options)
@@ -540,3 +582,34 @@ def test_notebook_display_renders_offline(
     pixels = np.asarray(image.open(png).convert("RGB"))
     for cls in maps.time_classes(60)[:5]:
         assert _colour_share(pixels, cls.colour)[1] > 0.002, cls.label_sv
+
+
+_PLACES_JS = """
+var out = {origins: [], closures: []};
+var flagged = tgMaps.made.origins[0];
+flagged.eachLayer(function (l) {
+  l.fire("click", {latlng: l.getLatLng()}, true);
+  out.origins.push(flagged.getPopup().getElement().querySelector(".leaflet-popup-content").innerHTML);
+  flagged.closePopup();
+});
+tgMaps.made.crosses[0].eachLayer(function (l) {
+  l.openPopup();
+  out.closures.push(l.getPopup().getElement().querySelector(".leaflet-popup-content").innerHTML);
+  l.closePopup();
+});
+out.scripts = document.querySelectorAll(".leaflet-popup-content script").length;
+return out;
+"""
+
+
+@pytest.mark.slow
+def test_origin_and_closure_popups_escape_names(saved: Path, tmp_path: Path) -> None:
+    got = probe(saved, _PLACES_JS, tmp_path)
+    texts = got["origins"] + got["closures"]
+    assert got["scripts"] == 0
+    assert any(EVIL_ESCAPED in t for t in got["origins"])  # shown as text, not markup
+    assert any(EVIL_ESCAPED in t for t in got["closures"])
+    assert not any(EVIL in t for t in texts)
+    first = next(t for t in got["closures"] if "närliggande kontor" in t)
+    assert "61&nbsp;min" in first and "Avvecklat" in first
+    assert any("Ej nåbar" in t for t in got["origins"])
