@@ -45,7 +45,7 @@ from tillganglighet.analysis_pt import (
     public_transport_times,
 )
 from tillganglighet.data.geodata import SWEREF99TM, municipalities, origins
-from tillganglighet.data.population import origins_from_population
+from tillganglighet.data.population import FillMissing, origins_from_population
 from tillganglighet.data.presence import (
     closure_places,
     meeting_points,
@@ -301,6 +301,7 @@ def analyze(
     network: NetworkSpec = "modelled",
     points: gpd.GeoDataFrame | None = None,
     population: pd.DataFrame | None = None,
+    fill_missing_population: FillMissing = "error",
     gtfs: str | os.PathLike[str] | Sequence[str | os.PathLike[str]] | TransitOptions | None = None,
     pt_date: dt.date | str | None = None,
     meetings: str = DEFAULT_MEETINGS,
@@ -325,8 +326,12 @@ def analyze(
         geometry; CRS required.
     population
         Optional population data from :func:`tillganglighet.data.userdata.read_population`
-        (SCB grid, points, or per-municipality totals) replacing the embedded GeoNames
-        origins or their populations (see :mod:`tillganglighet.data.population`).
+        (SCB grid, points, or per-municipality totals) replacing the default population
+        model (SCB 2020 totals; see :mod:`tillganglighet.data.population`).
+    fill_missing_population
+        ``"error"`` (default) refuses ``population`` data that leave municipalities out;
+        ``"default"`` fills them from the default model (the municipality table's
+        ``population_source`` says which source each uses).
     gtfs
         Public transport: a GTFS zip or folder, several of them (a sequence, or one
         comma-separated string), ``"modelled"`` for the modelled national timetable, or
@@ -364,7 +369,11 @@ def analyze(
     if len(mp) == 0:
         raise InputValidationError("no booked-meeting points: nothing to travel to")
     so = service_offices(day)
-    org = origins() if population is None else origins_from_population(population)
+    org = (
+        origins()
+        if population is None
+        else origins_from_population(population, fill_missing=fill_missing_population)
+    )
 
     say("snapping points to the network")
     org_snap = _snap(net, org)
@@ -426,6 +435,9 @@ def analyze(
     else:
         muni["guideline_gap"] = muni["gap"].astype(bool)
         muni["guideline_gap_fa"] = muni["gap_fa"].astype(bool)
+    muni["population_source"] = muni["kommun_kod"].map(
+        org.groupby("kommun_kod")["population_source"].agg(lambda s: ",".join(sorted(set(s))))
+    )
 
     say("marginal value of each point and staff travel")
     mv = marginal_value(

@@ -37,10 +37,18 @@ def analyze_command(
         Path | None,
         typer.Option(
             "--population",
-            help="Population data replacing GeoNames': SCB grid CSV, points GeoPackage, or "
-            "a per-municipality table (kommun_kod, population).",
+            help="Population data replacing the default model (SCB 2020 totals): SCB grid "
+            "CSV, points GeoPackage, or a per-municipality table (kommun_kod, population).",
         ),
     ] = None,
+    fill_missing_population: Annotated[
+        bool,
+        typer.Option(
+            "--fill-missing-population",
+            help="Give municipalities that --population leaves out the default model "
+            "(else such a file is refused).",
+        ),
+    ] = False,
     gtfs: Annotated[
         str | None,
         typer.Option(
@@ -116,6 +124,7 @@ def analyze_command(
                 threshold_min=threshold,
                 network=network,
                 population=pop,
+                fill_missing_population="default" if fill_missing_population else "error",
                 gtfs=gtfs,
                 pt_date=date,
                 meetings=meetings,

@@ -70,14 +70,20 @@ tgMaps.scale = function (map, d) {
     .addTo(map);
 };
 tgMaps.box = function (map, d) {
+  // With d.summary: a <details> box whose summary stays visible, open on wide screens
+  // and collapsed on narrow ones. Without: a plain box.
   var control = L.control({position: d.position});
   control.onAdd = function () {
-    var box = L.DomUtil.create("details", d.className);
-    box.open = !tgMaps.narrow(map);
-    var summary = L.DomUtil.create("summary", "tg-summary", box);
-    summary.innerHTML = d.summary;
-    var body = L.DomUtil.create("div", "tg-body", box);
-    body.innerHTML = d.html;
+    var box;
+    if (d.summary) {
+      box = L.DomUtil.create("details", d.className);
+      box.open = !tgMaps.narrow(map);
+      L.DomUtil.create("summary", "tg-summary", box).innerHTML = d.summary;
+      L.DomUtil.create("div", "tg-body", box).innerHTML = d.html;
+    } else {
+      box = L.DomUtil.create("div", d.className);
+      box.innerHTML = d.html;
+    }
     L.DomEvent.disableClickPropagation(box);
     L.DomEvent.disableScrollPropagation(box);
     return box;
