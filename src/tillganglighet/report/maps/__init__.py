@@ -32,7 +32,8 @@ import geopandas as gpd
 
 from tillganglighet.errors import InputValidationError, OfflineAssetError
 from tillganglighet.report.maps import layers, places
-from tillganglighet.report.maps.elements import elements, import_folium
+from tillganglighet.report.maps.elements import elements as _elements
+from tillganglighet.report.maps.elements import import_folium
 from tillganglighet.report.maps.format import script_json
 from tillganglighet.report.maps.geo import check_frame
 from tillganglighet.report.maps.legend import legend_box, title_box, title_heading
@@ -94,12 +95,12 @@ def _new_map(kommuner: gpd.GeoDataFrame) -> folium.Map:
     # Leaflet alone: no jQuery, Bootstrap, Font Awesome or awesome-markers.
     m.default_js = [("leaflet", LEAFLET_JS_URL)]
     m.default_css = [("leaflet_css", LEAFLET_CSS_URL)]
-    m.add_child(elements()["Helpers"]())
+    m.add_child(_elements()["Helpers"]())
     # Fit Sweden to the window now and whenever the window is resized, until the user
     # pans or zooms.
     view = [[float(bounds[1]), float(bounds[0])], [float(bounds[3]), float(bounds[2])]]
-    elements()["Call"]("fit", script_json({"bounds": view, "padding": [12, 12]})).add_to(m)
-    elements()["Call"]("scale", script_json({"position": "bottomleft"})).add_to(m)
+    _elements()["Call"]("fit", script_json({"bounds": view, "padding": [12, 12]})).add_to(m)
+    _elements()["Call"]("scale", script_json({"position": "bottomleft"})).add_to(m)
     return m
 
 
@@ -231,7 +232,7 @@ def accessibility_map(
     if m is None:
         m = _new_map(kommuner)
     else:
-        m.add_child(elements()["Helpers"]())
+        m.add_child(_elements()["Helpers"]())
     if tiles:
         folium.TileLayer(
             OSM_TILES, attr=OSM_ATTRIBUTION_SV, name="OpenStreetMap", max_zoom=19, overlay=False
@@ -279,8 +280,8 @@ def accessibility_map(
         ("bottomright", "tg-box tg-legend", "<h2>Teckenförklaring</h2>", legend_html),
     ):
         data = {"position": position, "className": cls, "summary": summary, "html": body}
-        elements()["Call"]("box", script_json(data)).add_to(m)
-    elements()["Layers"](position="topleft", collapsed=False).add_to(m)
+        _elements()["Call"]("box", script_json(data)).add_to(m)
+    _elements()["Layers"](position="topleft", collapsed=False).add_to(m)
     root = m.get_root()
     if hasattr(root, "title"):
         root.title = html.escape(title) if title else "Tillgång till förbokat fysiskt möte"
