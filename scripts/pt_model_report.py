@@ -1,0 +1,87 @@
+"""Print the modelled timetable's numbers for docs/methodology_public_transport_model.md.
+
+Usage::
+
+    python scripts/pt_model_report.py            # calibration, Kolada, size, timings
+    python scripts/pt_model_report.py --fit      # also refit the rules (about 2 min)
+    python scripts/pt_model_report.py --benchmark sweden-bench.zip   # write the big feed
+
+Everything is computed from the package (no network); the output is Markdown.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+import pandas as pd
+
+
+def _md(df: pd.DataFrame) -> str:
+    cols = list(df.columns)
+    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    for row in df.itertuples(index=False):
+        lines.append("| " + " | ".join("" if pd.isna(v) else str(v) for v in row) + " |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--fit", action="store_true", help="refit the rules from Rules()")
+    ap.add_argument("--benchmark", type=Path, help="write the benchmark feed here")
+    args = ap.parse_args()
+
+    from tillganglighet.transit import modelled
+    from tillganglighet.transit.modelled import calibration as C
+    from tillganglighet.transit.modelled.rules import Rules
+
+    if args.fit:
+        t0 = time.perf_counter()
+        fitted = C.fit_rules(Rules())
+        print(f"## Refit ({time.perf_counter() - t0:.0f} s)\n\n{fitted}\n")
+
+    tmp = Path(tempfile.mkdtemp())
+    try:
+        t0 = time.perf_counter()
+        path = modelled.modelled_feed_path(cache_dir=tmp)
+        gen_s = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        modelled.modelled_feed_path(cache_dir=tmp)
+        hit_s = time.perf_counter() - t0
+        size = path.stat().st_size
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    tables = modelled.build_feed()
+    print("## Feed (density 1)\n")
+    for k, v in tables.items():
+        print(f"- {k}.txt: {len(v):,} rows")
+    kinds = tables["routes"]["route_short_name"].value_counts().to_dict()
+    print(f"- lines by kind: {kinds}")
+    print(
+        f"- zip size {size / 1e6:.1f} MB; generation (cold, incl. road network if not "
+        f"cached) {gen_s:.1f} s; cache hit {hit_s:.2f} s\n"
+    )
+
+    table = C.calibration_table()
+    print("## Calibration table\n")
+    print(_md(table.drop(columns=["kind"])))
+    print("\n## Residual summary\n")
+    print(_md(C.residual_summary(table)))
+    print("\n## Town headways\n")
+    print(_md(C.town_headway_table()))
+    print("\n## Kolada N07418 proxy\n")
+    for k, v in C.kolada_share(tables).items():
+        print(f"- {k}: {v}")
+    print("\n## Fitted rules\n")
+    print(_md(C.rules_table()))
+
+    if args.benchmark:
+        out, secs = modelled.write_benchmark_feed(args.benchmark)
+        print(f"\n## Benchmark feed\n\n{out}: {out.stat().st_size / 1e6:.0f} MB in {secs:.0f} s")
+
+
+if __name__ == "__main__":
+    main()
