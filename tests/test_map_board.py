@@ -37,6 +37,7 @@ return {summary: title.querySelector(".tg-sum").textContent,
         layers: document.querySelector(".leaflet-control-layers").textContent};
 """
 
+
 def _origins_js(want) -> str:
     """Origin layers: counts, canvas, and the popups of origins ``want`` (row positions)."""
     return (
@@ -62,6 +63,7 @@ return {before: before, all: count(all), canvas: canvas, svg: svg, popups: popup
         canvases: document.querySelectorAll(".leaflet-tg-orter-pane canvas").length};
 """
     )
+
 
 _CLOSURES_JS = """
 var group = tgMaps.made.crosses[0], out = {on: tgMaps.map.hasLayer(group), popups: []};
