@@ -130,22 +130,40 @@ tgMaps.origins = function (spec) {
   }, {direction: "top"});
   group.bindPopup(function (l) { return tgMaps.originPopup(d(), l.options.i); },
     {maxWidth: 320, className: "tg-pop"});
+  // Pixel size follows population and zoom: a national view of thousands of origins
+  // stays readable (small dots, thin rings), a close view shows each clearly.
+  var size = function (l, zoom) {
+    var k = Math.max(0.35, Math.min(1, Math.pow(2, (zoom - 8) / 2)));
+    var flag = d().flag[l.options.i];
+    return {radius: Math.max(1.5, l.options.r0 * k),
+            weight: flag ? (zoom < 7 ? 0.9 : 1.6) : (zoom < 7 ? 0.3 : 0.5)};
+  };
+  var resize = function () {
+    var zoom = group._map ? group._map.getZoom() : 5;
+    group.eachLayer(function (l) { var s = size(l, zoom); l.setRadius(s.radius); l.setStyle({weight: s.weight}); });
+  };
   var built = false;
   group.on("add", function () {
-    if (built) { return; }
+    group._map.on("zoomend", resize);
+    if (built) { resize(); return; }
     built = true;
-    var data = d(), renderer = tgMaps.canvas();
+    var data = d(), renderer = tgMaps.canvas(), zoom = group._map.getZoom();
     for (var i = 0; i < data.lat.length; i++) {
       var flag = data.flag[i];
       if (spec.only === "flagged" && flag === 0) { continue; }
-      var r = Math.max(2, Math.min(9, 1.2 * Math.sqrt(data.pop[i] / 100)));
-      group.addLayer(L.circleMarker([data.lat[i], data.lon[i]], {
-        renderer: renderer, pane: "tg-orter", radius: r, i: i,
+      var r0 = Math.max(2, Math.min(9, 1.2 * Math.sqrt(data.pop[i] / 100)));
+      var m = L.circleMarker([data.lat[i], data.lon[i]], {
+        renderer: renderer, pane: "tg-orter", radius: r0, r0: r0, i: i,
         fillColor: data.colours[data.c[i]], fillOpacity: 0.9,
         color: flag ? "#000000" : "#ffffff", weight: flag ? 1.6 : 0.5,
-        dashArray: flag === 2 ? "2 2" : null}));
+        dashArray: flag === 2 ? "2 2" : null});
+      var s = size(m, zoom);
+      m.options.radius = s.radius;
+      m.options.weight = s.weight;
+      group.addLayer(m);
     }
   });
+  group.on("remove", function () { if (group._map) { group._map.off("zoomend", resize); } });
   return tgMaps.keep("origins", group);
 };
 tgMaps.crosses = function (d) {
