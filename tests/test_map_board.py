@@ -43,7 +43,7 @@ def _origins_js(want) -> str:
     return (
         f"var want = {json.dumps([int(i) for i in want])};"
         + """
-var made = tgMaps.made.origins, map = tgMaps.map;
+var made = tgMaps.made.origins, map = tgMaps.map, d0 = tgMaps.data.origins;
 var count = function (g) { return g.getLayers().length; };
 var flagged = made[0], all = made[1];
 var before = {flagged_on: map.hasLayer(flagged), all_on: map.hasLayer(all),
@@ -59,7 +59,14 @@ all.eachLayer(function (l) {
     .textContent;
   all.closePopup();
 });
-return {before: before, all: count(all), canvas: canvas, svg: svg, popups: popups,
+var probe = all.getLayers().reduce(function (a, b) {
+  return d0.pop[b.options.i] > d0.pop[a.options.i] ? b : a;
+}), z0 = map.getZoom();
+var radius = {national: probe.getRadius(), zoom: z0};
+map.setZoom(10, {animate: false});
+radius.close = probe.getRadius();
+map.setZoom(z0, {animate: false});
+return {before: before, all: count(all), canvas: canvas, svg: svg, popups: popups, radius: radius,
         canvases: document.querySelectorAll(".leaflet-tg-orter-pane canvas").length};
 """
     )
@@ -218,6 +225,8 @@ def test_origins_beyond_and_unreachable_are_highlighted(result, seen):
     }
     assert got["all"] == len(org)
     assert got["canvas"] and got["canvases"] == 1 and got["svg"] == 0
+    # Thousands of origins stay readable nationally: markers are smaller zoomed out.
+    assert got["radius"]["zoom"] < 7 and got["radius"]["national"] < got["radius"]["close"]
     *unreachable, beyond = _wanted(result)
     assert len(unreachable) >= 1
     for i in unreachable:

@@ -135,8 +135,9 @@ tgMaps.origins = function (spec) {
   var size = function (l, zoom) {
     var k = Math.max(0.35, Math.min(1, Math.pow(2, (zoom - 8) / 2)));
     var flag = d().flag[l.options.i];
-    return {radius: Math.max(1.5, l.options.r0 * k),
-            weight: flag ? (zoom < 7 ? 0.9 : 1.6) : (zoom < 7 ? 0.3 : 0.5)};
+    var ring = zoom < 5.5 ? 0.35 : zoom < 7 ? 0.9 : 1.6;
+    return {radius: Math.max(zoom < 5.5 ? 1.2 : 1.5, l.options.r0 * k),
+            weight: flag ? (flag === 2 ? Math.max(ring, 0.9) : ring) : (zoom < 7 ? 0.3 : 0.5)};
   };
   var resize = function () {
     var zoom = group._map ? group._map.getZoom() : 5;
@@ -152,15 +153,12 @@ tgMaps.origins = function (spec) {
       var flag = data.flag[i];
       if (spec.only === "flagged" && flag === 0) { continue; }
       var r0 = Math.max(2, Math.min(9, 1.2 * Math.sqrt(data.pop[i] / 100)));
-      var m = L.circleMarker([data.lat[i], data.lon[i]], {
-        renderer: renderer, pane: "tg-orter", radius: r0, r0: r0, i: i,
+      var s = size({options: {r0: r0, i: i}}, zoom);
+      group.addLayer(L.circleMarker([data.lat[i], data.lon[i]], {
+        renderer: renderer, pane: "tg-orter", radius: s.radius, r0: r0, i: i,
         fillColor: data.colours[data.c[i]], fillOpacity: 0.9,
-        color: flag ? "#000000" : "#ffffff", weight: flag ? 1.6 : 0.5,
-        dashArray: flag === 2 ? "2 2" : null});
-      var s = size(m, zoom);
-      m.options.radius = s.radius;
-      m.options.weight = s.weight;
-      group.addLayer(m);
+        color: flag ? "#000000" : "#ffffff", weight: s.weight,
+        dashArray: flag === 2 ? "2 2" : null}));
     }
   });
   group.on("remove", function () { if (group._map) { group._map.off("zoomend", resize); } });
