@@ -75,6 +75,22 @@ def main() -> None:
     print("\n## Kolada N07418 proxy\n")
     for k, v in C.kolada_share(tables).items():
         print(f"- {k}: {v}")
+    from tillganglighet.data import geodata
+
+    residents = geodata.origins()
+    print("\n### Residents = the population model's origins\n")
+    for k, v in C.kolada_share(tables, population=residents).items():
+        print(f"- {k}: {v}")
+    ok = C.qualifying_stops(tables)
+    from scipy.spatial import cKDTree
+
+    sxy = tables["stops"].loc[ok, ["x_m", "y_m"]].to_numpy(float)
+    xy = residents.get_coordinates().to_numpy()
+    d, _ = cKDTree(sxy).query(xy, distance_upper_bound=500.0 * (1 + 1e-9))
+    near = d <= 500.0 * (1 + 1e-12)
+    by_kind = residents.assign(covered=near * residents["population"]).groupby("origin_kind")
+    share = (by_kind["covered"].sum() / by_kind["population"].sum() * 100).round(1)
+    print(f"- covered share by origin kind (%): {share.to_dict()}")
     print("\n## Fitted rules\n")
     print(_md(C.rules_table()))
 

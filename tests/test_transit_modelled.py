@@ -33,6 +33,37 @@ def full() -> dict[str, pd.DataFrame]:
     return modelled.build_feed()
 
 
+def _places_and_cells() -> pd.DataFrame:
+    """The population model's origins gathered the way the feed's stops stand for them
+    (computed here from geodata.origins()): a place's parts (``gn<id>.<k>``) make one
+    place ``gn<id>`` (population summed, position their mean); a dispersed cell is its
+    own stop."""
+    o = geodata.origins()
+    disp = o["origin_kind"] == "dispersed"
+    key = o["origin_id"].where(disp, o["origin_id"].str.replace(r"\.\d+$", "", regex=True))
+    frame = pd.DataFrame(
+        {
+            "id": key.to_numpy(),
+            "population": o["population"].to_numpy(),
+            "dispersed": disp.to_numpy(),
+            "kommun_kod": o["kommun_kod"].to_numpy(),
+            "kommun": o["kommun"].to_numpy(),
+            "is_largest": o["is_largest"].to_numpy(),
+            "x": o.geometry.x.to_numpy(),
+            "y": o.geometry.y.to_numpy(),
+        }
+    )
+    return frame.groupby("id").agg(
+        population=("population", "sum"),
+        dispersed=("dispersed", "first"),
+        kommun_kod=("kommun_kod", "first"),
+        kommun=("kommun", "first"),
+        is_largest=("is_largest", "any"),
+        x=("x", "mean"),
+        y=("y", "mean"),
+    )
+
+
 def _hms(t: pd.Series) -> np.ndarray:
     p = t.str.split(":", expand=True).astype(int)
     return (p[0] * 3600 + p[1] * 60 + p[2]).to_numpy()
@@ -47,17 +78,63 @@ def test_labels_and_caveat_texts() -> None:
 
 
 def test_every_origin_has_a_stop(small: dict[str, pd.DataFrame]) -> None:
-    ids = set(small["stops"]["stop_id"])
-    assert set(geodata.origins()["origin_id"]) <= ids
+    """Every place has its stop; every dispersed origin has a stop of its own, served,
+    within the rural access radius (at its point)."""
+    from tillganglighet.transit import WalkParams
 
-
-def test_stop_coordinates_are_wgs84_of_the_origin(small: dict[str, pd.DataFrame]) -> None:
-    o = geodata.origins().set_index("origin_id")
-    s = small["stops"].set_index("stop_id").loc[o.index]
+    pc = _places_and_cells()
+    stops = small["stops"].set_index("stop_id")
+    assert set(pc.index) <= set(stops.index)
+    s = stops.loc[pc.index]
     x, y = Transformer.from_crs(4326, 3006, always_xy=True).transform(
         s["stop_lon"].to_numpy(), s["stop_lat"].to_numpy()
     )
-    assert np.hypot(x - o.geometry.x.to_numpy(), y - o.geometry.y.to_numpy()).max() < 1.0
+    dist = np.hypot(x - pc["x"].to_numpy(), y - pc["y"].to_numpy())
+    assert dist.max() < 1.0 < WalkParams().rural_access_radius_m
+    cells = pc.index[pc["dispersed"].to_numpy()]
+    assert len(cells) > 7000
+    assert (stops.loc[cells, "stop_kind"] == "dispersed").all()
+    served = set(small["stop_times"]["stop_id"])
+    assert set(cells) <= served
+
+
+def test_dispersed_lines_follow_the_rule(small: dict[str, pd.DataFrame]) -> None:
+    """Each dispersed cell's local line runs to its municipality's main place when the
+    cell is at most that large, else to the nearest place (brute force here) with at
+    least the cell's population; departures by the local rule with the cell's P."""
+    pc = _places_and_cells()
+    places = pc[~pc["dispersed"]]
+    main = places[places["is_largest"]].reset_index().set_index("kommun_kod")["id"]
+    routes = small["routes"]
+    local = routes.loc[routes["route_short_name"] == "local", "route_id"]
+    ends = local.str.slice(1).str.split("-", n=1, expand=True)
+    by_cell = pd.Series(ends[0].to_numpy(), index=ends[1].to_numpy())
+    cells = pc[pc["dispersed"]]
+    counts = small["trips"].groupby(["route_id", "direction_id"]).size()
+    rng = np.random.default_rng(11)
+    pick = list(rng.choice(cells.index.to_numpy(), 150, replace=False))
+    main_pop = places.loc[main.reindex(cells["kommun_kod"]).to_numpy(), "population"]
+    suburban = cells.index[cells["population"].to_numpy() > main_pop.to_numpy()]
+    pick = list(dict.fromkeys(pick + list(suburban)))
+    n_suburb = 0
+    for cid in pick:
+        c = cells.loc[cid]
+        m = main[c["kommun_kod"]]
+        if c["population"] <= places.loc[m, "population"]:
+            want = m
+        else:
+            n_suburb += 1
+            cand = places[places["population"] >= c["population"]]
+            d = np.hypot(cand["x"] - c["x"], cand["y"] - c["y"])
+            want = d.idxmin() if len(cand) else m
+        assert by_cell[cid] == want, cid
+        p_min = min(c["population"], pc.loc[want, "population"])
+        n = FITTED_RULES.local_a * (p_min / 1000.0) ** FITTED_RULES.local_e
+        k = int(np.clip(np.round(n), 1, FITTED_RULES.max_local))
+        rid = f"L{want}-{cid}"
+        assert counts[(rid, 0)] == k and counts[(rid, 1)] == k
+    assert n_suburb == len(suburban) >= 3
+    assert {"Tyresö", "Salem"} <= set(cells.loc[suburban, "kommun"])
 
 
 def test_tables_are_sorted_and_consistent(small: dict[str, pd.DataFrame]) -> None:
@@ -110,7 +187,8 @@ def test_two_stop_line_runs_at_factor_times_road_time(small: dict[str, pd.DataFr
     from tillganglighet.networks.load import modelled_network
 
     model = B.build_model(towns=False)
-    places = B._places().set_index("place_id")
+    base = B._places()
+    places = pd.concat([base, B._dispersed_cells(base)]).set_index("place_id")
     net = modelled_network()
     g = net.csr()
     pats = [
@@ -131,7 +209,7 @@ def test_two_stop_line_runs_at_factor_times_road_time(small: dict[str, pd.DataFr
 
 def test_departures_follow_the_size_rule(small: dict[str, pd.DataFrame]) -> None:
     """Local lines: round(local_a × (P/1000)^local_e) trips per direction, clipped."""
-    o = geodata.origins().set_index("origin_id")
+    o = _places_and_cells()
     trips = small["trips"]
     counts = trips.groupby(["route_id", "direction_id"]).size()
     checked = 0
@@ -156,9 +234,9 @@ def test_trips_lie_in_the_service_window(small: dict[str, pd.DataFrame]) -> None
 def test_large_towns_have_a_stop_grid(full: dict[str, pd.DataFrame]) -> None:
     stops = full["stops"]
     per_place = stops.groupby("place_id").size()
-    o = geodata.origins().set_index("origin_id")
-    big = o.index[o["population"] >= R.TOWN_GRID_MIN_POP]
-    small_ = o.index[o["population"] < R.TOWN_GRID_MIN_POP]
+    o = _places_and_cells()
+    big = o.index[(o["population"] >= R.TOWN_GRID_MIN_POP) & ~o["dispersed"]]
+    small_ = o.index[(o["population"] < R.TOWN_GRID_MIN_POP) | o["dispersed"]]
     assert (per_place.reindex(big).fillna(0) >= 2).mean() > 0.95
     assert (per_place.reindex(small_).fillna(1) == 1).all()
     # Stockholm's grid: about area / spacing² stops, area = population / density
@@ -174,7 +252,7 @@ def test_large_towns_have_a_stop_grid(full: dict[str, pd.DataFrame]) -> None:
 
 
 def test_town_line_headway(full: dict[str, pd.DataFrame]) -> None:
-    o = geodata.origins().set_index("origin_id")
+    o = _places_and_cells()
     pop = o.loc["gn2685750", "population"]
     hw = R.TOWN_HEADWAY_REF_MIN * (pop / R.TOWN_HEADWAY_REF_POP) ** -R.TOWN_HEADWAY_EXPONENT
     hw_s = np.clip(hw, R.TOWN_HEADWAY_MIN_MIN, R.TOWN_HEADWAY_MAX_MIN) * 60
@@ -356,3 +434,97 @@ def test_full_feed_is_byte_identical(full: dict[str, pd.DataFrame], tmp_path) ->
     B._MODELS.clear()
     b = modelled.write_feed(modelled.build_feed(), tmp_path / "b.zip").read_bytes()
     assert a == b
+
+
+# ------------------------------------------------------------ the feed through the engine
+@pytest.fixture(scope="module")
+def full_day(full: dict[str, pd.DataFrame], tmp_path_factory) -> dict:
+    """The default feed's service day, built once and then read back from the cache."""
+    from tillganglighet.analysis_pt import cached_service_day
+
+    tmp = tmp_path_factory.mktemp("fullday")
+    path = modelled.write_feed(full, tmp / "modelled.zip")
+    cold, hit1 = cached_service_day([path], cache_dir=tmp / "cache")
+    warm, hit2 = cached_service_day([path], cache_dir=tmp / "cache")
+    return {"path": path, "cold": cold, "warm": warm, "hits": (hit1, hit2), "cache": tmp / "cache"}
+
+
+def test_service_day_cache_hit_gives_identical_arrays(full_day: dict) -> None:
+    from tillganglighet.analysis_pt import _SD_ARRAYS, cached_service_day
+
+    assert full_day["hits"] == (False, True)
+    cold, warm = full_day["cold"], full_day["warm"]
+    for name in _SD_ARRAYS:
+        a, b = getattr(cold, name), getattr(warm, name)
+        assert a.dtype == b.dtype or name == "stop_id", name
+        assert np.array_equal(a, b, equal_nan=a.dtype.kind == "f"), name
+    assert warm.date == cold.date and warm.booked == cold.booked and warm.crs == cold.crs
+    # another policy is another entry
+    _, hit = cached_service_day(
+        [full_day["path"]], booked_services="include", cache_dir=full_day["cache"]
+    )
+    assert hit is False
+    # a corrupt entry is rebuilt with a warning
+    for f in full_day["cache"].glob("serviceday-*.npz"):
+        f.write_bytes(b"not an npz")
+    with pytest.warns(UserWarning, match="unreadable cache entry"):
+        again, hit = cached_service_day([full_day["path"]], cache_dir=full_day["cache"])
+    assert hit is False and np.array_equal(again.dep_s, cold.dep_s)
+
+
+def _origins_points():
+    from tillganglighet.data.presence import meeting_points
+
+    o = geodata.origins()
+    mp = meeting_points("2020-12-31")
+    k = geodata.municipalities()
+    fa_of = dict(zip(k["kommun_kod"], k["fa_kod"], strict=True))
+    return o, mp, o["kommun_kod"].map(fa_of).to_numpy(), mp["kommun_kod"].map(fa_of).to_numpy()
+
+
+def test_fa_region_rule_matches_one_scan_per_region(full_day: dict) -> None:
+    """The shortcut (reuse the unrestricted answer where its point lies in the region)
+    equals scanning each FA-region with its own points only, as the rule reads."""
+    from tillganglighet.analysis_pt import MAX_DIRECT_WALK_M, _fa_region_times, parse_meetings
+    from tillganglighet.transit import WalkParams, arrive_by
+
+    sd = full_day["warm"]
+    o, mp, ofa, pfa = _origins_points()
+    times = parse_meetings("09:00-15:00/60")
+    walk = WalkParams(max_direct_walk_m=MAX_DIRECT_WALK_M)
+    res = arrive_by(sd, o, mp, times, walk=walk)
+    got, got_pt, scans = _fa_region_times(
+        sd, o, mp, times, res, ofa, pfa, threshold_s=3600.0, walk=walk, horizon_s=None
+    )
+    assert 0 < scans < len(set(ofa)) * len(times)
+    # regions where the shortcut does most work: both kinds of (origin, time) pairs
+    redo = (res.point >= 0) & (pfa[np.maximum(res.point, 0)] != ofa[:, None])
+    share = pd.Series(redo.any(axis=1)).groupby(ofa).mean().sort_values()
+    for fa in [*share.index[-2:], share.index[len(share) // 2]]:
+        rows = np.flatnonzero(ofa == fa)
+        cols = np.flatnonzero(pfa == fa)
+        ref = arrive_by(sd, o.iloc[rows], mp.iloc[cols], times, walk=walk, method="scan")
+        assert np.array_equal(got[rows], ref.travel_s), fa
+        ok = np.isfinite(ref.travel_s)
+        assert (pfa[got_pt[rows][ok]] == fa).all()
+        assert (got_pt[rows][~ok] == -1).all()
+
+
+def test_suburbs_and_cities_within_the_guideline(full_day: dict) -> None:
+    """Tyresö and Salem (suburbs GeoNames lists only as small entries: their people are
+    dispersed cells) and the three cities reach a point within 60 min on the mean;
+    Ydre's rural cells (one bus a day) do not."""
+    from tillganglighet.analysis_pt import MAX_DIRECT_WALK_M
+    from tillganglighet.transit import WalkParams, arrive_by
+
+    o, mp, _, _ = _origins_points()
+    names = ["Tyresö", "Salem", "Stockholm", "Göteborg", "Malmö", "Ydre"]
+    sel = o[o["kommun"].isin(names)]
+    res = arrive_by(full_day["warm"], sel, mp, walk=WalkParams(max_direct_walk_m=MAX_DIRECT_WALK_M))
+    med = pd.Series(res.median_s / 60.0, index=sel.index)
+    ok = np.isfinite(med)
+    pop, kommun = sel.loc[ok, "population"], sel.loc[ok, "kommun"]
+    mean = (med[ok] * pop).groupby(kommun).sum() / pop.groupby(kommun).sum()
+    for k in names[:-1]:
+        assert mean[k] < 60.0, (k, mean[k])
+    assert mean["Ydre"] > 120.0

@@ -18,6 +18,7 @@ from tillganglighet.cli.analyze import analyze_command
 from tillganglighet.cli.data import data_app
 from tillganglighet.cli.network import network_app
 from tillganglighet.cli.scenarios import scenarios_app
+from tillganglighet.cli.transit import transit_app
 from tillganglighet.errors import TillganglighetError
 
 __all__ = ["app", "main"]
@@ -35,6 +36,7 @@ app = typer.Typer(
 app.add_typer(data_app, name="data")
 app.add_typer(network_app, name="network")
 app.add_typer(scenarios_app, name="scenarios")
+app.add_typer(transit_app, name="transit")
 app.command("analyze")(analyze_command)
 
 

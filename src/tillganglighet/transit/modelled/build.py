@@ -154,6 +154,88 @@ def _places() -> pd.DataFrame:
             )
         seat[hit[0]] = True
     out["is_seat"] = seat
+    out["is_dispersed"] = False
+    return out
+
+
+def _dispersed_cells(places: pd.DataFrame) -> pd.DataFrame:
+    """Dispersed origins of the population model as stops of their own (same columns as
+    :func:`_places`, ``is_dispersed`` True, never a main place or a county seat).
+
+    Each cell's stop stands at the cell's point (its origin), on the road network at the
+    nearest node. Its population is the cell's.
+    """
+    from tillganglighet.data import geodata
+    from tillganglighet.networks.modelled.build import modelled_nodes
+
+    every = geodata.origins()
+    d = every[every["origin_kind"] == "dispersed"]
+    nodes = modelled_nodes()
+    tree = cKDTree(np.column_stack([nodes["x_m"], nodes["y_m"]]))
+    x, y = d.geometry.x.to_numpy(), d.geometry.y.to_numpy()
+    node = np.asarray(tree.query(np.column_stack([x, y]))[1], dtype=np.int64)
+    return pd.DataFrame(
+        {
+            "place_id": d["origin_id"].to_numpy(),
+            "name": d["name"].to_numpy(),
+            "kommun_kod": d["kommun_kod"].to_numpy(),
+            "lan_kod": d["lan_kod"].to_numpy(),
+            "fa_kod": d["fa_kod"].to_numpy(),
+            "population": d["population"].to_numpy(dtype=np.int64),
+            "is_main": False,
+            "node": node,
+            "x_m": x,
+            "y_m": y,
+            "is_seat": False,
+            "is_dispersed": True,
+        }
+    )
+
+
+def dispersed_destinations(places: pd.DataFrame) -> np.ndarray:
+    """Where the local line of each dispersed cell runs (positions in ``places``).
+
+    Rule (:data:`~.rules.DISPERSED_LINE_RULE`): a cell with at most as many people as
+    its municipality's main place is served towards that main place (rural people
+    travel to their centre); a larger cell (a suburb whose settlement GeoNames does not
+    list, e.g. Tyresö, Salem) is served towards the nearest place (straight line) with
+    at least as many inhabitants as the cell, or the main place when there is none.
+    The destination thus always has at least the cell's population, and the local
+    service rule (``P`` = the smaller end) gives the cell the service its own
+    population implies.
+
+    Parameters
+    ----------
+    places
+        Places then dispersed cells, as built by :func:`_build_model`.
+
+    Returns
+    -------
+    numpy.ndarray
+        int64 position in ``places`` of the destination of every row (-1 for places).
+    """
+    disp = places["is_dispersed"].to_numpy(bool)
+    pop = places["population"].to_numpy(np.int64)
+    main = places[places["is_main"].to_numpy(bool)]
+    main_by_kommun = pd.Series(main.index.to_numpy(), index=main["kommun_kod"].to_numpy())
+    out = np.full(len(places), -1, dtype=np.int64)
+    real = np.flatnonzero(~disp)
+    # candidates sorted by population: those with pop >= P are a suffix
+    order = real[np.argsort(pop[real], kind="stable")]
+    sorted_pop = pop[order]
+    xy = places[["x_m", "y_m"]].to_numpy(float)
+    for i in np.flatnonzero(disp):
+        m = int(main_by_kommun[places.at[i, "kommun_kod"]])
+        if pop[i] <= pop[m]:
+            out[i] = m
+            continue
+        cand = order[np.searchsorted(sorted_pop, pop[i], side="left") :]
+        if not len(cand):
+            out[i] = m
+            continue
+        d2 = (xy[cand, 0] - xy[i, 0]) ** 2 + (xy[cand, 1] - xy[i, 1]) ** 2
+        best = np.flatnonzero(d2 == d2.min())
+        out[i] = int(min(cand[best]))
     return out
 
 
@@ -269,6 +351,10 @@ def _build_model(density: float, towns: bool, progress: Progress | None) -> Mode
             progress(f"modelled timetable: {msg} ({time.perf_counter() - t0:.1f} s)")
 
     places = _places()
+    if R.DISPERSED_STOPS:
+        places = pd.concat([places, _dispersed_cells(places)], ignore_index=True)
+    is_disp = places["is_dispersed"].to_numpy(bool)
+    places["is_town"] = (places["population"] >= R.TOWN_GRID_MIN_POP).to_numpy() & ~is_disp
     net = modelled_network()
     g = net.csr()
     topo = _topology()
@@ -280,8 +366,10 @@ def _build_model(density: float, towns: bool, progress: Progress | None) -> Mode
     node_x, node_y = net.node_x, net.node_y
     n_nodes = net.n_nodes
     node_place = np.full(n_nodes, -1, dtype=np.int64)
-    # a node shared by several origins (never for settlements) keeps the largest
-    for i in places.sort_values("population", kind="stable").index:
+    # a node shared by several places keeps the largest; dispersed cells are served by
+    # their own line only (lines passing their node do not stop there)
+    real = places[~is_disp]
+    for i in real.sort_values("population", kind="stable").index:
         node_place[places.at[i, "node"]] = i
 
     # ---------------------------------------------------------------- line candidates
@@ -298,8 +386,11 @@ def _build_model(density: float, towns: bool, progress: Progress | None) -> Mode
 
     main = places[places["is_main"]]
     main_by_kommun = pd.Series(main.index.to_numpy(), index=main["kommun_kod"].to_numpy())
-    for i in places.index[~places["is_main"].to_numpy()]:
+    for i in places.index[~places["is_main"].to_numpy() & ~is_disp]:
         add(int(i), int(main_by_kommun[places.at[i, "kommun_kod"]]), "local")
+    dest = dispersed_destinations(places)
+    for i in np.flatnonzero(is_disp):
+        add(int(i), int(dest[i]), "local")
     for ka, kb in sorted(_neighbour_pairs()):
         if ka in main_by_kommun.index and kb in main_by_kommun.index:
             add(int(main_by_kommun[ka]), int(main_by_kommun[kb]), "regional")
@@ -308,14 +399,14 @@ def _build_model(density: float, towns: bool, progress: Progress | None) -> Mode
     for i in main.index:
         add(int(i), int(seat_by_lan[places.at[i, "lan_kod"]]), "county")
     # and to the centre of its FA region (local labour market): its largest place
-    centre_by_fa = places.sort_values(["population", "place_id"], ascending=[False, True])
+    centre_by_fa = real.sort_values(["population", "place_id"], ascending=[False, True])
     centre_by_fa = centre_by_fa.drop_duplicates("fa_kod").set_index("fa_kod")["place_id"]
     pos_of = pd.Series(places.index.to_numpy(), index=places["place_id"].to_numpy())
     for i in main.index:
         add(int(i), int(pos_of[centre_by_fa[places.at[i, "fa_kod"]]]), "county")
     bus_pairs = sorted(cands.items())
 
-    centres = places[places["is_seat"] | (places["population"] >= R.RAIL_CENTRE_MIN_POP)]
+    centres = real[real["is_seat"] | (real["population"] >= R.RAIL_CENTRE_MIN_POP)]
     cidx = centres.index.to_numpy()
     cxy = centres[["x_m", "y_m"]].to_numpy()
     rail_pairs: set[tuple[int, int]] = set()
@@ -361,7 +452,7 @@ def _build_model(density: float, towns: bool, progress: Progress | None) -> Mode
     st_y = list(places["y_m"].to_numpy())
     st_id = list(places["place_id"].to_numpy())
     st_name = list(places["name"].to_numpy())
-    st_kind = ["place"] * len(places)
+    st_kind = list(np.where(is_disp, "dispersed", "place"))
     st_place = list(places["place_id"].to_numpy())
     st_pop = list(places["population"].to_numpy(dtype=float))
     roadside: dict[tuple[int, int, int], int] = {}
@@ -416,7 +507,12 @@ def _build_model(density: float, towns: bool, progress: Progress | None) -> Mode
                 stop_idx.append(int(p))
                 car_cum.append(float(cum[k]))
         stop_idx[0] = a
-        stop_idx[-1] = b
+        if is_disp[b] and (len(stop_idx) == 1 or node_place[seq[-1]] >= 0):
+            # the cell's stop follows the place on its road node (or the only stop)
+            stop_idx.append(b)
+            car_cum.append(float(cum[-1]))
+        else:
+            stop_idx[-1] = b
         pat = _pattern(kind, a, b, places, stop_idx, car_cum)
         pat["p_min"] = min(pop[a], pop[b])
         pat["car_h"] = float(dist[r, seq[-1]]) / 3600.0
@@ -453,7 +549,7 @@ def _build_model(density: float, towns: bool, progress: Progress | None) -> Mode
 
     # ---------------------------------------------------------------- towns
     if towns:
-        grid = _town_grids(places, density)
+        grid = _town_grids(places[~is_disp], density)
         spacing = R.TOWN_STOP_SPACING_M / np.sqrt(density)
         centre = (grid["gx"] == 0) & (grid["gy"] == 0)
         gstop = np.empty(len(grid), dtype=np.int64)
@@ -547,10 +643,7 @@ def _pattern(
         "name": f"{places.at[a, 'name']}–{places.at[b, 'name']}",
         "stop_idx": idx[keep],
         "car_s": np.asarray(car_cum, float)[keep],
-        "town": (
-            places["population"].to_numpy()[np.minimum(idx[keep], len(places) - 1)]
-            >= R.TOWN_GRID_MIN_POP
-        )
+        "town": places["is_town"].to_numpy(bool)[np.minimum(idx[keep], len(places) - 1)]
         & (idx[keep] < len(places)),
         "a_place": a_id,
         "b_place": b_id,

@@ -571,10 +571,11 @@ TOWN_HEADWAYS: tuple[tuple[str, float, float, str], ...] = (
 
 
 def town_headway_table() -> pd.DataFrame:
-    """Modelled town-line headway vs the sourced headways (minutes)."""
-    from tillganglighet.data import geodata
+    """Modelled town-line headway vs the sourced headways (minutes), with the place's
+    population as the feed sees it (its origins gathered back into one place)."""
+    from tillganglighet.transit.modelled.build import _places
 
-    o = geodata.origins()
+    o = _places()
     rows = []
     for place, lo, hi, src in TOWN_HEADWAYS:
         p = float(o.loc[o["name"] == place, "population"].max())

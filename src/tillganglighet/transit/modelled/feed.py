@@ -114,6 +114,9 @@ def _input_files() -> list[str]:
         str(geodata_path("municipalities.parquet")),
         str(geodata_path("settlements.csv")),
         str(geodata_path("lakes.parquet")),
+        # the population model (places and dispersed cells are its origins)
+        str(geodata_path("population_2020.csv")),
+        str(geodata_path("dispersed_grid.csv")),
     ]
 
 
