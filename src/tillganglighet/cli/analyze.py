@@ -122,8 +122,10 @@ def analyze_command(
 ) -> None:
     """Travel time from every municipality to the nearest booked-meeting point.
 
-    Writes municipalities.parquet/.gpkg/.csv, origins.parquet, meeting_points.parquet,
-    summary.md and map.html to --out, and prints the municipalities beyond the threshold.
+    Writes to --out: municipalities.parquet, municipalities.gpkg, municipalities.csv,
+    origins.parquet, meeting_points.parquet, meeting_points.csv, service_offices.parquet,
+    nearby_replacements.csv, by_county.csv, by_fa_region.csv, summary.md and map.html
+    (columns: docs/columns.md); prints the municipalities beyond the threshold.
 
     Examples:
 

@@ -49,6 +49,19 @@ def _flag(muni: pd.DataFrame, column: str) -> pd.Series:
     return muni[column].fillna(False).astype(bool)
 
 
+#: Readable headings of the county table (column names as in by_county.csv).
+COUNTY_HEADINGS = {
+    "lan": "county",
+    "municipalities": "municipalities",
+    "population": "people",
+    "gaps": "beyond threshold (nearest anywhere)",
+    "gaps_fa_rule": "beyond threshold (own FA-region)",
+    "population_beyond_threshold": "people in settlements beyond (nearest anywhere)",
+    "population_beyond_threshold_fa": "people in settlements beyond (own FA-region)",
+    "worst_mean_time_min": "slowest municipality, mean min",
+}
+
+
 def _fmt_min(value: float) -> str:
     if np.isnan(value):
         return "–"
@@ -187,7 +200,7 @@ def summary_markdown(result: AnalysisResult) -> str:
         "",
         "## By county",
         "",
-        _markdown_table(result.by_county),
+        _markdown_table(result.by_county.rename(columns=COUNTY_HEADINGS)),
         "",
         "## Attribution",
         "",

@@ -69,26 +69,133 @@ def _stamp(df: pd.DataFrame, result: AnalysisResult) -> pd.DataFrame:
     return out
 
 
-def _plain(df: pd.DataFrame) -> pd.DataFrame:
-    out = pd.DataFrame(df.drop(columns="geometry", errors="ignore"))
+#: Columns holding calendar dates (``YYYY-MM-DD``): stored as dates in Parquet and
+#: GeoPackage, as ISO text in CSV. (``rollout_month``, ``YYYY-MM``, is a month: text.)
+DATE_COLUMNS = ("as_of", "available_from", "available_until", "closure_date")
+
+#: Explicit reachability columns of the CSV and GeoPackage files, where an infinite
+#: time (unreachable) is written as an empty cell / NULL: column -> the time column it
+#: describes (the first one present in the table). Parquet keeps ``inf``.
+REACHABLE_COLUMNS = {
+    "reachable": ("mean_time_min", "time_min", "worst_mean_time_min"),
+    "reachable_fa": ("mean_time_fa_min",),
+    "pt_reachable": ("pt_mean_time_min",),
+    "staff_reachable": ("staff_travel_min",),
+}
+
+#: Cells starting with these are read as formulas by spreadsheet programs (OWASP
+#: "CSV injection"); text cells starting with one get a leading single quote.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+#: CSV dialect for Swedish Excel: UTF-8 with byte-order mark, ``;`` between fields,
+#: decimal comma (Excel in a Swedish locale opens such a file by double-click).
+CSV_ENCODING = "utf-8-sig"
+CSV_SEPARATOR = ";"
+CSV_DECIMAL = ","
+
+
+def _iso(value: object) -> object:
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+def _is_text(series: pd.Series) -> bool:
+    return series.dtype == object or pd.api.types.is_string_dtype(series.dtype)
+
+
+def _with_reachable(df: pd.DataFrame) -> pd.DataFrame:
+    """Add the ``reachable`` columns and turn infinite times into missing values."""
+    out = df.copy()
+    for flag, sources in REACHABLE_COLUMNS.items():
+        source = next((c for c in sources if c in out.columns), None)
+        if source is None or flag in out.columns:
+            continue
+        values = pd.to_numeric(out[source], errors="coerce")
+        reachable = ~np.isposinf(values.to_numpy(dtype=float))
+        out.insert(out.columns.get_loc(source) + 1, flag, reachable)
     for col in out.columns:
-        if out[col].dtype == object:
-            out[col] = out[col].map(lambda v: v.isoformat() if hasattr(v, "isoformat") else v)
+        if col != "geometry" and pd.api.types.is_float_dtype(out[col].dtype):
+            out[col] = out[col].where(np.isfinite(out[col].to_numpy(dtype=float)))
+    return out
+
+
+def _neutralise_formula(value: object) -> object:
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def _plain(df: pd.DataFrame) -> pd.DataFrame:
+    """The table as CSV cells: no geometry, ISO dates, no inf, no formula-like text."""
+    out = _with_reachable(pd.DataFrame(df.drop(columns="geometry", errors="ignore")))
+    for col in out.columns:
+        if _is_text(out[col]):
+            out[col] = out[col].map(_iso).map(_neutralise_formula)
     return out
 
 
 def _write_csv(df: pd.DataFrame, path: Path) -> None:
+    """CSV for Swedish Excel (see :data:`CSV_SEPARATOR`); inf as empty, ``reachable``."""
     with atomic_path(path) as tmp:
-        _plain(df).to_csv(tmp, index=False, lineterminator="\n", float_format="%.3f")
+        _plain(df).to_csv(
+            tmp,
+            index=False,
+            lineterminator="\n",
+            float_format="%.3f",
+            sep=CSV_SEPARATOR,
+            decimal=CSV_DECIMAL,
+            encoding=CSV_ENCODING,
+        )
+
+
+_CODE_COLUMNS = ("kommun_kod", "lan_kod", "fa_kod", "nearest_point_kommun_kod", "point_kommun_kod")
+
+
+def read_output_csv(path: str | os.PathLike[str], **kwargs: object) -> pd.DataFrame:
+    """Read a CSV written here back into pandas (``;``, decimal comma, BOM, codes as text).
+
+    Empty time cells are unreachable when the row's ``reachable`` column is False.
+    Text cells that began with ``=``, ``+``, ``-`` or ``@`` carry a leading ``'``.
+    """
+    options: dict[str, object] = {
+        "sep": CSV_SEPARATOR,
+        "decimal": CSV_DECIMAL,
+        "encoding": CSV_ENCODING,
+        "dtype": dict.fromkeys(_CODE_COLUMNS, str),
+    }
+    options.update(kwargs)
+    return pd.read_csv(path, **options)
+
+
+def _as_dates(frame: pd.DataFrame) -> pd.DataFrame:
+    """ISO date text (or date objects) in :data:`DATE_COLUMNS` as Arrow ``date32``."""
+    import datetime as dt
+
+    import pyarrow as pa
+
+    out = frame.copy()
+    for col in DATE_COLUMNS:
+        if col not in out.columns:
+            continue
+
+        def to_date(v: object) -> dt.date | None:
+            if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NaT:
+                return None
+            if isinstance(v, dt.datetime):
+                return v.date()
+            if isinstance(v, dt.date):
+                return v
+            return dt.date.fromisoformat(str(v)) if str(v).strip() else None
+
+        out[col] = pd.array(out[col].map(to_date), dtype=pd.ArrowDtype(pa.date32()))
+    return out
 
 
 def _write_parquet(gdf: pd.DataFrame, path: Path) -> None:
-    frame = gdf.copy()
+    """Parquet: dates as ``date32``, ``inf`` kept for unreachable times."""
+    frame = _as_dates(gdf)
     for col in frame.columns:
         if col != "geometry" and frame[col].dtype == object:
-            frame[col] = frame[col].map(
-                lambda v: v.isoformat() if hasattr(v, "isoformat") else (None if v is None else v)
-            )
+            frame[col] = frame[col].map(lambda v: _iso(v) if v is not None else None)
     with atomic_path(path) as tmp:
         if isinstance(frame, gpd.GeoDataFrame):
             frame.to_parquet(tmp, index=False, write_covering_bbox=False)
@@ -101,9 +208,10 @@ def _missing(value: object) -> bool:
 
 
 def _write_gpkg(gdf: gpd.GeoDataFrame, path: Path, *, timestamp: str) -> None:
+    """GeoPackage: dates as DATE, unreachable times as NULL with ``reachable`` columns."""
     import pyogrio
 
-    frame = gdf.copy()
+    frame = _as_dates(_with_reachable(gdf))
     for col in frame.columns:
         if col != "geometry" and frame[col].dtype == object:
             # Text, with missing values kept as NULL (not the strings "None"/"nan").
@@ -111,7 +219,9 @@ def _write_gpkg(gdf: gpd.GeoDataFrame, path: Path, *, timestamp: str) -> None:
     pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": timestamp})
     try:
         with atomic_path(path) as tmp:
-            frame.to_file(tmp, driver="GPKG", layer="municipalities", engine="pyogrio")
+            frame.to_file(
+                tmp, driver="GPKG", layer="municipalities", engine="pyogrio", use_arrow=True
+            )
     finally:
         pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": None})
 
