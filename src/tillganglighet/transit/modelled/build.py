@@ -11,16 +11,19 @@ The feed is built from the modelled road network
   never), plus (density > 1 only) roadside
   stops on the road links of bus lines;
 * **lines** (GTFS routes, one pattern per direction): ``local`` from every place to its
-  municipality's main place, and from every dispersed cell to the destination of
-  :func:`dispersed_destinations`; ``regional`` between the main places of neighbouring
-  municipalities; ``county`` from every main place to its county seat and to the
+  municipality's main place; a dispersed cell within :data:`~.rules.CORRIDOR_STOP_M` of
+  the road link of a bus line between places is an intermediate stop of every such line
+  on that link (a *corridor stop*), any other cell has its own local line to the
+  destination of :func:`dispersed_destinations`; ``regional`` between the main places
+  of neighbouring municipalities; ``county`` from every main place to its county seat and to the
   largest place of its FA region (the local labour market); ``rail`` (rail-like
   express lines) between neighbouring centres and on the strongest corridors; ``town``
   lines along the rows and columns of each town grid;
 * **running times** = modelled car time along the road path × a factor + a dwell time per
   stop served after the first; town lines at a fixed scheduled speed;
-* **service**: departures per weekday and direction from the size of the places served,
-  evenly spread between a first and a last departure (:mod:`.rules`).
+* **service**: departures per weekday and direction from the people along the line
+  (:data:`~.rules.CORRIDOR_SERVICE`), evenly spread between a first and a last departure
+  with a per-line phase (:data:`~.rules.DEPARTURE_PHASE`, :mod:`.rules`).
 
 Everything is deterministic: the same inputs and rules give identical tables (rows
 sorted, ids derived from the inputs). Coordinates: EPSG:3006 internally, WGS 84 in
@@ -29,7 +32,9 @@ sorted, ids derived from the inputs). Coordinates: EPSG:3006 internally, WGS 84 
 
 from __future__ import annotations
 
+import itertools
 import time
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -492,17 +497,66 @@ def _build_model(density: float, towns: bool, progress: Progress | None) -> Mode
 
     patterns: list[dict] = []
 
+    # ------------------------------------------------------ corridor stops (dispersed)
+    seqs = {pair: path(*pair) for pair, _ in bus_pairs}
+    # cells within reach of a line's road link, as (cell, fraction of the link from lo)
+    edge_cells: dict[tuple[int, int], list[tuple[float, int]]] = {}
+    if R.CORRIDOR_STOP_M > 0 and is_disp.any():
+        import shapely
+
+        links = sorted(
+            {
+                (min(int(u), int(v)), max(int(u), int(v)))
+                for (a, b), seq in seqs.items()
+                if seq is not None and not is_disp[b]
+                for u, v in itertools.pairwise(seq)
+            }
+        )
+        if links:
+            lu = np.asarray([u for u, _ in links], dtype=np.int64)
+            lv = np.asarray([v for _, v in links], dtype=np.int64)
+            segs = shapely.linestrings(
+                np.stack(
+                    [
+                        np.column_stack([node_x[lu], node_y[lu]]),
+                        np.column_stack([node_x[lv], node_y[lv]]),
+                    ],
+                    axis=1,
+                )
+            )
+            cells = np.flatnonzero(is_disp)
+            pts = shapely.points(places.loc[cells, "x_m"], places.loc[cells, "y_m"])
+            ci, si = shapely.STRtree(segs).query_nearest(
+                pts, max_distance=R.CORRIDOR_STOP_M, all_matches=False
+            )
+            frac = shapely.line_locate_point(segs[si], pts[ci], normalized=True)
+            for c, j, f in zip(cells[ci], si, frac, strict=True):
+                edge_cells.setdefault(links[int(j)], []).append((float(f), int(c)))
+            for v in edge_cells.values():
+                v.sort()
+    on_corridor = {c for cs in edge_cells.values() for _, c in cs}
+    bus_pairs = [(pr, k) for pr, k in bus_pairs if pr[1] not in on_corridor]
+    log(f"{len(on_corridor)} dispersed cells served as corridor stops")
+
     for (a, b), kind in bus_pairs:
-        seq = path(a, b)
+        seq = seqs[(a, b)]
         if seq is None:
             continue
+        private = bool(is_disp[b])
         r = row_of[a]
         cum = dist[r, seq]
         stop_idx: list[int] = []
         car_cum: list[float] = []
         for k, node in enumerate(seq):
             if k > 0:
-                for s, f in roadside_stops(seq[k - 1], node):
+                u = int(seq[k - 1])
+                on_link = roadside_stops(u, node)
+                if not private:
+                    lo, hi = min(u, int(node)), max(u, int(node))
+                    for f, c in edge_cells.get((lo, hi), []):
+                        on_link.append((c, f if lo == u else 1.0 - f))
+                    on_link.sort(key=lambda t: (t[1], t[0]))
+                for s, f in on_link:
                     stop_idx.append(s)
                     car_cum.append(cum[k - 1] + f * (cum[k] - cum[k - 1]))
             p = node_place[node]
@@ -510,14 +564,17 @@ def _build_model(density: float, towns: bool, progress: Progress | None) -> Mode
                 stop_idx.append(int(p))
                 car_cum.append(float(cum[k]))
         stop_idx[0] = a
-        if is_disp[b] and (len(stop_idx) == 1 or node_place[seq[-1]] >= 0):
-            # the cell's stop follows the place on its road node (or the only stop)
+        if is_disp[b]:
+            # the cell's stop closes its line, after every place on the path (a place on
+            # the cell's own road node included)
             stop_idx.append(b)
             car_cum.append(float(cum[-1]))
         else:
             stop_idx[-1] = b
         pat = _pattern(kind, a, b, places, stop_idx, car_cum)
         pat["p_min"] = min(pop[a], pop[b])
+        served = np.unique(pat["stop_idx"][pat["stop_idx"] < len(places)])
+        pat["p_line"] = float(pop[served].sum() - max(pop[a], pop[b]))
         pat["car_h"] = float(dist[r, seq[-1]]) / 3600.0
         patterns.append(pat)
     for a, b in sorted(rail_pairs):
@@ -648,6 +705,8 @@ def _pattern(
         "car_s": np.asarray(car_cum, float)[keep],
         "town": places["is_town"].to_numpy(bool)[np.minimum(idx[keep], len(places) - 1)]
         & (idx[keep] < len(places)),
+        "dispersed": places["is_dispersed"].to_numpy(bool)[np.minimum(idx[keep], len(places) - 1)]
+        & (idx[keep] < len(places)),
         "a_place": a_id,
         "b_place": b_id,
     }
@@ -669,6 +728,13 @@ def timed_patterns(model: Model, rules: Rules = FITTED_RULES) -> list[dict]:
         kind = p["kind"]
         if kind != "town":
             k = np.arange(len(p["car_s"]))
+            if not R.CORRIDOR_STOP_DWELL and "dispersed" in p:
+                # corridor (dispersed) stops add no dwell; the first stop never counts
+                # (the line's ends always count: a private line ends at its cell)
+                counted = (~p["dispersed"]).astype(np.int64)
+                counted[-1] = 1
+                counted[0] = 0
+                k = np.cumsum(counted)
             town = p["town"].astype(float)
             # half the town time on leaving a town stop, half on reaching the next
             town_cum = np.concatenate([[0.0], np.cumsum((town[:-1] + town[1:]) / 2.0)])
@@ -682,13 +748,15 @@ def timed_patterns(model: Model, rules: Rules = FITTED_RULES) -> list[dict]:
                     + rules.bus_dwell_s * k
                     + rules.bus_town_s * town_cum
                 )
+                p_serv = p["p_line"] if R.CORRIDOR_SERVICE else p["p_min"]
+                p_serv = max(float(p_serv), float(p["p_min"]))
                 if kind == "local":
-                    n = rules.local_a * (p["p_min"] / 1000.0) ** rules.local_e
+                    n = rules.local_a * (p_serv / 1000.0) ** rules.local_e
                     cap = rules.max_local
                 else:
                     n = (
                         rules.regional_a
-                        * (p["p_min"] / 1000.0) ** rules.regional_e
+                        * (p_serv / 1000.0) ** rules.regional_e
                         * max(p["car_h"], 0.25) ** (-rules.regional_g)
                     )
                     cap = rules.max_regional
@@ -720,7 +788,8 @@ def _departures(pat: dict, direction: int) -> np.ndarray:
         inbound = pat["inbound_dir"] == direction
         return np.array([R.SINGLE_TRIP_INBOUND_S if inbound else R.SINGLE_TRIP_OUTBOUND_S], float)
     last = R.LAST_DEP_FEW_S if n <= R.FEW_TRIPS else R.LAST_DEP_MANY_S
-    return np.linspace(R.FIRST_DEP_S, last, n)
+    phase = zlib.crc32(f"{pat['route_id']}/{direction}".encode()) / 2**32
+    return R.FIRST_DEP_S + (np.arange(n) + phase) * (last - R.FIRST_DEP_S) / n
 
 
 def build_feed(

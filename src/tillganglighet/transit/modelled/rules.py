@@ -19,7 +19,7 @@ from typing import Any
 
 #: Version of the generator; bump when a rule or the output format changes (part of the
 #: cache key, so a new version never reads an old feed).
-GENERATOR_VERSION = 2
+GENERATOR_VERSION = 3
 
 # ----------------------------------------------------------------------------- calendar
 #: First and last date of the calendar (``YYYYMMDD``). The model is a typical weekday
@@ -78,6 +78,33 @@ DISPERSED_STOPS = True
 #: direction the sourced rural links have (GTFS-NB: 1-5) and a suburban cell of
 #: 20,000 the cap :attr:`Rules.max_local`.
 DISPERSED_LINE_RULE = "main place if P_cell <= P_main, else nearest place with P >= P_cell"
+
+#: Corridor stops: a dispersed cell whose point lies within this distance (straight line,
+#: metres) of a road link on the path of a local, regional or county bus line between
+#: places becomes a stop of every such line on that link (the nearest link within reach;
+#: the stop's time is the line's time at the cell's projection on the link), instead of
+#: getting a private line. Set from the brief and the sourced rural pattern: in reality
+#: one rural line serves a whole corridor and trunk lines stop along the way (GTFS-NB line
+#: 44 Gällivare-Jokkmokk-Luleå has a mean stop spacing of 3 km; 1,720 Norrbotten stops
+#: for its lines). 3.5 km is half the 7 km cell side: the cell's people are spread over
+#: the cell, so its stop stands for the roadside stops the line has inside the cell. Cells
+#: farther from every line keep the private line of :data:`DISPERSED_LINE_RULE`.
+CORRIDOR_STOP_M = 3_500.0
+#: A corridor stop adds no dwell time: the fitted ``bus_dwell_s`` and ``bus_factor`` were
+#: fitted on journeys whose buses make the ordinary roadside stops between settlements
+#: that the model does not place, so their time is already in the running time. Set.
+CORRIDOR_STOP_DWELL = False
+#: Service of local, regional and county bus lines: departures per direction from the
+#: *corridor population* ``P_line`` = the people of every stop the line serves (places and
+#: dispersed cells, each counted once) except its larger end, instead of the smaller end
+#: alone. It reduces to the smaller end for a line with no intermediate stops (the fitted
+#: journeys' formula is unchanged there). Reason: a line's departures are planned for the
+#: people along the whole line (Trafikanalys counts boardings along lines, not per end);
+#: with the smaller end alone a rural trunk line passing ten villages had the service of
+#: one village, and the model's Kolada share was 57.8 % against the published 81.1 %
+#: (Kolada N07418, riket 2020). A dispersed cell's private line (no other line within
+#: reach) counts the places it passes on its way too.
+CORRIDOR_SERVICE = True
 
 # ---------------------------------------------------------------------------- town grids
 #: Places with at least this many inhabitants get a grid of town stops and town lines.
@@ -153,6 +180,15 @@ LAST_DEP_FEW_S = 17 * 3600
 LAST_DEP_MANY_S = 21 * 3600
 #: Threshold between the two spans above (departures per direction). Set.
 FEW_TRIPS = 5
+#: Departures of a line with n ≥ 2 trips per direction are evenly spaced at
+#: ``first + (j + φ) × (last - first) / n`` (j = 0 … n-1) with a phase φ in [0, 1) taken
+#: from the CRC-32 of ``"<route_id>/<direction>"`` (deterministic). Set: with one common
+#: pattern (all lines of n trips leaving together) the many lines through a village
+#: arrived in bunches and left hour-long gaps; real timetables are coordinated so lines
+#: sharing a road interleave (e.g. GTFS-NB line 14 Luleå-Piteå, 30 departures: the
+#: Piteå-bound departures of several lines give a regular 30-min service). A hash phase
+#: is the neutral deterministic stand-in for that coordination.
+DEPARTURE_PHASE = "crc32(route_id/direction) / 2**32"
 #: A line with one trip per direction leaves the smaller place in the morning and the
 #: larger place in the afternoon (s). Sourced: GTFS-NB first departures 04:35-06:40 and
 #: last inland departures 16:15-17:00.
