@@ -20,6 +20,7 @@ import pytest
 
 from tillganglighet.errors import OutputWriteError
 from tillganglighet.report import publish as pub
+from tillganglighet.report.tables import read_output_csv
 
 NAMES = ("a.csv", "b.parquet", "summary.md", "map.html")
 SRC = str(Path(__file__).resolve().parents[1] / "src")
@@ -337,7 +338,7 @@ def _threshold_of_set(out: Path) -> float:
         p = out / name
         assert p.is_file(), name
         if name.endswith(".csv"):
-            seen |= set(pd.read_csv(p)["threshold_min"])
+            seen |= set(read_output_csv(p)["threshold_min"])
         elif name.endswith(".parquet"):
             seen |= set(pd.read_parquet(p, columns=["threshold_min"])["threshold_min"])
     text = (out / "summary.md").read_text(encoding="utf-8")
