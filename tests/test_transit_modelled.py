@@ -99,15 +99,24 @@ def test_every_origin_has_a_stop(small: dict[str, pd.DataFrame]) -> None:
 
 
 def _corridor_population(feed: dict[str, pd.DataFrame], rid: str, pc: pd.DataFrame) -> float:
-    """P of a bus line recomputed from its first trip: the people of every place or cell
-    it serves (each once, from geodata.origins()) minus its larger end, at least the
-    smaller end (rules.CORRIDOR_SERVICE)."""
+    """P of a bus line recomputed from the feed: its smaller end plus the corridor cells
+    (intermediate dispersed stops) it owns, a cell owned by the most local kind among the
+    bus lines serving it, then the smallest route id (rules.CORRIDOR_SERVICE)."""
     st = feed["stop_times"]
-    ids = st.loc[st["trip_id"] == f"{rid}_0_000", "stop_id"].to_numpy()
-    a, b = ids[0], ids[-1]
-    served = pc.loc[pc.index.intersection(pd.unique(ids)), "population"].sum()
-    ends = pc.loc[[a, b], "population"]
-    return max(float(served - ends.max()), float(ends.min()))
+    first = st[st["trip_id"].str.endswith("_0_000")].copy()
+    first["route_id"] = first["trip_id"].str.slice(0, -6)
+    last = first.groupby("trip_id")["stop_sequence"].transform("max")
+    inner = first[(first["stop_sequence"] > 1) & (first["stop_sequence"] < last)]
+    inner = inner[inner["stop_id"].isin(pc.index[pc["dispersed"].to_numpy()])]
+    kind = feed["routes"].set_index("route_id")["route_short_name"]
+    rank = {"local": 0, "regional": 1, "county": 2}
+    inner = inner.assign(rank=kind.reindex(inner["route_id"]).map(rank).to_numpy())
+    inner = inner.dropna(subset=["rank"]).sort_values(["rank", "route_id"], kind="stable")
+    own = inner.drop_duplicates("stop_id")
+    cells = own.loc[own["route_id"] == rid, "stop_id"]
+    ids = first.loc[first["route_id"] == rid, "stop_id"].to_numpy()
+    ends = pc.loc[[ids[0], ids[-1]], "population"]
+    return float(ends.min() + pc.loc[cells, "population"].sum())
 
 
 def test_dispersed_cells_on_corridors_or_their_own_line(small: dict[str, pd.DataFrame]) -> None:

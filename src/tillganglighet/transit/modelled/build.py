@@ -573,10 +573,24 @@ def _build_model(density: float, towns: bool, progress: Progress | None) -> Mode
             stop_idx[-1] = b
         pat = _pattern(kind, a, b, places, stop_idx, car_cum)
         pat["p_min"] = min(pop[a], pop[b])
-        served = np.unique(pat["stop_idx"][pat["stop_idx"] < len(places)])
-        pat["p_line"] = float(pop[served].sum() - max(pop[a], pop[b]))
+        inner = pat["stop_idx"][1:-1]
+        inner = inner[inner < len(places)]
+        pat["cells"] = np.unique(inner[is_disp[inner]])
         pat["car_h"] = float(dist[r, seq[-1]]) / 3600.0
         patterns.append(pat)
+    # corridor population: each corridor cell counts for one line only, the most local
+    # kind among the lines on its link (then the smallest route id)
+    owner: dict[int, tuple[int, str]] = {}
+    for pat in patterns:
+        key = (prio[pat["kind"]] * -1, pat["route_id"])
+        for c in pat["cells"].tolist():
+            old_key = owner.get(c)
+            if old_key is None or key < old_key:
+                owner[c] = key
+    for pat in patterns:
+        mine = [c for c in pat["cells"].tolist() if owner[c][1] == pat["route_id"]]
+        pat["p_line"] = float(pat["p_min"] + pop[mine].sum())
+        del pat["cells"]
     for a, b in sorted(rail_pairs):
         seq = path(a, b)
         if seq is None:

@@ -95,15 +95,15 @@ CORRIDOR_STOP_M = 3_500.0
 #: that the model does not place, so their time is already in the running time. Set.
 CORRIDOR_STOP_DWELL = False
 #: Service of local, regional and county bus lines: departures per direction from the
-#: *corridor population* ``P_line`` = the people of every stop the line serves (places and
-#: dispersed cells, each counted once) except its larger end, instead of the smaller end
-#: alone. It reduces to the smaller end for a line with no intermediate stops (the fitted
-#: journeys' formula is unchanged there). Reason: a line's departures are planned for the
-#: people along the whole line (Trafikanalys counts boardings along lines, not per end);
-#: with the smaller end alone a rural trunk line passing ten villages had the service of
-#: one village, and the model's Kolada share was 57.8 % against the published 81.1 %
-#: (Kolada N07418, riket 2020). A dispersed cell's private line (no other line within
-#: reach) counts the places it passes on its way too.
+#: *corridor population* ``P_line`` = the smaller end plus the people of the corridor
+#: cells (:data:`CORRIDOR_STOP_M`) the line serves, **each cell counted for one line
+#: only**: the most local kind among the lines on its link (local before regional before
+#: county), then the smallest route id. Places along a line are not added: they have
+#: their own local lines, and counting the same people for every line on a road
+#: multiplied the service of shared corridors (a first version that summed every place
+#: and cell along each line gave Gällivare-Jokkmokk 180 direct trips a day against 5 in
+#: GTFS-NB). Set. Without it a cell on a passing line added nothing to that line's
+#: service (the cell's private line carried only the cell's people).
 CORRIDOR_SERVICE = True
 
 # ---------------------------------------------------------------------------- town grids
