@@ -183,7 +183,9 @@ def test_unwritable_output_folder_is_an_error(result, tmp_path):
 )
 def test_cli_bad_input_fails_cleanly(tmp_path, args, message):
     out = tmp_path / "out"
-    res = CliRunner().invoke(app, ["analyze", "--out", str(out), *args], env={"COLUMNS": "200"})
+    res = CliRunner().invoke(
+        app, ["analyze", "--gtfs", "none", "--out", str(out), *args], env={"COLUMNS": "200"}
+    )
     assert res.exit_code == 1
     assert message in res.output
     assert not out.exists() or not any(out.iterdir())
@@ -193,7 +195,7 @@ def test_cli_analyze_writes_everything(tmp_path):
     out = tmp_path / "out"
     res = CliRunner().invoke(
         app,
-        ["analyze", "--out", str(out), "--threshold", "20", "--within-fa-region"],
+        ["analyze", "--gtfs", "none", "--out", str(out), "--threshold", "20", "--within-fa-region"],
         env={"COLUMNS": "200"},
     )
     assert res.exit_code == 0, res.output

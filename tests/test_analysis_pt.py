@@ -156,3 +156,42 @@ def test_cli_missing_feed_is_a_clear_error(tmp_path):
     )
     assert res.exit_code == 1
     assert "nope.zip" in res.output
+
+
+def test_summary_says_which_mode_flags_which_municipality(pt_result):
+    from tillganglighet.report.summary import summary_markdown
+
+    text = summary_markdown(pt_result)
+    assert "The guideline by public transport" in text
+    muni = pt_result.municipalities
+    n_pt = int(muni["pt_gap"].sum())
+    assert f"by public transport | {n_pt} |" in text
+    flagged = muni[muni["pt_gap"] | muni["gap"]].sort_values("pt_mean_time_min", ascending=False)
+    for _, r in flagged.head(5).iterrows():
+        by = (
+            "both"
+            if r["pt_gap"] and r["gap"]
+            else ("public transport only" if r["pt_gap"] else "car only")
+        )
+        assert f"| {r['kommun']} |" in text and by in text
+
+
+def test_default_cli_run_is_by_modelled_public_transport(tmp_path):
+    """README's first command: no options -> the guideline by the modelled timetable."""
+    import pandas as pd
+
+    from tillganglighet.transit.modelled import MODELLED_PT_LABEL_EN, MODELLED_PT_LABEL_SV
+
+    out = tmp_path / "out"
+    res = CliRunner().invoke(app, ["analyze", "--out", str(out)], env={"COLUMNS": "200"})
+    assert res.exit_code == 0, res.output
+    assert "public transport" in res.output
+    summary = (out / "summary.md").read_text()
+    assert MODELLED_PT_LABEL_EN in summary and "tillganglighet transit fetch" in summary
+    page = (out / "map.html").read_text()
+    assert MODELLED_PT_LABEL_SV in page
+    muni = pd.read_parquet(out / "municipalities.parquet").set_index("kommun")
+    assert (muni["guideline_gap"] == muni["pt_gap"]).all()
+    for city in ("Stockholm", "Göteborg", "Malmö"):
+        assert muni.loc[city, "pt_mean_time_min"] <= 60, city
+        assert muni.loc[city, "mean_time_min"] < muni.loc[city, "pt_mean_time_min"]

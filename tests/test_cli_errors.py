@@ -41,7 +41,7 @@ def _assert_clean_failure(res, name: str) -> None:
 
 def _analyze(tmp_path: Path, *args: str):
     out = tmp_path / "out"
-    res = CliRunner().invoke(app, ["analyze", "--out", str(out), *args], env=ENV)
+    res = CliRunner().invoke(app, ["analyze", "--gtfs", "none", "--out", str(out), *args], env=ENV)
     return res, out
 
 

@@ -97,7 +97,7 @@ def test_analysis_with_grid_population(grid_csv):
 
 def test_cli_population_option(grid_csv, tmp_path):
     out = tmp_path / "out"
-    args = ["analyze", "--population", str(grid_csv), "--out", str(out)]
+    args = ["analyze", "--gtfs", "none", "--population", str(grid_csv), "--out", str(out)]
     refused = CliRunner().invoke(app, args, env={"COLUMNS": "200"})
     assert refused.exit_code == 1 and "288 of 290" in refused.output
     res = CliRunner().invoke(app, [*args, "--fill-missing-population"], env={"COLUMNS": "200"})
@@ -114,7 +114,7 @@ def test_cli_population_bad_file(tmp_path):
     bad.write_text("Ruta,Pop\n12345,10\n")
     res = CliRunner().invoke(
         app,
-        ["analyze", "--population", str(bad), "--out", str(tmp_path / "o")],
+        ["analyze", "--gtfs", "none", "--population", str(bad), "--out", str(tmp_path / "o")],
         env={"COLUMNS": "200"},
     )
     assert res.exit_code == 1

@@ -380,7 +380,7 @@ def test_two_cli_analyze_runs_into_one_out_never_mix(tmp_path):
     out = tmp_path / "out"
     env = {**os.environ, "PYTHONPATH": SRC, "COLUMNS": "200"}
     main = "from tillganglighet.cli import main; main()"
-    cmd = [sys.executable, "-c", main, "analyze", "--out", str(out)]
+    cmd = [sys.executable, "-c", main, "analyze", "--gtfs", "none", "--out", str(out)]
     procs = [
         subprocess.Popen(
             [*cmd, "--threshold", t], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
@@ -405,7 +405,9 @@ def test_cli_names_a_folder_in_place_of_summary_md_and_changes_nothing(tmp_path)
         (out / name).write_text(f"old:{name}\n", encoding="utf-8")
     (out / "summary.md").unlink()
     (out / "summary.md").mkdir()  # ...with a folder where summary.md belongs
-    res = CliRunner().invoke(app, ["analyze", "--out", str(out)], env={"COLUMNS": "200"})
+    res = CliRunner().invoke(
+        app, ["analyze", "--gtfs", "none", "--out", str(out)], env={"COLUMNS": "200"}
+    )
     assert res.exit_code == 1 and "Traceback" not in res.output
     assert "summary.md" in res.output and "is a folder" in res.output
     assert "map.html:" not in res.output  # the message names the right file

@@ -39,7 +39,7 @@ def _clean_failure(res, *needles: str) -> None:
 
 def _analyze(tmp_path: Path, *args: str):
     out = tmp_path / "out"
-    res = CliRunner().invoke(app, ["analyze", "--out", str(out), *args], env=ENV)
+    res = CliRunner().invoke(app, ["analyze", "--gtfs", "none", "--out", str(out), *args], env=ENV)
     return res, out
 
 
@@ -165,14 +165,25 @@ def test_paths_with_brackets_are_shown_verbatim(tmp_path, name):
     pop = folder / f"{Path(name).name}.csv"
     pop.write_text(GRID_CSV, encoding="utf-8")
     out = folder / "out"
-    args = ["analyze", "--out", str(out), "--population", str(pop), "--fill-missing-population"]
+    args = [
+        "analyze",
+        "--gtfs",
+        "none",
+        "--out",
+        str(out),
+        "--population",
+        str(pop),
+        "--fill-missing-population",
+    ]
     res = CliRunner().invoke(app, args, env=ENV)
     assert res.exit_code == 0, res.output
     assert res.exception is None or type(res.exception) is SystemExit
     assert _flat(str(out)) in _flat(res.output)
     bad = folder / f"{Path(name).name}-bad.csv"
     bad.write_text("Ruta,Pop\n123,4\n", encoding="utf-8")
-    res = CliRunner().invoke(app, ["analyze", "--out", str(out), "--population", str(bad)], env=ENV)
+    res = CliRunner().invoke(
+        app, ["analyze", "--gtfs", "none", "--out", str(out), "--population", str(bad)], env=ENV
+    )
     _clean_failure(res, bad.name)
 
 

@@ -36,7 +36,7 @@ import datetime as dt
 import os
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -468,6 +468,11 @@ def public_transport_times(
 
     walk = WalkParams(max_direct_walk_m=MAX_DIRECT_WALK_M)
 
+    if options.modelled and not options.feeds:
+        from tillganglighet.transit.modelled import modelled_feed_path
+
+        report(progress, "modelled national timetable (generated once, then cached)")
+        options = replace(options, feeds=(modelled_feed_path(),))
     if not options.feeds:
         raise InputValidationError("--gtfs: no feed given")
     names = [Path(p).name for p in options.feeds]
@@ -631,14 +636,12 @@ def as_options(
     else:
         parts = list(gtfs)
     if str(parts[0]) == "modelled" if parts else False:
-        from tillganglighet.transit.modelled import (
-            MODELLED_PT_LABEL_EN,
-            MODELLED_PT_LABEL_SV,
-            modelled_feed_path,
-        )
+        from tillganglighet.transit.modelled import MODELLED_PT_LABEL_EN, MODELLED_PT_LABEL_SV
 
+        # The feed is generated (or read from the cache) when it is needed, after the
+        # cheap checks of the inputs.
         return TransitOptions(
-            feeds=(modelled_feed_path(),),
+            feeds=(),
             date=day,
             meetings=meetings,
             booked_services=booked_services,

@@ -83,14 +83,15 @@ def analyze_command(
         ),
     ] = False,
     gtfs: Annotated[
-        str | None,
+        str,
         typer.Option(
             "--gtfs",
-            help="Public transport: GTFS zip(s) or folder(s), comma-separated (e.g. "
-            "Trafiklab's sweden.zip from `tillganglighet transit fetch`), or 'modelled'. "
-            "The guideline is then evaluated by public transport, car times beside it.",
+            help="Public transport for the guideline: 'modelled' (the embedded modelled "
+            "national timetable, default), GTFS zip(s) or folder(s), comma-separated (e.g. "
+            "Trafiklab's sweden.zip from `tillganglighet transit fetch`), or 'none' for "
+            "road times only. Car times are always computed beside it.",
         ),
-    ] = None,
+    ] = "modelled",
     date: Annotated[
         str | None,
         typer.Option(
@@ -199,7 +200,7 @@ def analyze_command(
                 network=network,
                 population=pop,
                 fill_missing_population="default" if fill_missing_population else "error",
-                gtfs=gtfs,
+                gtfs=None if gtfs.strip().lower() == "none" else gtfs,
                 pt_date=date,
                 meetings=meetings,
                 booked_services=booked_services,

@@ -61,15 +61,18 @@ def _map_note_sv(result: AnalysisResult, rule: str) -> str:
             f"({transit.meetings}) den {transit.date}, gång till och från hållplatser inräknad."
         )
         if transit.modelled:
-            parts.append("Tidtabellen är modellerad (ungefärlig).")
+            from tillganglighet.transit.modelled import HOW_TO_USE_GTFS_SV
+
+            parts.append(HOW_TO_USE_GTFS_SV)
     elif result.meta.mode == "car":
         parts.append(
             "Riktvärdet gäller resa med kollektiva färdmedel; restider med bil är "
             "kortare och visar en nedre gräns."
         )
-    if result.network.modelled and transit is None:
+    if result.network.modelled:
         parts.append(
-            "Restiderna kommer från ett modellerat vägnät (ungefärliga); kör med "
+            ("Bilrestiderna" if transit is not None else "Restiderna")
+            + " kommer från ett modellerat vägnät (ungefärliga); kör med "
             "OpenStreetMap för verkliga vägar."
         )
     if "scb_2020_model" in result.meta.population_source:

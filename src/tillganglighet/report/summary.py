@@ -90,6 +90,7 @@ def summary_markdown(result: AnalysisResult) -> str:
             "> **Modelled road network.** " + net.how_to_use_osm,
             "",
         ]
+    lines += _public_transport_section(result)
     gaps = muni[muni["gap"]].sort_values("mean_time_min", ascending=False)
     gaps_fa = muni[muni["gap_fa"]].sort_values("mean_time_fa_min", ascending=False)
     lines += [
@@ -208,6 +209,95 @@ def summary_markdown(result: AnalysisResult) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+#: Rows of the "which mode flags which municipality" table before it is cut short.
+MAX_MODE_ROWS = 60
+
+
+def _public_transport_section(result: AnalysisResult) -> list[str]:
+    """The guideline by public transport beside car, when a timetable was used."""
+    meta, muni = result.meta, result.municipalities
+    transit = meta.transit
+    if transit is None:
+        return [
+            "> **Car times only.** The guideline (Bilaga 2) is about public transport; "
+            "these road times are a lower bound. Run with `--gtfs FEED.zip` (or the default "
+            "`--gtfs modelled`) to evaluate it by public transport.",
+            "",
+        ]
+    thr = meta.threshold_min
+    booked = (
+        f"booked rural services excluded ({transit.booked_trips_excluded:,} trips)"
+        if transit.booked_services == "exclude"
+        else "booked rural services included"
+    )
+    lines = [
+        "## The guideline by public transport (the guideline's own mode)",
+        "",
+        (
+            f"- Timetable: **{md_escape(transit.label_en)}**, service date "
+            f"{md_escape(transit.date)}; {transit.n_meetings} meeting times "
+            f"{md_escape(transit.meetings)}; {booked}; {transit.n_stops:,} stops, "
+            f"{transit.n_connections:,} connections"
+        ),
+        (
+            "- Per origin: the median over the meeting times of (meeting time − latest "
+            "departure that arrives by it), walks included; per municipality: the "
+            "population-weighted mean of those medians."
+        ),
+        "",
+    ]
+    if transit.modelled:
+        from tillganglighet.transit.modelled import HOW_TO_USE_GTFS_EN
+
+        lines += ["> **Modelled public transport.** " + HOW_TO_USE_GTFS_EN, ""]
+    pt_gap, pt_gap_fa = _flag(muni, "pt_gap"), _flag(muni, "pt_gap_fa")
+    car_gap, car_gap_fa = _flag(muni, "gap"), _flag(muni, "gap_fa")
+    lines += [
+        "| measure | nearest point anywhere | nearest point in own FA-region |",
+        "|---|---:|---:|",
+        (
+            f"| municipalities beyond {thr:g} min by public transport | {int(pt_gap.sum())} | "
+            f"{int(pt_gap_fa.sum())} |"
+        ),
+        (
+            f"| municipalities beyond {thr:g} min by car ({md_escape(meta.mode)}, "
+            f"{md_escape(result.network.label_en)}) | {int(car_gap.sum())} | "
+            f"{int(car_gap_fa.sum())} |"
+        ),
+        (
+            f"| people at origins beyond {thr:g} min by public transport | "
+            f"{int(muni['pt_population_beyond_threshold'].sum()):,} | "
+            f"{int(muni['pt_population_beyond_threshold_fa'].sum()):,} |"
+        ),
+        (
+            f"| people without any public-transport journey in the window | "
+            f"{int(muni['pt_population_unreachable'].sum()):,} | |"
+        ),
+        "",
+        "### Which mode flags which municipality (nearest point anywhere)",
+        "",
+    ]
+    flagged = muni[pt_gap | car_gap].sort_values("pt_mean_time_min", ascending=False)
+    if not len(flagged):
+        return [*lines, "None.", ""]
+    lines += [
+        "| municipality | county | public transport mean min | car mean min | flagged by |",
+        "|---|---|---:|---:|---|",
+    ]
+    for _, r in flagged.head(MAX_MODE_ROWS).iterrows():
+        by_pt, by_car = bool(r["pt_gap"]), bool(r["gap"])
+        by = "both" if by_pt and by_car else "public transport only" if by_pt else "car only"
+        lines.append(
+            f"| {md_escape(r['kommun'])} | {md_escape(r['lan'])} | "
+            f"{_fmt_min(r['pt_mean_time_min'])} | {_fmt_min(r['mean_time_min'])} | {by} |"
+        )
+    if len(flagged) > MAX_MODE_ROWS:
+        lines.append(
+            f"| … and {len(flagged) - MAX_MODE_ROWS} more (see municipalities.csv) | | | | |"
+        )
+    return [*lines, ""]
 
 
 def _markdown_table(df: pd.DataFrame) -> str:

@@ -13,15 +13,16 @@ HOW_TO_USE_GTFS_SV = (
     "Restiderna med kollektivtrafik kommer från en modellerad, syntetisk tidtabell "
     "(ungefärlig; se docs/methodology.md). Den riktiga analysen läser Trafiklabs "
     "nationella GTFS-flöde (GTFS Sverige 2, https://www.trafiklab.se/api/gtfs-datasets/"
-    "gtfs-sverige-2/): ladda ned det som sweden.zip och kör "
-    "`tillganglighet analyze --gtfs sweden.zip`."
+    "gtfs-sverige-2/): `tillganglighet transit fetch --out sweden.zip` (API-nyckel i "
+    "TRAFIKLAB_API_KEY) och sedan `tillganglighet analyze --gtfs sweden.zip`."
 )
 #: Caveat box text (English).
 HOW_TO_USE_GTFS_EN = (
     "Public-transport travel times come from a modelled, synthetic timetable "
     "(approximate; see docs/methodology.md). The real analysis reads Trafiklab's national "
     "GTFS feed (GTFS Sverige 2, https://www.trafiklab.se/api/gtfs-datasets/gtfs-sverige-2/): "
-    "download it as sweden.zip and run `tillganglighet analyze --gtfs sweden.zip`."
+    "`tillganglighet transit fetch --out sweden.zip` (API key in TRAFIKLAB_API_KEY), then "
+    "`tillganglighet analyze --gtfs sweden.zip`."
 )
 #: Density of the engine benchmark feed: ≥ 48,000 stops and ≥ 5 million stop_times on a
 #: weekday (measured in docs/methodology_public_transport_model.md).
