@@ -19,7 +19,7 @@ on the heap order inside scipy.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import scipy.sparse as sp
@@ -218,10 +218,13 @@ def nearest_facility(
     facility_nodes: Any,
     *,
     facility_offset_s: Any | None = None,
+    direction: Literal["to", "from"] = "to",
 ) -> NearestResult:
     """Travel time (seconds) from every node to its nearest facility, in one search.
 
-    Runs one multi-source Dijkstra on the reversed graph, seeded at all facilities.
+    Runs one multi-source Dijkstra on the reversed graph, seeded at all facilities
+    (``direction="from"``: on the forward graph, giving the time from the nearest
+    facility *to* every node, e.g. staff travel from the nearest staffed office).
 
     Parameters
     ----------
@@ -233,6 +236,8 @@ def nearest_facility(
     facility_offset_s
         Optional extra seconds per facility added at the facility end (e.g. the access
         leg from its node to the door). Must be >= 0; ``inf`` disables a facility.
+    direction
+        ``"to"`` (default): node -> facility; ``"from"``: facility -> node.
 
     Returns
     -------
@@ -242,8 +247,10 @@ def nearest_facility(
     """
     fac = _as_nodes(network, facility_nodes, "facility_nodes")
     offs = _as_offsets(facility_offset_s, fac.size)
-    rev = network.reversed()
-    dist, label = _multi_source(rev.csr(), fac, offs, rev.tails())
+    if direction not in ("to", "from"):
+        raise InputValidationError(f"`direction` must be 'to' or 'from', got {direction!r}.")
+    g = network.reversed() if direction == "to" else network
+    dist, label = _multi_source(g.csr(), fac, offs, g.tails())
     return NearestResult(time_s=dist, facility=label)
 
 
