@@ -192,17 +192,30 @@ def _snap(network: Network, frame: gpd.GeoDataFrame) -> pd.DataFrame:
 #: run searches from each point once per network and bound, whatever the origins.
 OD_CACHE_MIN_WORK = 100_000_000
 
-#: Single-source searches stop at this multiple of the threshold (the default 60
-#: minutes: 180 minutes). No output depends on it: times within it are exact, and
-#: every nearest / second-nearest beyond it is completed by a multi-source search
-#: (:mod:`tillganglighet.routing.travel`); it only sets how much of the network each
-#: search visits and how much the cache holds.
-SEARCH_BOUND_FACTOR = 3.0
+#: Single-source searches from the meeting points stop at this multiple of the
+#: threshold (the default 60 minutes: 120 minutes). No output depends on it: times
+#: within it are exact, and every nearest / FA-nearest / second-nearest beyond it is
+#: completed exactly (:mod:`tillganglighet.routing.travel`); it only sets how much of
+#: the network each search visits, how much the cache holds and how many origins need
+#: the (slower) completion. Chosen by measurement on a national graph
+#: (``benchmarks/bench_national.py``).
+SEARCH_BOUND_FACTOR = 2.0
+
+#: The same for the searches that only answer "which one is nearest" (SSC offices,
+#: staff travel, nearby-office places). A smaller bound makes these searches cheaper
+#: but sends more rows to the completion, which on a national graph costs more than
+#: it saves (measured: 1.0 was slower than 2.0).
+NEAREST_BOUND_FACTOR = 2.0
 
 
-def search_bound_s(threshold_min: float, factor: float = SEARCH_BOUND_FACTOR) -> float:
-    """The search bound (seconds) for a threshold in minutes: ``factor × threshold``."""
-    return float(factor) * float(threshold_min) * 60.0
+def search_bound_s(threshold_min: float, factor: float | None = None) -> float:
+    """The search bound (seconds) for a threshold in minutes: ``factor × threshold``.
+
+    ``factor`` defaults to :data:`SEARCH_BOUND_FACTOR`.
+    """
+    f = SEARCH_BOUND_FACTOR if factor is None else factor
+    check_threshold(threshold_min)
+    return float(f) * float(threshold_min) * 60.0
 
 
 def _use_cache(network: Network, from_nodes: np.ndarray, to_nodes: np.ndarray, min_work: float):
@@ -392,6 +405,7 @@ def analyze(
 
     say(f"travel times {len(org)} origins × {len(mp)} meeting points")
     bound = search_bound_s(threshold)
+    near_bound = search_bound_s(threshold, NEAREST_BOUND_FACTOR)
     times = _travel_matrix(net, org_snap, mp_snap, bound_s=bound)
     fa_of = dict(zip(kommuner["kommun_kod"], kommuner["fa_kod"], strict=True))
     org_fa = org["kommun_kod"].map(fa_of).to_numpy()
@@ -413,10 +427,10 @@ def analyze(
     ssc_nearest = _as_nearest(
         nearest_exact(
             net,
-            _travel_matrix(net, org_snap, so_snap, bound_s=bound),
+            _travel_matrix(net, org_snap, so_snap, bound_s=near_bound),
             org_ends,
             Ends.from_frame(so_snap),
-            bound_s=bound,
+            bound_s=near_bound,
         )
     )
 
@@ -449,10 +463,10 @@ def analyze(
         kommun_kod=org["kommun_kod"].to_numpy(),
         threshold_min=threshold,
     )
-    mp_out = _points_table(net, mp, mp_snap, mv, bound)
+    mp_out = _points_table(net, mp, mp_snap, mv, near_bound)
 
     say("nearby-office replacements")
-    nearby = _nearby_replacements(net, mp, mp_snap, threshold, bound)
+    nearby = _nearby_replacements(net, mp, mp_snap, threshold, near_bound)
     meta = AnalysisMeta(
         as_of=day.isoformat(),
         threshold_min=threshold,

@@ -319,7 +319,8 @@ def cached_point_searches(
     for i, path in enumerate(paths):
         if path.is_file():
             try:
-                arr = np.load(path, allow_pickle=False)
+                # Memory-mapped: copied once, straight into the merged arrays below.
+                arr = np.load(path, mmap_mode="r", allow_pickle=False)
                 if not isinstance(arr, np.ndarray) or arr.dtype != _SEARCH_DTYPE:
                     raise TypeError("not a point-search entry")
                 parts[i] = arr
@@ -328,11 +329,13 @@ def cached_point_searches(
     missing = np.array([i for i, p in enumerate(parts) if p is None], dtype=np.int64)
     if missing.size:
         ptr, found, times = compute(nodes[missing])
+        packed = np.empty(found.size, dtype=_SEARCH_DTYPE)
+        packed["node"] = found
+        packed["time_s"] = times
+        del found, times
         failed: BaseException | None = None
         for k, i in enumerate(missing):
-            entry = np.empty(int(ptr[k + 1] - ptr[k]), dtype=_SEARCH_DTYPE)
-            entry["node"] = found[ptr[k] : ptr[k + 1]]
-            entry["time_s"] = times[ptr[k] : ptr[k + 1]]
+            entry = packed[ptr[k] : ptr[k + 1]]
             parts[i] = entry
             if failed is not None:
                 continue
@@ -343,13 +346,13 @@ def cached_point_searches(
             except OSError as exc:
                 failed = exc
                 _warn_write_failed(paths[i], exc)
-    counts = np.array([p.size for p in parts if p is not None], dtype=np.int64)
+    counts = np.array([0 if p is None else p.size for p in parts], dtype=np.int64)
     ptr_out = np.zeros(nodes.size + 1, dtype=np.int64)
     np.cumsum(counts, out=ptr_out[1:])
     out_nodes = np.empty(int(ptr_out[-1]), dtype=np.int32)
     out_times = np.empty(int(ptr_out[-1]), dtype=np.float64)
     for i, p in enumerate(parts):
-        assert p is not None
-        out_nodes[ptr_out[i] : ptr_out[i + 1]] = p["node"]
-        out_times[ptr_out[i] : ptr_out[i + 1]] = p["time_s"]
+        if p is not None and p.size:
+            out_nodes[ptr_out[i] : ptr_out[i + 1]] = p["node"]
+            out_times[ptr_out[i] : ptr_out[i + 1]] = p["time_s"]
     return ptr_out, out_nodes, out_times

@@ -197,3 +197,238 @@ def bounded_searches(
             start_in_part += cnt
             k += 1
     return ptr, nodes, times
+
+
+@njit(cache=True, nogil=True)
+def _k_nearest_kernel(  # type: ignore[no-untyped-def]
+    indptr, indices, weights, seed_node, seed_off, seed_lab, k, limit, target, n_target
+):
+    """The ``k`` nearest distinct labels of every node, in one multi-source search.
+
+    Heap entries are ordered by (key, label); key = seed offset + path (offset first),
+    so among equal keys the lowest label is settled first. Per node the ``k`` best
+    distinct (key, label) offers seen so far are kept; an offer that does not enter
+    them can never be among the node's ``k`` nearest (its ``k`` better labels reach
+    the node at most at their keys), so it is not pushed. ``net`` is the path's own
+    sum from the seed (without the offset), added in path order.
+
+    When ``n_target > 0`` the search stops once every node with ``target`` set has
+    settled all ``k`` labels (or the heap is empty).
+    """
+    n = indptr.size - 1
+    key = np.full((n, k), np.inf)
+    lab = np.full((n, k), -1, dtype=np.int64)
+    net = np.full((n, k), np.inf)
+    done = np.zeros((n, k), dtype=np.bool_)
+    n_done = np.zeros(n, dtype=np.int32)
+    cap = 1 << 16
+    hk = np.empty(cap, dtype=np.float64)
+    hl = np.empty(cap, dtype=np.int64)
+    hn = np.empty(cap, dtype=np.int32)
+    hd = np.empty(cap, dtype=np.float64)
+    size = 0
+    remaining = n_target
+    for s in range(seed_node.size + 1):
+        if s < seed_node.size:
+            v = seed_node[s]
+            nk = seed_off[s]
+            nl = seed_lab[s]
+            nd = 0.0
+            if not nk <= limit:
+                continue
+        else:
+            break
+        # offer (nk, nl, nd) to v (same code as in the relaxation below)
+        pos = -1
+        for i in range(k):
+            if lab[v, i] == nl:
+                pos = i
+                break
+        if pos >= 0:
+            if not (nk < key[v, pos]):
+                continue
+            key[v, pos] = nk
+            net[v, pos] = nd
+        else:
+            if not (nk < key[v, k - 1] or (nk == key[v, k - 1] and nl < lab[v, k - 1])):
+                continue
+            pos = k - 1
+            key[v, pos] = nk
+            lab[v, pos] = nl
+            net[v, pos] = nd
+        while pos > 0 and (
+            key[v, pos] < key[v, pos - 1]
+            or (key[v, pos] == key[v, pos - 1] and lab[v, pos] < lab[v, pos - 1])
+        ):
+            key[v, pos], key[v, pos - 1] = key[v, pos - 1], key[v, pos]
+            lab[v, pos], lab[v, pos - 1] = lab[v, pos - 1], lab[v, pos]
+            net[v, pos], net[v, pos - 1] = net[v, pos - 1], net[v, pos]
+            pos -= 1
+        if size == hk.size:
+            hk2 = np.empty(2 * size, dtype=np.float64)
+            hl2 = np.empty(2 * size, dtype=np.int64)
+            hn2 = np.empty(2 * size, dtype=np.int32)
+            hd2 = np.empty(2 * size, dtype=np.float64)
+            hk2[:size] = hk[:size]
+            hl2[:size] = hl[:size]
+            hn2[:size] = hn[:size]
+            hd2[:size] = hd[:size]
+            hk, hl, hn, hd = hk2, hl2, hn2, hd2
+        i = size
+        while i > 0:
+            p = (i - 1) >> 1
+            if hk[p] < nk or (hk[p] == nk and hl[p] <= nl):
+                break
+            hk[i], hl[i], hn[i], hd[i] = hk[p], hl[p], hn[p], hd[p]
+            i = p
+        hk[i], hl[i], hn[i], hd[i] = nk, nl, v, nd
+        size += 1
+    while size > 0:
+        ck, cl, u, cd = hk[0], hl[0], hn[0], hd[0]
+        size -= 1
+        if size > 0:
+            lk, ll, ln, ld = hk[size], hl[size], hn[size], hd[size]
+            i = 0
+            while True:
+                c = 2 * i + 1
+                if c >= size:
+                    break
+                if c + 1 < size and (
+                    hk[c + 1] < hk[c] or (hk[c + 1] == hk[c] and hl[c + 1] < hl[c])
+                ):
+                    c += 1
+                if hk[c] > lk or (hk[c] == lk and hl[c] >= ll):
+                    break
+                hk[i], hl[i], hn[i], hd[i] = hk[c], hl[c], hn[c], hd[c]
+                i = c
+            hk[i], hl[i], hn[i], hd[i] = lk, ll, ln, ld
+        # current entry for (u, cl)?
+        pos = -1
+        for i in range(k):
+            if lab[u, i] == cl:
+                pos = i
+                break
+        if pos < 0 or done[u, pos] or key[u, pos] != ck or net[u, pos] != cd:
+            continue
+        done[u, pos] = True
+        n_done[u] += 1
+        if remaining > 0 and target[u] and n_done[u] == k:
+            remaining -= 1
+            if remaining == 0:
+                break
+        for e in range(indptr[u], indptr[u + 1]):
+            v = indices[e]
+            w = weights[e]
+            nk = ck + w
+            if not nk <= limit:
+                continue
+            nl = cl
+            nd = cd + w
+            pos = -1
+            for i in range(k):
+                if lab[v, i] == nl:
+                    pos = i
+                    break
+            if pos >= 0:
+                if done[v, pos] or not (nk < key[v, pos]):
+                    continue
+                key[v, pos] = nk
+                net[v, pos] = nd
+            else:
+                if not (nk < key[v, k - 1] or (nk == key[v, k - 1] and nl < lab[v, k - 1])):
+                    continue
+                if done[v, k - 1]:
+                    continue
+                pos = k - 1
+                key[v, pos] = nk
+                lab[v, pos] = nl
+                net[v, pos] = nd
+            while (
+                pos > 0
+                and not done[v, pos - 1]
+                and (
+                    key[v, pos] < key[v, pos - 1]
+                    or (key[v, pos] == key[v, pos - 1] and lab[v, pos] < lab[v, pos - 1])
+                )
+            ):
+                key[v, pos], key[v, pos - 1] = key[v, pos - 1], key[v, pos]
+                lab[v, pos], lab[v, pos - 1] = lab[v, pos - 1], lab[v, pos]
+                net[v, pos], net[v, pos - 1] = net[v, pos - 1], net[v, pos]
+                done[v, pos], done[v, pos - 1] = done[v, pos - 1], done[v, pos]
+                pos -= 1
+            if size == hk.size:
+                hk2 = np.empty(2 * size, dtype=np.float64)
+                hl2 = np.empty(2 * size, dtype=np.int64)
+                hn2 = np.empty(2 * size, dtype=np.int32)
+                hd2 = np.empty(2 * size, dtype=np.float64)
+                hk2[:size] = hk[:size]
+                hl2[:size] = hl[:size]
+                hn2[:size] = hn[:size]
+                hd2[:size] = hd[:size]
+                hk, hl, hn, hd = hk2, hl2, hn2, hd2
+            i = size
+            while i > 0:
+                p = (i - 1) >> 1
+                if hk[p] < nk or (hk[p] == nk and hl[p] <= nl):
+                    break
+                hk[i], hl[i], hn[i], hd[i] = hk[p], hl[p], hn[p], hd[p]
+                i = p
+            hk[i], hl[i], hn[i], hd[i] = nk, nl, v, nd
+            size += 1
+    return key, lab, net
+
+
+def k_nearest_labels(
+    indptr: np.ndarray,
+    indices: np.ndarray,
+    weights: np.ndarray,
+    seed_node: np.ndarray,
+    seed_offset_s: np.ndarray,
+    seed_label: np.ndarray,
+    k: int,
+    *,
+    limit_s: float = np.inf,
+    targets: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The ``k`` nearest distinct labels of every node by one multi-source search.
+
+    Parameters
+    ----------
+    indptr, indices, weights
+        Graph in CSR form (weights: seconds); search along the stored direction.
+    seed_node, seed_offset_s, seed_label
+        Per seed: node, offset (seconds, >= 0) and label (int >= 0; a label may have
+        several seeds).
+    k
+        Labels per node.
+    limit_s
+        Stop at this key (seconds).
+    targets
+        Optional node indices: stop once all of them have their ``k`` labels.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``key`` (n, k) float64 seconds (offset + path, ascending; ties by label),
+        ``label`` (n, k) int64 (``-1`` where fewer are reachable) and ``net`` (n, k):
+        each path's own sum from its seed without the offset.
+    """
+    n = indptr.size - 1
+    target = np.zeros(n, dtype=np.bool_)
+    n_target = 0
+    if targets is not None and len(targets):
+        target[np.asarray(targets, dtype=np.int64)] = True
+        n_target = int(target.sum())
+    order = np.lexsort((seed_label, seed_offset_s))
+    return _k_nearest_kernel(
+        np.ascontiguousarray(indptr, dtype=np.int64),
+        np.ascontiguousarray(indices, dtype=np.int32),
+        np.ascontiguousarray(weights, dtype=np.float64),
+        np.ascontiguousarray(np.asarray(seed_node)[order], dtype=np.int32),
+        np.ascontiguousarray(np.asarray(seed_offset_s)[order], dtype=np.float64),
+        np.ascontiguousarray(np.asarray(seed_label)[order], dtype=np.int64),
+        int(k),
+        float(limit_s),
+        target,
+        n_target,
+    )

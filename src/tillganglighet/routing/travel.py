@@ -221,6 +221,20 @@ def _row_min(t: np.ndarray, allowed: np.ndarray | None) -> tuple[np.ndarray, np.
     return t[np.arange(t.shape[0]), idx].astype(np.float64), idx
 
 
+#: Up to this many distinct query nodes, a fallback searches from each query itself
+#: (bounded, widening 2x, 8x the bound, then unbounded); above it, one multi-source
+#: search per set of allowed points.
+FALLBACK_PER_QUERY_MAX = 32
+
+
+def _weak_labels(network: Network) -> np.ndarray:
+    labels = network.__dict__.get("_weak_labels")
+    if labels is None:
+        labels = network.components("weak")[1]
+        network.__dict__["_weak_labels"] = labels  # cache on the (frozen) instance
+    return labels
+
+
 def _fallback(
     network: Network,
     rows: np.ndarray,
@@ -228,31 +242,97 @@ def _fallback(
     f: Ends,
     trip: Trip,
     allowed: Callable[[np.ndarray], np.ndarray] | None,
+    *,
+    bound_s: float,
+    searched_from: Literal["q", "f"],
     exclude: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, int]:
-    """Exact nearest allowed point for ``rows`` by multi-source searches (one per mask)."""
+    """Exact nearest allowed point for ``rows``, whatever its distance.
+
+    Points outside the query's weakly connected component cannot be reached (no
+    search needed). Few queries: bounded searches from each query, widened until the
+    best point found is provably the nearest. Many: one multi-source search per set
+    of allowed points. Times are returned in the matrix's own sums
+    (:func:`_exact_times`).
+    """
     n_f = len(f)
     masks = np.ones((rows.size, n_f), dtype=bool) if allowed is None else allowed(rows).copy()
     if exclude is not None:
         masks[np.arange(rows.size), exclude] = False
-    uniq, inv = np.unique(masks, axis=0, return_inverse=True)
-    inv = np.asarray(inv).ravel()
+    comp = _weak_labels(network)
+    f_ok = (f.node >= 0) & np.isfinite(f.access_s)
+    f_comp = np.where(f_ok, comp[np.maximum(f.node, 0)], -1)
+    masks &= f_comp[None, :] == comp[q.node[rows]][:, None]
     time = np.full(rows.size, np.inf)
     index = np.full(rows.size, -1, dtype=np.int64)
-    direction: Literal["to", "from"] = "to" if trip == "q_to_f" else "from"
-    for k, mask in enumerate(uniq):
-        sel = np.flatnonzero(inv == k)
-        offs = np.where(mask, f.access_s, np.inf)
-        res = nearest_facility(network, f.node, facility_offset_s=offs, direction=direction)
-        qn = q.node[rows[sel]]
-        ok = qn >= 0
-        t = np.full(sel.size, np.inf)
-        t[ok] = res.time_s[qn[ok]] + q.access_s[rows[sel]][ok]
-        time[sel] = t
-        lab = np.full(sel.size, -1, dtype=np.int64)
-        lab[ok] = res.facility[qn[ok]]
-        index[sel] = np.where(np.isfinite(t), lab, -1)
-    return time, index, int(uniq.shape[0])
+    live = np.flatnonzero(masks.any(axis=1))
+    if live.size == 0:
+        return time, index, 0
+    if np.unique(q.node[rows[live]]).size <= FALLBACK_PER_QUERY_MAX:
+        t, i, searches = _fallback_per_query(network, rows[live], masks[live], q, f, trip, bound_s)
+        time[live], index[live] = t, i
+        if searched_from == "q":  # already the matrix's sums
+            return time, index, searches
+    else:
+        uniq, inv = np.unique(masks[live], axis=0, return_inverse=True)
+        inv = np.asarray(inv).ravel()
+        direction: Literal["to", "from"] = "to" if trip == "q_to_f" else "from"
+        for k, mask in enumerate(uniq):
+            sel = live[inv == k]
+            offs = np.where(mask, f.access_s, np.inf)
+            res = nearest_facility(network, f.node, facility_offset_s=offs, direction=direction)
+            qn = q.node[rows[sel]]
+            t = res.time_s[qn] + q.access_s[rows[sel]]
+            time[sel] = t
+            index[sel] = np.where(np.isfinite(t), res.facility[qn], -1)
+        searches = int(uniq.shape[0])
+    time = _exact_times(network, q, f, rows, index, time, trip, searched_from)
+    return time, index, searches
+
+
+def _fallback_per_query(
+    network: Network,
+    rows: np.ndarray,
+    masks: np.ndarray,
+    q: Ends,
+    f: Ends,
+    trip: Trip,
+    bound_s: float,
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """Nearest allowed point by searches from each query, widened until provable."""
+    direction: Literal["to", "from"] = "from" if trip == "q_to_f" else "to"
+    time = np.full(rows.size, np.inf)
+    index = np.full(rows.size, -1, dtype=np.int64)
+    pending = np.arange(rows.size)
+    limit = 2.0 * bound_s if np.isfinite(bound_s) else np.inf
+    searches = 0
+    while pending.size:
+        qn = q.node[rows[pending]]
+        ps = point_searches(network, qn, bound_s=limit, direction=direction)
+        searches += ps.n_sources
+        d = ps.times_at(f.node, n_nodes=network.n_nodes)  # (n_f, n_sources)
+        col = ps.column_of(qn)
+        aq = q.access_s[rows[pending]]
+        dk = d[:, col].T  # (n_pending, n_f)
+        if trip == "q_to_f":
+            t = (aq[:, None] + dk) + f.access_s[None, :]
+        else:
+            t = (f.access_s[None, :] + dk) + aq[:, None]
+        t = np.where(masks[pending], t, np.inf)
+        j = np.argmin(t, axis=1)
+        best = t[np.arange(pending.size), j]
+        proof = _lower_bound(
+            Ends(qn, aq, q.x_m[rows[pending]], q.y_m[rows[pending]], q.s_per_m[rows[pending]]),
+            f,
+            limit,
+            trip,
+        )
+        done = (best < proof) | (not np.isfinite(limit))
+        time[pending[done]] = best[done]
+        index[pending[done]] = np.where(np.isfinite(best[done]), j[done], -1)
+        pending = pending[~done]
+        limit = limit * 4.0 if limit < 8.0 * bound_s else np.inf
+    return time, index, searches
 
 
 def _exact_times(
@@ -278,7 +358,8 @@ def _exact_times(
         return out
     qn = q.node[rows]
     fn = np.where(labels >= 0, f.node[np.maximum(labels, 0)], -1)
-    net_approx = approx_s - q.access_s[rows] - f.access_s[np.maximum(labels, 0)]
+    with np.errstate(invalid="ignore"):
+        net_approx = approx_s - q.access_s[rows] - f.access_s[np.maximum(labels, 0)]
     src, tgt = (fn, qn) if searched_from == "f" else (qn, fn)
     # Direction of the original searches: from f on the reversed graph when the trip
     # ends at f (q_to_f), and so on.
@@ -371,8 +452,9 @@ def nearest_exact(
     # Rows whose answer is not provably inside the bound (a snapped query only).
     need = np.flatnonzero(~(best < lb) & (q.node >= 0)) if np.isfinite(bound) else np.empty(0, int)
     if need.size:
-        ft, fi, k = _fallback(network, need, q, f, trip, allowed)
-        ft = _exact_times(network, q, f, need, fi, ft, trip, searched_from)
+        ft, fi, k = _fallback(
+            network, need, q, f, trip, allowed, bound_s=bound, searched_from=searched_from
+        )
         searches += k
         take = _better(best[need], idx[need], ft, fi)
         best[need[take]], idx[need[take]] = ft[take], fi[take]
@@ -385,8 +467,17 @@ def nearest_exact(
             rows_t = np.asarray(times[need2], dtype=np.float64)
             rows_t[np.arange(need2.size), idx[need2]] = np.inf
             seen = rows_t.min(axis=1) if rows_t.shape[1] else np.full(need2.size, np.inf)
-            ft, fi, k = _fallback(network, need2, q, f, trip, None, exclude=idx[need2])
-            ft = _exact_times(network, q, f, need2, fi, ft, trip, searched_from)
+            ft, _, k = _fallback(
+                network,
+                need2,
+                q,
+                f,
+                trip,
+                None,
+                bound_s=bound,
+                searched_from=searched_from,
+                exclude=idx[need2],
+            )
             searches += k
             sec[need2] = np.minimum(seen, ft)
             n_fallback += int(need2.size)
