@@ -78,3 +78,36 @@ def test_wheel_ships_the_embedded_data(tmp_path):
         "tillganglighet/py.typed",
     ):
         assert required in names, required
+
+
+def test_population_rows_check_the_national_and_county_totals(monkeypatch):
+    from tillganglighet.data import check as datacheck
+    from tillganglighet.data.geodata import official_population
+
+    rows = {r.figure: r for r in datacheck.population_checks()}
+    sweden = rows["Population 2020-12-31: Sweden"]
+    assert (sweden.report_value, sweden.found_value, sweden.status) == (
+        10_379_295,
+        10_379_295,
+        "OK",
+    )
+    assert sweden.source.startswith("SCB, Befolkningsstatistik helåret 2020")
+    assert rows["Population 2020-12-31: Norrbottens län"].found_value == 249_614
+    assert len(rows) == 14 and all(r.status == "OK" for r in rows.values())
+    sums = rows["Municipalities whose default origins sum to their population"]
+    assert (sums.report_value, sums.found_value) == (290, 290)
+
+    # One person more in Kiruna (county 25) must fail Sweden and Norrbotten, and the
+    # origins (built from the untampered file) no longer match Kiruna's figure.
+    def tampered():
+        pop = official_population()
+        pop.loc[pop["kommun_kod"] == "2584", "population"] += 1
+        return pop
+
+    monkeypatch.setattr(datacheck, "official_population", tampered)
+    failed = {r.figure for r in datacheck.population_checks() if r.status == "FAIL"}
+    assert failed == {
+        "Population 2020-12-31: Sweden",
+        "Population 2020-12-31: Norrbottens län",
+        "Municipalities whose default origins sum to their population",
+    }

@@ -5,6 +5,7 @@ from __future__ import annotations
 import geopandas as gpd
 import numpy as np
 import pytest
+import shapely
 from pyproj import Transformer
 
 from tillganglighet.data import geodata
@@ -74,16 +75,27 @@ def test_settlements_lie_in_or_near_their_municipality():
     assert (dist == 0).mean() > 0.9
 
 
-def test_city_sections_are_flagged_not_counted_twice():
+def test_city_sections_are_flagged_and_replace_their_agglomeration():
     st = geodata.settlements().set_index("name")
     stockholm = int(st.loc["Stockholm", "geonameid"])
     for section in ("Södermalm", "Rinkeby", "Kista", "Bromma"):
         assert st.loc[section, "section_of"] == stockholm
     assert pd_isna(st.loc["Stockholm", "section_of"])
     o = geodata.origins()
-    assert "Södermalm" not in set(o["name"])
-    with_sections = geodata.origins(include_sections=True)
-    assert len(with_sections) == len(o) + int(geodata.settlements()["section_of"].notna().sum())
+    sthlm = o[o["kommun_kod"] == "0180"]
+    assert set(sthlm["origin_kind"]) == {"settlement", "section"}
+    assert "Södermalm" in set(sthlm.loc[sthlm["origin_kind"] == "section", "name"])
+    # The agglomeration entry keeps only what its sections do not hold, then all of
+    # Stockholm's places are scaled down to the municipality's total (SCB).
+    full = geodata.settlements()
+    pops = full["population"].where(full["population"] > 0, 500)  # GeoNames 0 -> 500
+    sections = pops[full["section_of"] == stockholm].sum()
+    remainder = st.loc["Stockholm", "population"] - sections
+    gn_total = pops[full["kommun_kod"] == "0180"].sum() - sections  # the parent's share once
+    total = geodata.official_population().set_index("kommun_kod").loc["0180", "population"]
+    assert gn_total > total
+    centre = sthlm.loc[sthlm["name"] == "Stockholm", "population"].sum()
+    assert abs(centre - remainder * total / gn_total) <= geodata.SETTLEMENT_PARTS
 
 
 def pd_isna(value: object) -> bool:
@@ -101,13 +113,31 @@ def test_every_municipality_has_an_origin_and_one_largest():
     largest = o[o["is_largest"]].set_index("kommun_kod")
     assert largest.loc["0180", "name"] == "Stockholm"
     assert largest.loc["1480", "name"] == "Göteborg"
-    # Kil has no GeoNames place: it gets a flagged representative point inside it.
-    kil = o[o["kommun_kod"] == "1715"]
-    assert list(kil["origin_kind"]) == ["representative_point"]
-    poly = geodata.municipalities().set_index("kommun_kod").loc["1715", "geometry"]
-    assert poly.contains(kil.geometry.iloc[0])
-    assert (o["population"] >= 0).all()
-    assert o.loc[o["population_imputed"], "population"].eq(500).all()
+    assert (o["population"] > 0).all()
+    assert set(o["origin_kind"]) == {"settlement", "section", "dispersed"}
+    assert set(o["population_source"]) == {geodata.DEFAULT_POPULATION_SOURCE}
+
+
+def test_places_go_to_their_own_municipality():
+    """Kil's town lies 280 m outside the simplified Kil polygon (in Karlstad's) and
+    Gnesta's in Södertälje's: GeoNames' own municipality (admin2) puts them back."""
+    st = geodata.settlements().set_index("name")
+    for name, kommun, polygon in (("Kil", "1715", "1780"), ("Gnesta", "0461", "0181")):
+        assert st.loc[name, "kommun_kod"] == kommun
+        assert st.loc[name, "polygon_kommun_kod"] == polygon
+        assert st.loc[name, "geonames_kommun_kod"] == kommun
+        assert st.loc[name, "assignment"] == "geonames_admin2"
+    m = geodata.municipalities().set_index("kommun_kod")
+    kil = st.loc["Kil"]
+    dist = m.loc["1715", "geometry"].distance(shapely.Point(kil["x_m"], kil["y_m"]))
+    assert 0 < dist < 1000
+    # admin2 is only taken within the bound of its polygon (8 km).
+    own = geodata.settlements()
+    own = own[own["assignment"] == "geonames_admin2"]
+    assert (own["distance_to_polygon_m"] <= 8000).all()
+    o = geodata.origins()
+    kil_o = o[o["kommun_kod"] == "1715"]
+    assert "Kil" in set(kil_o["name"]) and kil_o.loc[kil_o["is_largest"], "name"].item() == "Kil"
 
 
 def test_loaders_return_copies():

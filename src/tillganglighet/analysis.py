@@ -15,7 +15,9 @@ to the point.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,7 +26,6 @@ import numpy as np
 import pandas as pd
 
 from tillganglighet import __version__
-from tillganglighet.errors import InputValidationError
 from tillganglighet.accessibility import (
     Nearest,
     check_threshold,
@@ -34,17 +35,26 @@ from tillganglighet.accessibility import (
     relation_to_point,
     time_class,
 )
+from tillganglighet.analysis_pt import (
+    DEFAULT_MEETINGS,
+    TransitInfo,
+    TransitOptions,
+    as_options,
+    municipality_pt_metrics,
+    public_transport_times,
+)
 from tillganglighet.data.geodata import SWEREF99TM, municipalities, origins
-from tillganglighet.networks.graph import Network
-from tillganglighet.networks.load import NetworkSpec, load_network
-from tillganglighet.progress import ProgressCallback, report
-from tillganglighet.data.population import origins_from_population
+from tillganglighet.data.population import FillMissing, origins_from_population
 from tillganglighet.data.presence import (
     closure_places,
     meeting_points,
     parse_as_of,
     service_offices,
 )
+from tillganglighet.errors import InputValidationError
+from tillganglighet.networks.graph import Network
+from tillganglighet.networks.load import NetworkSpec, load_network
+from tillganglighet.progress import ProgressCallback, report
 from tillganglighet.routing import DEFAULT_ACCESS_SPEED_KPH, snap_points
 from tillganglighet.routing.travel import Ends, NearestPoints, nearest_exact, two_nearest_exact
 
@@ -111,6 +121,13 @@ class AnalysisMeta:
         True when the meeting points were given by the caller (a scenario).
     population_source
         Source(s) of the origins' population, comma-separated (e.g. ``"geonames"``).
+    transit
+        What the public-transport times were computed on; None when no timetable was
+        used (road times only).
+    guideline_mode
+        The mode whose times flag the guideline (``guideline_gap``): ``"public_transport"``
+        when a timetable was used (the guideline's own mode, Bilaga 2), else the road
+        network's mode (a lower bound of the public-transport times).
     """
 
     as_of: str
@@ -122,6 +139,8 @@ class AnalysisMeta:
     tillganglighet_version: str
     scenario_points: bool
     population_source: str
+    transit: TransitInfo | None = None
+    guideline_mode: str = "car"
 
 
 @dataclass(frozen=True)
@@ -351,6 +370,11 @@ def analyze(
     network: NetworkSpec = "modelled",
     points: gpd.GeoDataFrame | None = None,
     population: pd.DataFrame | None = None,
+    fill_missing_population: FillMissing = "error",
+    gtfs: str | os.PathLike[str] | Sequence[str | os.PathLike[str]] | TransitOptions | None = None,
+    pt_date: dt.date | str | None = None,
+    meetings: str = DEFAULT_MEETINGS,
+    booked_services: str = "exclude",
     progress: ProgressCallback | None = None,
 ) -> AnalysisResult:
     """Compute accessibility of booked meetings for all 290 municipalities.
@@ -371,8 +395,23 @@ def analyze(
         geometry; CRS required.
     population
         Optional population data from :func:`tillganglighet.data.userdata.read_population`
-        (SCB grid, points, or per-municipality totals) replacing the embedded GeoNames
-        origins or their populations (see :mod:`tillganglighet.data.population`).
+        (SCB grid, points, or per-municipality totals) replacing the default population
+        model (SCB 2020 totals; see :mod:`tillganglighet.data.population`).
+    fill_missing_population
+        ``"error"`` (default) refuses ``population`` data that leave municipalities out;
+        ``"default"`` fills them from the default model (the municipality table's
+        ``population_source`` says which source each uses).
+    gtfs
+        Public transport: a GTFS zip or folder, several of them (a sequence, or one
+        comma-separated string), ``"modelled"`` for the modelled national timetable, or
+        None for road times only. With a timetable the guideline is evaluated by public
+        transport (:mod:`tillganglighet.analysis_pt`) and the road times stay beside it.
+    pt_date
+        Service date of the timetable (default: the first Tuesday with service).
+    meetings
+        Window of meeting times, ``"HH:MM-HH:MM/STEP"`` (default 09:00-15:00 every 15 min).
+    booked_services
+        ``"exclude"`` (default) or ``"include"`` booked rural services (route type 1501).
     progress
         Called as ``progress(step, done, total)`` before each step
         (:mod:`tillganglighet.progress`).
@@ -387,6 +426,9 @@ def analyze(
 
     day = parse_as_of(as_of)
     threshold = check_threshold(threshold_min)
+    transit_options = as_options(
+        gtfs, date=pt_date, meetings=meetings, booked_services=booked_services
+    )
     say("loading network")
     net = load_network(network, progress=progress)
     info = NetworkInfo.of(net)
@@ -396,7 +438,11 @@ def analyze(
     if len(mp) == 0:
         raise InputValidationError("no booked-meeting points: nothing to travel to")
     so = service_offices(day)
-    org = origins() if population is None else origins_from_population(population)
+    org = (
+        origins()
+        if population is None
+        else origins_from_population(population, fill_missing=fill_missing_population)
+    )
 
     say("snapping points to the network")
     org_snap = _snap(net, org)
@@ -450,6 +496,29 @@ def analyze(
         threshold_min=threshold,
     )
     muni = _municipality_table(kommuner, metrics, org_out, mp, threshold)
+    transit_info = None
+    if transit_options is not None:
+        pt, transit_info = public_transport_times(
+            transit_options,
+            org,
+            mp,
+            origin_fa=org_fa,
+            point_fa=mp_fa,
+            threshold_min=threshold,
+            progress=progress,
+        )
+        for col in pt.columns:
+            org_out[col] = pt[col].to_numpy()
+        pt_muni = municipality_pt_metrics(org, pt, threshold_min=threshold)
+        muni = muni.merge(pt_muni.reset_index(), on="kommun_kod", how="left", validate="1:1")
+        muni["guideline_gap"] = muni["pt_gap"].astype(bool)
+        muni["guideline_gap_fa"] = muni["pt_gap_fa"].astype(bool)
+    else:
+        muni["guideline_gap"] = muni["gap"].astype(bool)
+        muni["guideline_gap_fa"] = muni["gap_fa"].astype(bool)
+    muni["population_source"] = muni["kommun_kod"].map(
+        org.groupby("kommun_kod")["population_source"].agg(lambda s: ",".join(sorted(set(s))))
+    )
 
     say("marginal value of each point and staff travel")
     del times
@@ -477,6 +546,8 @@ def analyze(
         tillganglighet_version=__version__,
         scenario_points=points is not None,
         population_source=",".join(sorted(set(org["population_source"]))),
+        transit=transit_info,
+        guideline_mode="public_transport" if transit_info is not None else net.mode,
     )
     return AnalysisResult(
         municipalities=muni,

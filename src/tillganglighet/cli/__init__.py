@@ -19,6 +19,7 @@ from tillganglighet.cli._console import console, err_console
 from tillganglighet.cli.analyze import analyze_command
 from tillganglighet.cli.data import data_app
 from tillganglighet.cli.network import network_app
+from tillganglighet.cli.scenarios import scenarios_app
 
 __all__ = ["app", "main"]
 
@@ -34,6 +35,7 @@ app = typer.Typer(
 )
 app.add_typer(data_app, name="data")
 app.add_typer(network_app, name="network")
+app.add_typer(scenarios_app, name="scenarios")
 app.command("analyze")(analyze_command)
 
 

@@ -37,10 +37,44 @@ def analyze_command(
         Path | None,
         typer.Option(
             "--population",
-            help="Population data replacing GeoNames': SCB grid CSV, points GeoPackage, or "
-            "a per-municipality table (kommun_kod, population).",
+            help="Population data replacing the default model (SCB 2020 totals): SCB grid "
+            "CSV, points GeoPackage, or a per-municipality table (kommun_kod, population).",
         ),
     ] = None,
+    fill_missing_population: Annotated[
+        bool,
+        typer.Option(
+            "--fill-missing-population",
+            help="Give municipalities that --population leaves out the default model "
+            "(else such a file is refused).",
+        ),
+    ] = False,
+    gtfs: Annotated[
+        str | None,
+        typer.Option(
+            "--gtfs",
+            help="Public transport: GTFS zip(s) or folder(s), comma-separated (e.g. "
+            "Trafiklab's sweden.zip from `tillganglighet transit fetch`), or 'modelled'. "
+            "The guideline is then evaluated by public transport, car times beside it.",
+        ),
+    ] = None,
+    date: Annotated[
+        str | None,
+        typer.Option(
+            "--date", help="Service date of the timetable, YYYY-MM-DD (default: first Tuesday)."
+        ),
+    ] = None,
+    meetings: Annotated[
+        str,
+        typer.Option("--meetings", help="Meeting times START-END/STEP (minutes), weekday window."),
+    ] = "09:00-15:00/15",
+    booked_services: Annotated[
+        str,
+        typer.Option(
+            "--booked-services",
+            help="'exclude' (default) or 'include' booked rural services (route type 1501).",
+        ),
+    ] = "exclude",
     out: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("outputs"),
     offline: Annotated[
         bool,
@@ -67,6 +101,8 @@ def analyze_command(
       [bold]tillganglighet analyze --network sweden.npz --within-fa-region[/bold]
 
       [bold]tillganglighet analyze --population befolkning_1km.csv[/bold]   (SCB grid)
+
+      [bold]tillganglighet analyze --gtfs sweden.zip --date 2026-12-08[/bold]   (public transport)
     """
     from tillganglighet.cli._progress import rich_progress
     from tillganglighet.analysis import analyze
@@ -86,6 +122,11 @@ def analyze_command(
                 threshold_min=threshold,
                 network=network,
                 population=pop,
+                fill_missing_population="default" if fill_missing_population else "error",
+                gtfs=gtfs,
+                pt_date=date,
+                meetings=meetings,
+                booked_services=booked_services,
                 progress=progress,
             )
             files = write_outputs(
@@ -107,24 +148,35 @@ def analyze_command(
 def _print_analysis(result, files, *, within_fa_region: bool) -> None:  # type: ignore[no-untyped-def]
     import math
 
+    from rich.markup import escape
     from rich.table import Table
 
     meta, muni = result.meta, result.municipalities
     thr = meta.threshold_min
+    pt = meta.transit is not None
+    p = "pt_" if pt else ""
     suffix = "_fa" if within_fa_region else ""
     rule = "nearest point in own FA-region" if within_fa_region else "nearest point anywhere"
-    ranked = muni.sort_values(f"mean_time{suffix}_min", ascending=False)
-    gaps = ranked[ranked[f"gap{suffix}"]]
+    mode = (
+        f"public transport ({meta.transit.label_en}, {meta.transit.date}, median of "
+        f"{meta.transit.n_meetings} meeting times)"
+        if pt
+        else f"{meta.mode}, {result.network.label_en}"
+    )
+    ranked = muni.sort_values(f"{p}mean_time{suffix}_min", ascending=False)
+    gaps = ranked[ranked[f"{p}gap{suffix}"]]
     shown = gaps if len(gaps) else ranked.head(10)
     heading = (
         f"Municipalities beyond {thr:g} min"
         if len(gaps)
         else f"No municipality beyond {thr:g} min; the 10 slowest"
     )
-    table = Table(
-        title=f"{heading} ({rule}) — {meta.as_of}, {meta.mode}, {result.network.label_en}"
-    )
-    for column in ("Municipality", "County", "Mean min", "Over by", "Worst min", "People"):
+    table = Table(title=escape(f"{heading} ({rule}) — {meta.as_of}, {mode}"))
+    columns = ["Municipality", "County", "Mean min", "Over by", "Worst min"]
+    if pt:
+        columns.append("Car mean min")
+    columns.append("People")
+    for column in columns:
         table.add_column(
             column, justify="left" if column in {"Municipality", "County"} else "right"
         )
@@ -135,22 +187,37 @@ def _print_analysis(result, files, *, within_fa_region: bool) -> None:  # type: 
         return "unreachable" if math.isinf(v) else f"{v:.0f}"
 
     for _, r in shown.head(40).iterrows():
-        table.add_row(
-            r["kommun"],
-            r["lan"],
-            fmt(r[f"mean_time{suffix}_min"]),
-            fmt(r[f"exceeds_by{suffix}_min"]),
-            fmt(r[f"worst_time{suffix}_min"]),
-            f"{int(r['population']):,}",
-        )
+        cells = [
+            escape(str(r["kommun"])),
+            escape(str(r["lan"])),
+            fmt(r[f"{p}mean_time{suffix}_min"]),
+            fmt(r[f"{p}exceeds_by{suffix}_min"]),
+            fmt(r[f"{p}worst_time{suffix}_min"]),
+        ]
+        if pt:
+            cells.append(fmt(r[f"mean_time{suffix}_min"]))
+        cells.append(f"{int(r['population']):,}")
+        table.add_row(*cells)
     console.print(table)
+    other = f"{p}gap" if within_fa_region else f"{p}gap_fa"
     console.print(
         f"{len(gaps)} of {len(muni)} municipalities beyond {thr:g} min "
         f"({int(gaps['population'].sum()):,} people); "
-        f"{int(muni[f'population_beyond_threshold{suffix}'].sum()):,} people live in settlements "
-        f"beyond it. Other rule: "
-        f"{int(muni['gap_fa' if not within_fa_region else 'gap'].sum())} municipalities."
+        f"{int(muni[f'{p}population_beyond_threshold{suffix}'].sum()):,} people live in places "
+        f"beyond it. Other rule: {int(muni[other].sum())} municipalities."
     )
+    if pt:
+        car_gaps = int(muni[f"gap{suffix}"].sum())
+        console.print(
+            f"By public transport (the guideline's mode): {len(gaps)} municipalities; "
+            f"by car on the road network: {car_gaps}."
+        )
+    else:
+        console.print(
+            "[yellow]Note:[/yellow] the guideline is about public transport; these are "
+            f"{meta.mode} times (a lower bound). Add --gtfs FEED.zip to evaluate it by public "
+            "transport."
+        )
     stranded = result.origins[~result.origins["time_min"].map(math.isfinite)]
     if len(stranded):
         names = ", ".join(f"{n} ({k})" for n, k in zip(stranded["name"], stranded["kommun"]))

@@ -19,8 +19,12 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Literal
 
-
-from tillganglighet.data.geodata import municipalities
+from tillganglighet.data.geodata import (
+    municipalities,
+    official_population,
+    origins,
+    population_reference,
+)
 from tillganglighet.data.presence import (
     DEFAULT_AS_OF,
     MODEL_START,
@@ -84,6 +88,7 @@ def run_data_check() -> list[FigureCheck]:
     add = checks.append
 
     add(_check("Municipalities in Sweden", 290, n_kommuner, source="summary"))
+    checks.extend(population_checks())
     add(_check("Remaining offices (Bilaga 4)", 112, len(offices), source="summary; Bilaga 4"))
     add(
         _check(
@@ -274,6 +279,49 @@ def run_data_check() -> list[FigureCheck]:
         )
     )
     return checks
+
+
+def population_checks() -> list[FigureCheck]:
+    """Check the embedded municipal population against independently published totals.
+
+    The national total and every county with an independent figure
+    (``geodata/population_2020_reference.csv``) are recomputed as sums of the 290
+    municipalities of ``geodata/population_2020.csv`` (SCB, 2020-12-31); last, the
+    default origins of every municipality must sum to its official figure.
+
+    Returns
+    -------
+    list of FigureCheck
+        National total first, then the counties by code, then the origins' sums.
+    """
+    pop = official_population()
+    by_county = pop.groupby("lan_kod")["population"].sum()
+    out = []
+    for ref in population_reference().itertuples():
+        if ref.region_kod == "SE":
+            found, label = int(pop["population"].sum()), "Sweden"
+        else:
+            found, label = int(by_county.get(ref.region_kod, 0)), str(ref.region)
+        out.append(
+            _check(
+                f"Population {ref.reference_date}: {label}",
+                int(ref.population),
+                found,
+                source=str(ref.source).split(": http")[0],
+            )
+        )
+    sums = origins().groupby("kommun_kod")["population"].sum()
+    official = pop.set_index("kommun_kod")["population"]
+    exact = int((sums.reindex(official.index, fill_value=0) == official).sum())
+    out.append(
+        _check(
+            "Municipalities whose default origins sum to their population",
+            len(official),
+            exact,
+            source="population model (geodata.origins) vs population_2020.csv",
+        )
+    )
+    return out
 
 
 def all_passed(checks: list[FigureCheck]) -> bool:

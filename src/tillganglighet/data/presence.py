@@ -171,7 +171,7 @@ def _presence_rows() -> pd.DataFrame:
             }
         )
     for r in closures.itertuples(index=False):
-        closure = dt.date.fromisoformat(r.closure_date)
+        closure = dt.date.fromisoformat(str(r.closure_date))
         rows.append(
             {
                 "point_id": f"{r.closure_id}-office",
@@ -190,7 +190,7 @@ def _presence_rows() -> pd.DataFrame:
             continue
         ready = _truthy(r.cooperation_ready)
         start = max(closure, REPORT_DATE if ready else PENDING_READY_DATE)
-        note = r.cooperation_raw
+        note = str(r.cooperation_raw)
         if r.place in other_premises:
             note += "; AF premises used for other activities (report footnote 26)"
         rows.append(
@@ -199,7 +199,7 @@ def _presence_rows() -> pd.DataFrame:
                 "name": f"Samarbetslösning {r.place}",
                 "place": r.place,
                 "kommun_kod": r.kommun_kod,
-                "kind": _COOPERATION_KIND[r.cooperation_category],
+                "kind": _COOPERATION_KIND[str(r.cooperation_category)],
                 "ready_on_report_date": ready,
                 "available_from": start,
                 "available_until": None,
@@ -288,7 +288,7 @@ def closure_places() -> gpd.GeoDataFrame:
     """
     closures = report_table("closures_bilaga5.csv")
     offices = _geocoded("presence").set_index("point_id")
-    located = offices.loc[closures["closure_id"] + "-office", ["x_m", "y_m", "geocode_method"]]
+    located = offices.loc[list(closures["closure_id"] + "-office"), ["x_m", "y_m", "geocode_method"]]
     out = closures.assign(**{c: located[c].to_numpy() for c in located.columns})
     return _as_frame(out)
 

@@ -26,6 +26,11 @@ def _map_note_sv(result: AnalysisResult, rule: str) -> str:
             "Restiderna kommer från ett modellerat vägnät (ungefärliga); kör med "
             "OpenStreetMap för verkliga vägar."
         )
+    if "scb_2020_model" in result.meta.population_source:
+        parts.append(
+            "Befolkning: SCB:s folkmängd per kommun 2020-12-31, fördelad av en modell på "
+            "GeoNames-orter (utspridda över tätortens yta) och glesbygd på ett rutnät om 7 km."
+        )
     return " ".join(parts)
 
 
