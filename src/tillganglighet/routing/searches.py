@@ -34,7 +34,6 @@ import numpy as np
 from tillganglighet.errors import InputValidationError
 from tillganglighet.networks.graph import Network
 from tillganglighet.routing._common import _as_nodes
-from tillganglighet.routing._kernel import bounded_searches
 
 __all__ = ["Direction", "PointSearches", "check_bound", "point_searches", "search_nodes"]
 
@@ -152,6 +151,8 @@ def search_nodes(
     graph = (network.reversed() if direction == "to" else network).csr()
     src = np.asarray(sources, dtype=np.int64)
     if np.isfinite(bound_s):
+        from tillganglighet.routing._kernel import bounded_searches  # numba: imported lazily
+
         return bounded_searches(
             graph.indptr, graph.indices, graph.data, src, bound_s, n_jobs=n_jobs
         )

@@ -16,13 +16,15 @@ is bit-for-bit the same as an unbounded matrix. Entries beyond the bound are ``i
 Nearest points need exact times even beyond the bound (a municipality mean uses every
 origin). :func:`nearest_exact` and :func:`two_nearest_exact` read the nearest (and
 second nearest) off the bounded matrix where that is provably the answer -- the best
-time found is *below* the smallest time any entry beyond the bound can have -- and
-run one multi-source search (:func:`~tillganglighet.routing.nearest_facility`, per
-group of allowed points) for the remaining rows. That search adds the point's access
-leg first, so its sums differ from the matrix formula in the last bit; the time of the
-point it finds is therefore searched again from the matrix's side (bounded just above
-it) and summed in the matrix's order: the same float64 value an unbounded matrix
-gives. Only points within ~1e-12 relative of each other could be ranked differently.
+time found is *below* the least time any entry beyond the bound can have -- and
+complete the other rows exactly (:func:`_fallback`): no allowed point in the query's
+weakly connected component means unreachable; a few rows are answered by searches
+from the query, widened until the best point is provably the nearest; many rows by
+one multi-source search (:func:`~tillganglighet.routing.nearest_facility`) per set of
+allowed points. The point found is then searched again from the matrix's side,
+bounded just above its time (:func:`_exact_times`), so its time is the same float64
+sum an unbounded matrix holds. Only points whose times differ by ~1e-12 relative
+could be ranked differently from the unbounded matrix.
 """
 
 from __future__ import annotations
@@ -274,18 +276,47 @@ def _fallback(
         if searched_from == "q":  # already the matrix's sums
             return time, index, searches
     else:
-        uniq, inv = np.unique(masks[live], axis=0, return_inverse=True)
-        inv = np.asarray(inv).ravel()
-        direction: Literal["to", "from"] = "to" if trip == "q_to_f" else "from"
-        for k, mask in enumerate(uniq):
-            sel = live[inv == k]
-            offs = np.where(mask, f.access_s, np.inf)
-            res = nearest_facility(network, f.node, facility_offset_s=offs, direction=direction)
+        # One multi-source search per set of allowed points, stopped as soon as every
+        # query of that set has its answer (compiled k-label kernel, k = 1; with an
+        # excluded point, k = 2 over all points and the first label not excluded).
+        from tillganglighet.routing._kernel import k_nearest_labels
+
+        graph = (network.reversed() if trip == "q_to_f" else network).csr()
+        if exclude is not None and allowed is None:
+            groups = [(live, np.ones(n_f, dtype=bool), 2)]
+        else:
+            uniq, inv = np.unique(masks[live], axis=0, return_inverse=True)
+            inv = np.asarray(inv).ravel()
+            groups = [(live[inv == k], mask, 1) for k, mask in enumerate(uniq)]
+        for sel, mask, k in groups:
+            seeds = np.flatnonzero(mask & f_ok)
             qn = q.node[rows[sel]]
-            t = res.time_s[qn] + q.access_s[rows[sel]]
+            if len(groups) == 1 and k == 1:
+                # One set, nearest only: scipy's search is faster than the kernel's
+                # when it has to cover most of the graph anyway.
+                res = nearest_facility(
+                    network, np.where(mask & f_ok, f.node, -1), facility_offset_s=np.where(
+                        mask & f_ok, f.access_s, np.inf
+                    ), direction="to" if trip == "q_to_f" else "from",
+                )  # fmt: skip
+                t = res.time_s[qn] + q.access_s[rows[sel]]
+                time[sel] = t
+                index[sel] = np.where(np.isfinite(t), res.facility[qn], -1)
+                continue
+            key, lab, _ = k_nearest_labels(
+                graph.indptr, graph.indices, graph.data, f.node[seeds], f.access_s[seeds],
+                seeds, k, targets=qn,
+            )  # fmt: skip
+            kq, lq = key[qn], lab[qn]
+            pick = np.zeros(sel.size, dtype=np.int64)
+            if k == 2:
+                pick = np.where(lq[:, 0] == exclude[sel], 1, 0)
+            kk = kq[np.arange(sel.size), pick]
+            ll = lq[np.arange(sel.size), pick]
+            t = kk + q.access_s[rows[sel]]
             time[sel] = t
-            index[sel] = np.where(np.isfinite(t), res.facility[qn], -1)
-        searches = int(uniq.shape[0])
+            index[sel] = np.where(np.isfinite(t), ll, -1)
+        searches = len(groups)
     time = _exact_times(network, q, f, rows, index, time, trip, searched_from)
     return time, index, searches
 
