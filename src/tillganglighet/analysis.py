@@ -56,7 +56,7 @@ from tillganglighet.networks.graph import Network
 from tillganglighet.networks.load import NetworkSpec, load_network
 from tillganglighet.progress import ProgressCallback, report
 from tillganglighet.routing import DEFAULT_ACCESS_SPEED_KPH, snap_points
-from tillganglighet.routing.travel import Ends, NearestPoints, nearest_exact, two_nearest_exact
+from tillganglighet.routing.travel import Ends, nearest_exact, two_nearest_exact
 
 
 @dataclass(frozen=True)
@@ -302,6 +302,50 @@ def _travel_matrix(
     return travel_times(network, a, b, bound_s=bound_s, cache=cache, dtype=dtype)
 
 
+def _cached_columns(
+    network: Network,
+    name: str,
+    parts: dict[str, object],
+    compute,
+    *,
+    large: bool,
+) -> list[np.ndarray]:
+    """Per-row results (equal-length 1-D arrays) of a nearest-point computation.
+
+    Kept in the on-disk cache when ``large`` (a national network), keyed by the
+    network, ``name`` and a sha256 of every input in ``parts``; below the per-point
+    search cache, this makes a warm re-run read its answers instead of completing the
+    rows beyond the search bound again. Indices come back as int64.
+    """
+    if not large:
+        return list(compute())
+    import hashlib
+
+    from tillganglighet.networks.cache import cached_array, network_fingerprint
+
+    key: dict[str, object] = {"kind": f"nearest_{name}", "network": network_fingerprint(network)}
+    for k, v in parts.items():
+        if isinstance(v, np.ndarray | pd.Series):
+            arr = np.ascontiguousarray(np.asarray(v).astype(str) if v.dtype == object else v)
+            key[k] = hashlib.sha256(arr.tobytes() + str(arr.dtype).encode()).hexdigest()
+        else:
+            key[k] = v
+
+    def stacked() -> np.ndarray:
+        cols = list(compute())
+        return np.column_stack([np.asarray(c, dtype=np.float64) for c in cols])
+
+    arr = cached_array(key, stacked)
+    return [arr[:, i] for i in range(arr.shape[1])]
+
+
+def _snap_parts(prefix: str, snap: pd.DataFrame) -> dict[str, object]:
+    return {
+        f"{prefix}_{c}": snap[c].to_numpy()
+        for c in ("node", "access_time_s", "x_m", "y_m", "access_s_per_m")
+    }
+
+
 @dataclass(frozen=True)
 class CandidateMatrix:
     """Door-to-door times origins × candidates, bounded (for scenario scoring).
@@ -452,15 +496,18 @@ def analyze(
     say(f"travel times {len(org)} origins × {len(mp)} meeting points")
     bound = search_bound_s(threshold)
     near_bound = search_bound_s(threshold, NEAREST_BOUND_FACTOR)
-    times = _travel_matrix(net, org_snap, mp_snap, bound_s=bound)
     fa_of = dict(zip(kommuner["kommun_kod"], kommuner["fa_kod"], strict=True))
     org_fa = org["kommun_kod"].map(fa_of).to_numpy()
     mp_fa = mp["kommun_kod"].map(fa_of).to_numpy()
     org_ends, mp_ends = Ends.from_frame(org_snap), Ends.from_frame(mp_snap)
-    two = two_nearest_exact(net, times, org_ends, mp_ends, bound_s=bound)
-    nearest = Nearest(two.time_s, two.index)
-    nearest_fa = _as_nearest(
-        nearest_exact(
+    large = _use_cache(
+        net, org_snap["node"].to_numpy(), mp_snap["node"].to_numpy(), OD_CACHE_MIN_WORK
+    )
+
+    def origins_to_points() -> list[np.ndarray]:
+        times = _travel_matrix(net, org_snap, mp_snap, bound_s=bound)
+        two = two_nearest_exact(net, times, org_ends, mp_ends, bound_s=bound)
+        fa = nearest_exact(
             net,
             times,
             org_ends,
@@ -468,17 +515,39 @@ def analyze(
             bound_s=bound,
             allowed=lambda rows: org_fa[rows][:, None] == mp_fa[None, :],
         )
-    )
+        assert two.second_s is not None
+        return [two.time_s, two.index, two.second_s, fa.time_s, fa.index]
+
+    best_s, best_i, second_s, fa_s, fa_i = _cached_columns(
+        net,
+        "origins_points",
+        {**_snap_parts("o", org_snap), **_snap_parts("p", mp_snap), "o_fa": org_fa,
+         "p_fa": mp_fa, "bound_s": bound},
+        origins_to_points,
+        large=large,
+    )  # fmt: skip
+    nearest = Nearest(best_s, best_i.astype(np.int64))
+    nearest_fa = Nearest(fa_s, fa_i.astype(np.int64))
     say("travel times to SSC service offices")
-    ssc_nearest = _as_nearest(
-        nearest_exact(
+
+    def origins_to_ssc() -> list[np.ndarray]:
+        res = nearest_exact(
             net,
             _travel_matrix(net, org_snap, so_snap, bound_s=near_bound),
             org_ends,
             Ends.from_frame(so_snap),
             bound_s=near_bound,
         )
+        return [res.time_s, res.index]
+
+    ssc_s, ssc_i = _cached_columns(
+        net,
+        "origins_ssc",
+        {**_snap_parts("o", org_snap), **_snap_parts("s", so_snap), "bound_s": near_bound},
+        origins_to_ssc,
+        large=large,
     )
+    ssc_nearest = Nearest(ssc_s, ssc_i.astype(np.int64))
 
     say("municipality metrics")
     org_out = _origin_table(org, org_snap, mp, nearest, nearest_fa, so, ssc_nearest)
@@ -521,12 +590,10 @@ def analyze(
     )
 
     say("marginal value of each point and staff travel")
-    del times
-    assert two.second_s is not None
     mv = marginal_value_from_nearest(
-        two.time_s,
-        two.index,
-        two.second_s,
+        best_s,
+        nearest.index,
+        second_s,
         n_points=len(mp),
         population=org["population"].to_numpy(),
         kommun_kod=org["kommun_kod"].to_numpy(),
@@ -628,10 +695,6 @@ def _municipality_table(kommuner, metrics, org_out, mp, threshold) -> gpd.GeoDat
     return gpd.GeoDataFrame(muni, geometry="geometry", crs=SWEREF99TM)
 
 
-def _as_nearest(res: NearestPoints) -> Nearest:
-    return Nearest(res.time_s, res.index)
-
-
 def _points_table(net, mp, mp_snap, mv, bound=np.inf) -> gpd.GeoDataFrame:
     out = mp.copy()
     out["snap_distance_m"] = mp_snap["snap_distance_m"].to_numpy()
@@ -643,12 +706,24 @@ def _points_table(net, mp, mp_snap, mv, bound=np.inf) -> gpd.GeoDataFrame:
     staff_from = np.full(len(out), None, dtype=object)
     if staffed.any():
         sub = mp_snap[staffed].reset_index(drop=True)
-        t = _travel_matrix(net, sub, mp_snap, bound_s=bound)
-        best = _as_nearest(
-            nearest_exact(
-                net, t.T, Ends.from_frame(mp_snap), Ends.from_frame(sub), bound_s=bound, trip="f_to_q"
-            )
+
+        def staff() -> list[np.ndarray]:
+            t = _travel_matrix(net, sub, mp_snap, bound_s=bound)
+            res = nearest_exact(
+                net, t.T, Ends.from_frame(mp_snap), Ends.from_frame(sub), bound_s=bound,
+                trip="f_to_q",
+            )  # fmt: skip
+            return [res.time_s, res.index]
+
+        large = _use_cache(
+            net, sub["node"].to_numpy(), mp_snap["node"].to_numpy(), OD_CACHE_MIN_WORK
         )
+        st_s, st_i = _cached_columns(
+            net, "staff_points",
+            {**_snap_parts("s", sub), **_snap_parts("p", mp_snap), "bound_s": bound},
+            staff, large=large,
+        )  # fmt: skip
+        best = Nearest(st_s, st_i.astype(np.int64))
         staff_min = best.time_s / 60.0
         ok = best.index >= 0
         staff_from[ok] = out.loc[staffed, "name"].to_numpy()[best.index[ok]]
@@ -671,8 +746,9 @@ def _nearby_replacements(
     own_office = (nearby["closure_id"] + "-office").to_numpy()
     point_ids = mp["point_id"].to_numpy()
     near_snap = _snap(net, nearby)
-    best = _as_nearest(
-        nearest_exact(
+
+    def places() -> list[np.ndarray]:
+        res = nearest_exact(
             net,
             _travel_matrix(net, near_snap, mp_snap, bound_s=bound),
             Ends.from_frame(near_snap),
@@ -680,7 +756,18 @@ def _nearby_replacements(
             bound_s=bound,
             allowed=lambda rows: own_office[rows][:, None] != point_ids[None, :],
         )
+        return [res.time_s, res.index]
+
+    large = _use_cache(
+        net, near_snap["node"].to_numpy(), mp_snap["node"].to_numpy(), OD_CACHE_MIN_WORK
     )
+    pl_s, pl_i = _cached_columns(
+        net, "places_points",
+        {**_snap_parts("q", near_snap), **_snap_parts("p", mp_snap), "own": own_office,
+         "ids": point_ids, "bound_s": bound},
+        places, large=large,
+    )  # fmt: skip
+    best = Nearest(pl_s, pl_i.astype(np.int64))
     ok = best.index >= 0
     names = np.full(len(nearby), None, dtype=object)
     names[ok] = mp["name"].to_numpy()[best.index[ok]]
