@@ -340,3 +340,31 @@ def test_analyze_does_not_depend_on_the_search_bound(monkeypatch):
             pd.DataFrame(getattr(ref, name)).drop(columns="geometry", errors="ignore"),
             check_exact=True,
         )
+
+
+def test_warm_national_style_run_reads_every_answer_from_the_cache(monkeypatch, tmp_path):
+    """With the caches on (as for a national network), a re-run makes no search at all."""
+    from tillganglighet import analysis
+    from tillganglighet.routing import searches, travel
+
+    ref = analysis.analyze(threshold_min=30)
+    monkeypatch.setenv("TILLGANGLIGHET_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(analysis, "OD_CACHE_MIN_WORK", 0)
+    first = analysis.analyze(threshold_min=30)
+    assert list(tmp_path.glob("searches/search-*.npy"))
+    assert list(tmp_path.glob("array-*.npy"))
+
+    def no_search(*_a, **_k):
+        raise AssertionError("searched on a warm run")
+
+    monkeypatch.setattr(searches, "search_nodes", no_search)
+    monkeypatch.setattr(travel, "nearest_facility", no_search)
+    monkeypatch.setattr(travel, "_fallback", no_search)
+    second = analysis.analyze(threshold_min=30)
+    for name in ("municipalities", "origins", "meeting_points", "nearby_replacements"):
+        for got in (first, second):
+            pd.testing.assert_frame_equal(
+                pd.DataFrame(getattr(got, name)).drop(columns="geometry", errors="ignore"),
+                pd.DataFrame(getattr(ref, name)).drop(columns="geometry", errors="ignore"),
+                check_exact=True,
+            )

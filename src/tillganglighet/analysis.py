@@ -237,7 +237,11 @@ def search_bound_s(threshold_min: float, factor: float | None = None) -> float:
     return float(f) * float(threshold_min) * 60.0
 
 
-def _use_cache(network: Network, from_nodes: np.ndarray, to_nodes: np.ndarray, min_work: float):
+def _use_cache(
+    network: Network, from_nodes: np.ndarray, to_nodes: np.ndarray, min_work: float | None
+) -> bool:
+    if min_work is None:
+        min_work = OD_CACHE_MIN_WORK
     from_nodes = np.asarray(from_nodes, dtype=np.int64)
     to_nodes = np.asarray(to_nodes, dtype=np.int64)
     side = to_nodes if to_nodes.size < from_nodes.size else from_nodes
@@ -251,7 +255,7 @@ def network_od_matrix(
     to_nodes: np.ndarray,
     *,
     bound_s: float = np.inf,
-    cache_min_work: float = OD_CACHE_MIN_WORK,
+    cache_min_work: float | None = None,
 ) -> np.ndarray:
     """Network travel times (seconds) between node sets, searches cached on disk when large.
 
@@ -285,7 +289,7 @@ def _travel_matrix(
     to_snap: pd.DataFrame,
     *,
     bound_s: float = np.inf,
-    cache_min_work: float = OD_CACHE_MIN_WORK,
+    cache_min_work: float | None = None,
     dtype: type[np.floating] = np.float64,
 ) -> np.ndarray:
     """Seconds from each `from` point to each `to` point, access legs included.
