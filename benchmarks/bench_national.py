@@ -209,6 +209,7 @@ def worker(task: str, args: argparse.Namespace) -> dict:
                 "before_accessibility", Path(args.before_src) / "tillganglighet/accessibility.py"
             )
             mod = importlib.util.module_from_spec(spec)
+            sys.modules[spec.name] = mod  # dataclasses look their module up
             spec.loader.exec_module(mod)
             t = time.perf_counter()
             old = mod.marginal_value(np.ascontiguousarray(times), **kw)
