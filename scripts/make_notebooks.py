@@ -135,25 +135,31 @@ nb.sort_values("time_min", ascending=False).head(8)""",
     ),
     (
         "md",
-        """## 7. The board's map
+        """## 7. A quick static map
 
-The same map `tillganglighet analyze` writes to `outputs/map.html` (there with all
-scripts inlined, so it opens offline).""",
+The returned frames are GeoDataFrames (EPSG:3006): `.plot()` draws with matplotlib and
+`.explore()` gives an interactive map (both from the `notebook` extra:
+`pip install ".[notebook]"`).""",
     ),
     (
         "code",
-        """from tillganglighet.report.maps import accessibility_map
+        """ax = muni.plot(column="mean_time_min", cmap="Blues", legend=True, figsize=(4, 7),
+               legend_kwds={"label": "population-weighted minutes to nearest point"})
+ax.set_axis_off()""",
+    ),
+    (
+        "md",
+        """## 8. The board's map
 
-m = accessibility_map(
-    result.municipalities,
-    result.meeting_points,
-    result.service_offices,
-    fa_regions=geodata.fa_regions(),
-    threshold_min=60,
-    as_of=result.meta.as_of,
-    network_label_sv=result.network.label_sv,
-)
-m""",
+The same map `tillganglighet analyze` writes to `outputs/map.html`, with its caveat box,
+settlements beyond the threshold and closed offices. `notebook_map` inlines Leaflet
+into the cell, so it shows offline like the file (`.save(path)` writes it).""",
+    ),
+    (
+        "code",
+        """from tillganglighet.report.board_map import notebook_map
+
+notebook_map(result)""",
     ),
 ]
 

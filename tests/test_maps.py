@@ -24,9 +24,11 @@ import pytest
 folium = pytest.importorskip("folium", reason="the map needs folium")
 pytest.importorskip("xstatic.pkg.leaflet", reason="offline maps need XStatic-Leaflet")
 
-from tillganglighet.data import geodata
-from tillganglighet.report import maps
-from tillganglighet.errors import CRSError, InputValidationError, MissingColumnError
+from _chromium import MUNICIPALITY_POPUPS_JS, probe  # noqa: E402
+
+from tillganglighet.data import geodata  # noqa: E402
+from tillganglighet.errors import CRSError, InputValidationError, MissingColumnError  # noqa: E402
+from tillganglighet.report import maps  # noqa: E402
 
 EVIL = "<script>alert(1)</script>"
 EVIL_ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"
@@ -34,6 +36,7 @@ AMP_NAME = "Malung & Sälen"
 NETWORK = "modellerat vägnät"
 AS_OF = "2020-12-31"
 KIRUNA = "2584"
+GALLIVARE = "2523"
 
 
 def _municipalities(threshold: float = 60.0) -> gpd.GeoDataFrame:
@@ -49,11 +52,13 @@ def _municipalities(threshold: float = 60.0) -> gpd.GeoDataFrame:
         mids[4] * scale,
     )
     mean[(k["kommun_kod"] == KIRUNA).to_numpy()] = np.inf
+    # Just over the threshold: must never read as "60 min" beside "över riktvärdet".
+    mean[(k["kommun_kod"] == GALLIVARE).to_numpy()] = threshold + 0.04
     assert {c.key for c in classes}  # classes exist for the threshold
     n = len(k)
     k["population"] = (np.arange(n) * 997 % 90_000 + 2_500).astype("int64")
     k["mean_time_min"] = mean
-    k["worst_time_min"] = mean * 1.5
+    k["worst_time_min"] = np.where(k["kommun_kod"] == GALLIVARE, threshold + 0.2, mean * 1.5)
     k["largest_settlement"] = k["kommun"]
     k["largest_settlement_time_min"] = mean * 0.8
     k["share_within_threshold"] = np.clip(1 - mean / (2.5 * threshold), 0, 1)
@@ -89,7 +94,7 @@ def _points(k: gpd.GeoDataFrame, per_kind: int = 36) -> gpd.GeoDataFrame:
                     "place": k["kommun"].iloc[idx],
                     "kommun": k["kommun"].iloc[idx],
                     "kind": kind,
-                    "kind_sv": maps._KIND_LABEL_SV[kind],
+                    "kind_sv": maps.style.KIND_LABEL_SV[kind],
                     "note": "",
                     "geometry": reps.iloc[idx],
                 }
@@ -116,10 +121,50 @@ def _offices(k: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     ).assign(name=lambda df: df["name"].where(df.index != 0, EVIL))
 
 
+def _origins(k: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """One origin per municipality (its representative point), the first one named EVIL."""
+    return gpd.GeoDataFrame(
+        {
+            "name": [EVIL, *k["kommun"].iloc[1:]],
+            "kommun": k["kommun"].to_numpy(),
+            "population": k["population"].to_numpy(),
+            "origin_kind": ["dispersed", *["settlement"] * (len(k) - 1)],
+            "time_min": [np.inf, *k["mean_time_min"].iloc[1:].to_numpy()],  # an island
+            "nearest_point_name": [f"Punkt {EVIL}", *k["nearest_point_name"].iloc[1:]],
+        },
+        geometry=k.geometry.representative_point().to_numpy(),
+        crs=k.crs,
+    )
+
+
+def _closures(k: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    idx = list(range(5, len(k), 29))
+    return gpd.GeoDataFrame(
+        {
+            "office_name": [EVIL, *[f"Af {k['kommun'].iloc[i]}" for i in idx[1:]]],
+            "place": [k["kommun"].iloc[i] for i in idx],
+            "kommun": [k["kommun"].iloc[i] for i in idx],
+            "closure_date": "2019-12-01",
+            "replacement": ["nearby_office", *["cooperation"] * (len(idx) - 1)],
+            "cooperation_raw": ["", *[f"Ja {EVIL}"] * (len(idx) - 1)],
+            "nearest_point": [EVIL, *[None] * (len(idx) - 1)],
+            "time_min": [61.2, *[np.nan] * (len(idx) - 1)],
+        },
+        geometry=k.geometry.representative_point().iloc[idx].to_numpy(),
+        crs=k.crs,
+    )
+
+
 @pytest.fixture(scope="module")
 def inputs() -> dict[str, gpd.GeoDataFrame]:
     k = _municipalities()
-    return {"k": k, "pts": _points(k), "offices": _offices(k)}
+    return {
+        "k": k,
+        "pts": _points(k),
+        "offices": _offices(k),
+        "org": _origins(k),
+        "closed": _closures(k),
+    }
 
 
 def _build(inputs: dict[str, gpd.GeoDataFrame], **kwargs: object) -> folium.Map:
@@ -129,6 +174,8 @@ def _build(inputs: dict[str, gpd.GeoDataFrame], **kwargs: object) -> folium.Map:
         "as_of": AS_OF,
         "network_label_sv": NETWORK,
         "attributions": (*maps.DEFAULT_ATTRIBUTIONS, f"Test {EVIL}"),
+        "origins": inputs["org"],
+        "closures": inputs["closed"],
     }
     options.update(kwargs)
     return maps.accessibility_map(inputs["k"], inputs["pts"], inputs["offices"], **options)
@@ -218,9 +265,13 @@ def test_class_edges_follow_threshold(inputs: dict[str, gpd.GeoDataFrame]) -> No
         "> 67,5 min",
         "ej nåbar",
     ]
+    from tillganglighet import accessibility
+
+    one = [(c.key, c.lower_min, c.upper_min) for c in accessibility.time_classes(45)]
+    assert [(c.key, c.lower_min, c.upper_min) for c in classes] == one  # one definition
     values = pd.Series([10, 22.5, 30, 45, 45.01, 67.5, 100, np.inf, np.nan])
-    assert maps._class_index(values, classes).tolist() == [0, 0, 1, 2, 3, 3, 4, 5, -1]
-    assert maps._class_index(pd.Series([60.0, 60.5]), maps.time_classes(60)).tolist() == [2, 3]
+    assert maps.style.class_index(values, classes).tolist() == [0, 0, 1, 2, 3, 3, 4, 5, -1]
+    assert maps.style.class_index(pd.Series([60.0, 60.5]), maps.time_classes(60)).tolist() == [2, 3]
     m = _build(inputs, threshold_min=45)
     page = m.get_root().render()
     assert "Andel inom 45 min" in page and "45–67,5 min" in page
@@ -298,7 +349,7 @@ def test_save_is_atomic(
     def fail(_fd: int) -> None:
         raise OSError("disk full (simulated)")
 
-    monkeypatch.setattr(maps.os, "fsync", fail)  # raises after part of the page is written
+    monkeypatch.setattr(os, "fsync", fail)  # raises after part of the page is written
     with pytest.raises(OSError, match="simulated"):
         maps.save_map(m, target)
     assert target.read_bytes() == good  # the old file is untouched
@@ -440,3 +491,125 @@ def test_escaped_names_render_as_text_in_chromium(
     # Leaflet's default marker icon comes from the inlined data: URI, not a file or URL.
     icon = re.search(r'<img src="([^"]*)" class="leaflet-marker-icon', dom)
     assert icon and icon.group(1).startswith("data:image/png;base64,"), icon
+
+
+@pytest.mark.slow
+def test_values_just_over_the_threshold_never_read_as_within(saved: Path, tmp_path: Path) -> None:
+    popups = {p["name"]: p for p in probe(saved, MUNICIPALITY_POPUPS_JS, tmp_path)}
+    pop = popups["Gällivare"]
+    nbsp = "\u00a0"
+    assert pop["rows"]["Befolkningsviktad restid"] == f">{nbsp}60{nbsp}min"
+    assert pop["rows"]["Längsta restid"] == f"60,2{nbsp}min"
+    assert pop["verdicts"][0].startswith(f"Över riktvärdet med <{nbsp}0,1{nbsp}min")
+    # Across the map: a displayed mean over 60 goes with "Över", at most 60 with "Inom".
+    for name, p in popups.items():
+        shown = p["rows"]["Befolkningsviktad restid"].replace(nbsp, " ")
+        if shown in ("ej nåbar", "uppgift saknas"):
+            continue
+        value = float(shown.removeprefix("> ").removesuffix(" min").replace(",", "."))
+        over = shown.startswith(">") or value > 60
+        assert p["verdicts"][0].startswith("Över" if over else "Inom"), (name, shown)
+
+
+_LAYOUT_JS = """
+var box = function (sel) {
+  var el = document.querySelector(sel), r = el.getBoundingClientRect();
+  return {open: el.open === undefined ? null : el.open, area: r.width * r.height,
+          top: r.top, bottom: r.bottom, left: r.left, right: r.right};
+};
+var layers = document.querySelector(".leaflet-control-layers");
+return {title: box(".tg-title"), legend: box(".tg-legend"), layers: box(".leaflet-control-layers"),
+        layersExpanded: layers.classList.contains("leaflet-control-layers-expanded"),
+        scale: Array.from(document.querySelectorAll(".leaflet-control-scale-line")).map(
+          function (e) { return e.textContent; }),
+        viewport: window.innerWidth * window.innerHeight};
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("size", "narrow"), [("390,844", True), ("1200,1400", False)])
+def test_panels_collapse_on_a_phone_and_scale_is_metric(
+    saved: Path, tmp_path: Path, size: str, narrow: bool
+) -> None:
+    got = probe(saved, _LAYOUT_JS, tmp_path, size=size)
+    panels = got["title"]["area"] + got["legend"]["area"] + got["layers"]["area"]
+    share = panels / got["viewport"]
+    if narrow:
+        assert got["title"]["open"] is False and got["legend"]["open"] is False
+        assert got["layersExpanded"] is False
+        assert share < 0.12, f"panels cover {share:.0%} of a 390x844 screen"
+    else:
+        assert got["title"]["open"] is True and got["legend"]["open"] is True
+        assert got["layersExpanded"] is True
+    assert len(got["scale"]) == 1 and re.fullmatch(r"\d+ (km|m)", got["scale"][0]), got["scale"]
+    # Opening a collapsed panel works with a tap (a <details> element) and it fits.
+    assert got["title"]["right"] <= int(size.split(",")[0])
+
+
+@pytest.mark.slow
+def test_phone_screenshot_shows_the_map(saved: Path, tmp_path: Path) -> None:
+    image = pytest.importorskip("PIL.Image", reason="the screenshot check needs Pillow")
+    png = tmp_path / "phone.png"
+    _run_chromium(saved.as_uri(), tmp_path, f"--screenshot={png}", size="390,844")
+    keep = os.environ.get("TILLGANGLIGHET_KEEP_SCREENSHOT")
+    if keep:
+        shutil.copyfile(png, Path(keep).with_name("phone-" + Path(keep).name))
+    pixels = np.asarray(image.open(png).convert("RGB"))
+    assert pixels.shape[:2] == (844, 390)
+    # Most of the screen is map (class colours), not panel white.
+    coloured = sum(_colour_share(pixels, c.colour)[1] for c in maps.time_classes(60))
+    white, _ = _colour_share(pixels, "#ffffff", tol=8)
+    assert coloured > 0.15, coloured
+    assert white / pixels[..., 0].size < 0.15
+
+
+@pytest.mark.slow
+def test_notebook_display_renders_offline(
+    inputs: dict[str, gpd.GeoDataFrame], tmp_path: Path
+) -> None:
+    """OfflineMap's notebook HTML (an iframe with the whole page) draws the map offline."""
+    image = pytest.importorskip("PIL.Image", reason="the screenshot check needs Pillow")
+    frame = maps.OfflineMap(_build(inputs), height=900)._repr_html_()
+    assert maps.external_references(frame) == []
+    cell = tmp_path / "cell.html"
+    cell.write_text(f"<!doctype html><html><body style='margin:0'>{frame}</body></html>")
+    png, netlog = tmp_path / "cell.png", tmp_path / "net.json"
+    _run_chromium(
+        cell.as_uri(), tmp_path, f"--screenshot={png}", f"--log-net-log={netlog}", size="900,900"
+    )
+    requested = _page_requests(netlog)
+    assert not [u for u in requested if re.match(r"(https?|wss?):", u)], requested
+    pixels = np.asarray(image.open(png).convert("RGB"))
+    for cls in maps.time_classes(60)[:5]:
+        assert _colour_share(pixels, cls.colour)[1] > 0.002, cls.label_sv
+
+
+_PLACES_JS = """
+var out = {origins: [], closures: []};
+var flagged = tgMaps.made.origins[0];
+flagged.eachLayer(function (l) {
+  l.fire("click", {latlng: l.getLatLng()}, true);
+  out.origins.push(flagged.getPopup().getElement().querySelector(".leaflet-popup-content").innerHTML);
+  flagged.closePopup();
+});
+tgMaps.made.crosses[0].eachLayer(function (l) {
+  l.openPopup();
+  out.closures.push(l.getPopup().getElement().querySelector(".leaflet-popup-content").innerHTML);
+  l.closePopup();
+});
+out.scripts = document.querySelectorAll(".leaflet-popup-content script").length;
+return out;
+"""
+
+
+@pytest.mark.slow
+def test_origin_and_closure_popups_escape_names(saved: Path, tmp_path: Path) -> None:
+    got = probe(saved, _PLACES_JS, tmp_path)
+    texts = got["origins"] + got["closures"]
+    assert got["scripts"] == 0
+    assert any(EVIL_ESCAPED in t for t in got["origins"])  # shown as text, not markup
+    assert any(EVIL_ESCAPED in t for t in got["closures"])
+    assert not any(EVIL in t for t in texts)
+    first = next(t for t in got["closures"] if "närliggande kontor" in t)
+    assert "61&nbsp;min" in first and "Avvecklat" in first
+    assert any("Ej nåbar" in t for t in got["origins"])

@@ -26,9 +26,29 @@ def test_notebook_runs(path, tmp_path):
         if out.get("output_type") == "error"
     ]
     assert not errors
-    # The last cell renders the map inline.
+    # The last cell renders the board map inline, offline (Leaflet inlined into the
+    # frame, no script or style from the internet) and with its caveat box.
+    import html
+
+    from tillganglighet.report.maps import external_references
+
     last = nb.cells[-1]["outputs"][-1]
     assert "text/html" in last.get("data", {})
+    if path.name != "01_gap_analysis.ipynb":
+        return
+    frame = last["data"]["text/html"]
+    assert frame.startswith("<iframe srcdoc=")
+    page = html.unescape(frame.split('srcdoc="', 1)[1].split('" style=', 1)[0])
+    assert external_references(page) == []
+    assert 't.version="1.9.3"' in page  # Leaflet itself is in the page
+    assert "kollektiva färdmedel" in page and "modellerat vägnät" in page  # the caveat
+    # The static plot cell drew a figure (matplotlib, from the notebook extra).
+    assert any(
+        "image/png" in out.get("data", {})
+        for cell in nb.cells
+        if cell.cell_type == "code"
+        for out in cell.get("outputs", [])
+    )
 
 
 def test_there_is_a_notebook():

@@ -16,6 +16,7 @@ from tillganglighet.data.geodata import (
 from tillganglighet.data.population import origins_from_population
 from tillganglighet.data.userdata import read_population
 from tillganglighet.errors import InputValidationError
+from tillganglighet.report.tables import read_output_csv
 
 
 def _cell_id(x: float, y: float, size: int = 1000) -> str:
@@ -102,9 +103,8 @@ def test_cli_population_option(grid_csv, tmp_path):
     res = CliRunner().invoke(app, [*args, "--fill-missing-population"], env={"COLUMNS": "200"})
     assert res.exit_code == 0, res.output
     assert "user_grid" in (out / "summary.md").read_text()
-    import pandas as pd
 
-    muni = pd.read_csv(out / "municipalities.csv", dtype={"kommun_kod": str})
+    muni = read_output_csv(out / "municipalities.csv")
     by = muni.set_index("kommun_kod")["population_source"]
     assert by["2584"] == "user_grid" and by["1480"] == DEFAULT_POPULATION_SOURCE
 

@@ -43,8 +43,11 @@ def test_service_day_matches_gtfs_kit(feed, date):
     st = g.stop_times.sort_values(["trip_id", "stop_sequence"])
     st = st[st.trip_id.isin(today | yday)]
     # expected connections: consecutive stop pairs; yesterday's only when arriving >= 24:00
-    secs = st.arrival_time.map(lambda s: int(s[:-6]) * 3600 + int(s[-5:-3]) * 60
-                               + int(s[-2:]) if isinstance(s, str) else np.nan)
+    secs = st.arrival_time.map(
+        lambda s: (
+            int(s[:-6]) * 3600 + int(s[-5:-3]) * 60 + int(s[-2:]) if isinstance(s, str) else np.nan
+        )
+    )
     # blank times lie between their neighbours: interpolate them for the >= 24 h test
     secs = secs.groupby(st.trip_id.to_numpy()).transform(lambda a: a.interpolate())
     grouped = {t: a.to_numpy() for t, a in secs.groupby(st.trip_id.to_numpy())}
@@ -67,8 +70,7 @@ def test_arrive_by_sample_against_brute_force(feed):
     ok = np.flatnonzero(np.isfinite(sd.stop_x) & sd.served)
     # origins scattered around stops; three meeting points at stops of different lines
     base = ok[rng.choice(len(ok), 30, replace=False)]
-    origins = np.column_stack([sd.stop_x[base], sd.stop_y[base]]) + rng.uniform(-600, 600,
-                                                                                (30, 2))
+    origins = np.column_stack([sd.stop_x[base], sd.stop_y[base]]) + rng.uniform(-600, 600, (30, 2))
     points = np.column_stack([sd.stop_x[ok[[5, 150, 300]]], sd.stop_y[ok[[5, 150, 300]]]])
     walk = WalkParams(access_radius_m=500, footpath_radius_m=300, rural_access_radius_m=1500)
     ref_walk = Walk(acc_radius=500, fp_radius=300, rural=1500)
@@ -80,6 +82,7 @@ def test_arrive_by_sample_against_brute_force(feed):
     assert np.isfinite(res.travel_s).all()
     assert (res.travel_s < res.walk_s[:, None]).sum() > 30  # transit matters in the sample
     few = slice(0, 8)
-    np.testing.assert_array_equal(res.departures_per_day[few],
-                                  ref.departures(origins[few], points, H))
+    np.testing.assert_array_equal(
+        res.departures_per_day[few], ref.departures(origins[few], points, H)
+    )
     assert res.departures_per_day[few].sum() > 0

@@ -53,8 +53,14 @@ def test_single_line_hand_worked(tmp_path):
     spec.stop("C", 10000, 0)
     spec.service("WD")
     for k, start in enumerate([8 * H, 8 * H + 1800, 9 * H]):
-        spec.trip(f"t{k}", [("A", start, start), ("B", start + 600, start + 660),
-                            ("C", start + 1200, start + 1200)])
+        spec.trip(
+            f"t{k}",
+            [
+                ("A", start, start),
+                ("B", start + 600, start + 660),
+                ("C", start + 1200, start + 1200),
+            ],
+        )
     origins = xy((0, 260))
     points = xy((10000, 130))  # 130 m from C: 130 s egress
     times = [9 * H, 9 * H + 1800 - 1, 9 * H + 1800, 10 * H]
@@ -134,10 +140,12 @@ def test_footpath_chain_closure(tmp_path):
     spec.stop("C", 4500, 0)
     spec.stop("D", 14500, 0)
     spec.service("WD")
-    trips = {"sa": [("S", 8 * H, 8 * H), ("A", 8 * H + 600, 8 * H + 600)],
-             "cd": [("C", 8 * H + 1300, 8 * H + 1300), ("D", 8 * H + 2000, 8 * H + 2000)],
-             # B must be served on the day: footpaths join served stops only
-             "bx": [("B", 5 * H, 5 * H), ("S", 5 * H + 600, 5 * H + 600)]}
+    trips = {
+        "sa": [("S", 8 * H, 8 * H), ("A", 8 * H + 600, 8 * H + 600)],
+        "cd": [("C", 8 * H + 1300, 8 * H + 1300), ("D", 8 * H + 2000, 8 * H + 2000)],
+        # B must be served on the day: footpaths join served stops only
+        "bx": [("B", 5 * H, 5 * H), ("S", 5 * H + 600, 5 * H + 600)],
+    }
     for tid, t in trips.items():
         spec.trip(tid, t)
     spec.transfers.append(("A", "B", 2, 0))
@@ -148,7 +156,7 @@ def test_footpath_chain_closure(tmp_path):
     assert res.travel_s[0, 0] == H
     fp = transit.footpaths(sd, WalkParams())
     a, c = list(sd.stop_id).index("A"), list(sd.stop_id).index("C")
-    into_c = fp.src[fp.indptr[c]:fp.indptr[c + 1]]
+    into_c = fp.src[fp.indptr[c] : fp.indptr[c + 1]]
     assert a in into_c
     ref = reference(trips.values(), sd, transfers=[("A", "B", 2, 0)])
     np.testing.assert_array_equal(res.travel_s[:, 0], ref.arrive_by(origins, points, 9 * H))
@@ -160,8 +168,11 @@ def test_overnight_trip_of_previous_day(tmp_path):
     spec.stop("B", 10000, 0)
     spec.service("MON", days="1000000")
     # runs Monday 23:40 -> 24:25 (Tuesday 00:25)
-    spec.trip("late", [("A", 23 * H + 2400, 23 * H + 2400), ("B", 24 * H + 1500, 24 * H + 1500)],
-              service="MON")
+    spec.trip(
+        "late",
+        [("A", 23 * H + 2400, 23 * H + 2400), ("B", 24 * H + 1500, 24 * H + 1500)],
+        service="MON",
+    )
     spec.service("WD")
     spec.trip("day", [("A", 12 * H, 12 * H), ("B", 12 * H + 600, 12 * H + 600)])
     feed = transit.read_gtfs(spec.write(tmp_path / "f"))
@@ -181,8 +192,12 @@ def test_calendar_exceptions(tmp_path):
     spec.service("NEVER", days="0000000")
     spec.trip("fast", [("A", 8 * H + 1800, 8 * H + 1800), ("B", 8 * H + 2400, 8 * H + 2400)])
     spec.trip("slow", [("A", 8 * H, 8 * H), ("B", 8 * H + 600, 8 * H + 600)])
-    spec.trip("extra", [("A", 8 * H + 2700, 8 * H + 2700), ("B", 8 * H + 3000, 8 * H + 3000)],
-              route="R2", service="NEVER")
+    spec.trip(
+        "extra",
+        [("A", 8 * H + 2700, 8 * H + 2700), ("B", 8 * H + 3000, 8 * H + 3000)],
+        route="R2",
+        service="NEVER",
+    )
     spec.trips[0]["service"] = "CUT"
     spec.service("CUT")
     spec.calendar_dates.append(("CUT", "20260310", 2))  # fast removed on the date
@@ -236,8 +251,12 @@ def test_pickup_and_drop_off_rules(tmp_path):
     spec.stop("B", 5000, 0)
     spec.stop("C", 10000, 0)
     spec.service("WD")
-    spec.trip("t", [("A", 8 * H, 8 * H), ("B", 8 * H + 300, 8 * H + 300),
-                    ("C", 8 * H + 600, 8 * H + 600)], pickup={1: 1}, dropoff={1: 1})
+    spec.trip(
+        "t",
+        [("A", 8 * H, 8 * H), ("B", 8 * H + 300, 8 * H + 300), ("C", 8 * H + 600, 8 * H + 600)],
+        pickup={1: 1},
+        dropoff={1: 1},
+    )
     origins, points = xy((0, 0), (5000, 0)), xy((5000, 0), (10000, 0))
     _sd, res = run(spec, tmp_path, origins, points[:1], [9 * H])
     assert res.travel_s[0, 0] == res.walk_s[0]  # no alighting at B
@@ -253,8 +272,12 @@ def test_booked_services_option(tmp_path):
     spec.stop("R", 30000, 0)  # served by the booked line only
     spec.service("WD")
     spec.trip("bus", [("A", 7 * H, 7 * H), ("B", 7 * H + 600, 7 * H + 600)])
-    spec.trip("book", [("R", 8 * H, 8 * H), ("B", 8 * H + 1800, 8 * H + 1800)],
-              route="BOOK", route_type=1501)
+    spec.trip(
+        "book",
+        [("R", 8 * H, 8 * H), ("B", 8 * H + 1800, 8 * H + 1800)],
+        route="BOOK",
+        route_type=1501,
+    )
     origins, points = xy((30000, 0)), xy((10000, 0))
     feed = transit.read_gtfs(spec.write(tmp_path / "f"))
     ex = transit.service_day(feed, DATE)
@@ -280,8 +303,9 @@ def test_rural_access_radius(tmp_path):
     _sd, res = run(spec, tmp_path, origins, points, [9 * H])
     assert res.travel_s[0, 0] == H + 1800  # 1.8 km walk to the only stop
     assert res.travel_s[1, 0] == res.walk_s[1]  # beyond 2.5 km: no stop
-    _sd, res2 = run(spec, tmp_path / "b", origins, points, [9 * H],
-                   walk=WalkParams(rural_access_radius_m=1000))
+    _sd, res2 = run(
+        spec, tmp_path / "b", origins, points, [9 * H], walk=WalkParams(rural_access_radius_m=1000)
+    )
     assert res2.travel_s[0, 0] == res2.walk_s[0]
 
 
@@ -320,22 +344,25 @@ def test_random_feeds_match_brute_force(tmp_path, seed):
     spec, pos, trips, flags = random_spec(rng)
     transfers = []
     if seed % 2:
-        transfers = [("s0", "s9", 2, int(rng.integers(0, 600))), ("s1", "s1", 2, 0),
-                     ("s2", "s3", 3, None)]
+        transfers = [
+            ("s0", "s9", 2, int(rng.integers(0, 600))),
+            ("s1", "s1", 2, 0),
+            ("s2", "s3", 3, None),
+        ]
         spec.transfers.extend(transfers)
     origins = np.column_stack([rng.uniform(0, 9000, 25), rng.uniform(0, 9000, 25)])
     origins[:5] = pos[:5] + rng.uniform(-300, 300, (5, 2))
     origins += [X0, Y0]
-    points = pos[rng.choice(len(pos), 2, replace=False)] + [X0, Y0] + rng.uniform(-200, 200,
-                                                                                  (2, 2))
+    points = pos[rng.choice(len(pos), 2, replace=False)] + [X0, Y0] + rng.uniform(-200, 200, (2, 2))
     times = np.arange(8 * H, 12 * H + 1, 1800)
     feed = transit.read_gtfs(spec.write(tmp_path / "feed"))
     sd = transit.service_day(feed, DATE)
     idx = {s: i for i, s in enumerate(sd.stop_id)}
     ref_trips = [[(idx[s], a, d) for s, a, d in t] for t in trips]
     tr = [(idx[a], idx[b], k, m) for a, b, k, m in transfers]
-    ref = Reference(conns_from_trips(ref_trips, flags), np.column_stack([sd.stop_x, sd.stop_y]),
-                    Walk(), tr)
+    ref = Reference(
+        conns_from_trips(ref_trips, flags), np.column_stack([sd.stop_x, sd.stop_y]), Walk(), tr
+    )
     res = transit.arrive_by(sd, origins, points, times)
     scan = transit.arrive_by(sd, origins, points, times, method="scan")
     for q, T in enumerate(times):
@@ -347,7 +374,7 @@ def test_random_feeds_match_brute_force(tmp_path, seed):
     od = transit.od_matrix(sd, origins, points, times, horizon_s=None)
     np.testing.assert_allclose(od.seconds.min(axis=1), res.travel_s.astype(np.float32))
     for j in range(len(points)):
-        exp = ref.arrive_by(origins, points[j:j + 1], int(times[1]))
+        exp = ref.arrive_by(origins, points[j : j + 1], int(times[1]))
         np.testing.assert_allclose(od.seconds[:, j, 1], exp.astype(np.float32))
     assert np.isfinite(res.travel_s).any() and (res.departures_per_day > 0).any()
 
@@ -357,8 +384,9 @@ def test_horizon_cuts_long_journeys(tmp_path):
     spec, pos, _trips, _flags = random_spec(rng)
     feed = transit.read_gtfs(spec.write(tmp_path / "feed"))
     sd = transit.service_day(feed, DATE)
-    origins = np.column_stack([rng.uniform(0, 9000, 30), rng.uniform(0, 9000, 30)]) + [X0, Y0]
-    points = pos[:1] + [X0, Y0]
+    offset = np.array([X0, Y0])
+    origins = np.column_stack([rng.uniform(0, 9000, 30), rng.uniform(0, 9000, 30)]) + offset
+    points = pos[:1] + offset
     times = [10 * H, 11 * H]
     full = transit.arrive_by(sd, origins, points, times)
     for method in ("profile", "scan"):
@@ -381,8 +409,9 @@ def test_inputs_checked(tmp_path):
     with pytest.raises(transit.engine.CRSError, match="EPSG:3006"):
         transit.arrive_by(sd, wgs, xy((0, 0)))
     ok = gpd.GeoDataFrame(geometry=[Point(X0, Y0)], crs=3006)
-    res = transit.arrive_by(sd, ok, gpd.GeoDataFrame(geometry=[Point(X0 + 5000, Y0)], crs=3006),
-                            [9 * H])
+    res = transit.arrive_by(
+        sd, ok, gpd.GeoDataFrame(geometry=[Point(X0 + 5000, Y0)], crs=3006), [9 * H]
+    )
     assert res.travel_s[0, 0] == H
     frame = res.to_frame()
     assert frame.loc[0, "median_min"] == 60.0
@@ -397,3 +426,26 @@ def test_cross_check_sd_reference_helper(tmp_path):
     spec, _pos, trips, _flags = random_spec(rng)
     sd = transit.service_day(transit.read_gtfs(spec.write(tmp_path / "f")), DATE)
     assert len(conns_from_arrays(sd)) == sum(len(t) - 1 for t in trips)
+
+
+def test_od_matrix_cache_and_progress(tmp_path):
+    rng = np.random.default_rng(9)
+    spec, pos, _trips, _flags = random_spec(rng)
+    sd = transit.service_day(transit.read_gtfs(spec.write(tmp_path / "f")), DATE)
+    offset = np.array([X0, Y0])
+    origins = rng.uniform(0, 9000, (15, 2)) + offset
+    points = pos[:3] + offset
+    times = [9 * H, 10 * H]
+    calls: list[tuple[str, int, int]] = []
+    first = transit.od_matrix(sd, origins, points[:2], times, progress=lambda *a: calls.append(a))
+    assert calls[-1] == ("od_matrix", 4, 4)
+    calls.clear()
+    both = transit.od_matrix(sd, origins, points, times, progress=lambda *a: calls.append(a))
+    # the first two columns came from the cache: only the new point's 2 scans ran
+    assert [c for c in calls if c[1] < c[2]] == [("od_matrix", 4, 6), ("od_matrix", 5, 6)]
+    np.testing.assert_array_equal(both.seconds[:, :2], first.seconds)
+    fresh = transit.od_matrix(sd, origins, points, times, cache=False)
+    np.testing.assert_array_equal(both.seconds, fresh.seconds)
+    np.testing.assert_array_equal(
+        both.score([0, 2]), np.median(np.minimum(fresh.seconds[:, 0], fresh.seconds[:, 2]), axis=1)
+    )

@@ -23,8 +23,10 @@ def basic(tmp_path: Path, name: str = "feed") -> Path:
     spec.stop("B", 3000, 0)
     spec.stop("C", 6000, 0)
     spec.service("WD")
-    spec.trip("t1", [("A", 8 * H, 8 * H), ("B", 8 * H + 300, 8 * H + 330),
-                     ("C", 8 * H + 600, 8 * H + 600)])
+    spec.trip(
+        "t1",
+        [("A", 8 * H, 8 * H), ("B", 8 * H + 300, 8 * H + 330), ("C", 8 * H + 600, 8 * H + 600)],
+    )
     spec.trip("t2", [("C", 9 * H, 9 * H), ("A", 9 * H + 600, 9 * H + 600)])
     return spec.write(tmp_path / name)
 
@@ -58,7 +60,7 @@ def test_reads_folder_and_zip_alike(tmp_path):
 def test_missing_file_and_column(tmp_path):
     folder = basic(tmp_path)
     (folder / "routes.txt").unlink()
-    with pytest.raises(transit.GTFSError, match="routes.txt"):
+    with pytest.raises(transit.GTFSError, match=r"routes\.txt"):
         transit.read_gtfs(folder)
     folder = basic(tmp_path, "b")
     edit(folder, "stop_times.txt", "departure_time,", "dep_time,")
@@ -76,8 +78,9 @@ def test_times_backwards_reported_with_line_and_trip_dropped(tmp_path):
     edit(folder, "stop_times.txt", "t1,08:05:00,08:05:30,B", "t1,07:55:00,08:05:30,B")
     feed = transit.read_gtfs(folder)
     msgs = messages(feed)
-    assert any("stop_times.txt, line 3, field 'arrival_time'" in m and "backwards" in m
-               for m in msgs), msgs
+    assert any(
+        "stop_times.txt, line 3, field 'arrival_time'" in m and "backwards" in m for m in msgs
+    ), msgs
     assert feed.n_stop_times == 2  # only t2 is left
 
 
@@ -95,8 +98,9 @@ def test_bad_time_and_unknown_ids(tmp_path):
     msgs = messages(feed)
     assert any("line 6, field 'stop_id': unknown stop_id" in m for m in msgs), msgs
     assert any("line 6, field 'arrival_time'" in m for m in msgs), msgs
-    assert any("trips.txt, line 3, field 'trip_id': trip has a single stop time" in m
-               for m in msgs), msgs
+    assert any(
+        "trips.txt, line 3, field 'trip_id': trip has a single stop time" in m for m in msgs
+    ), msgs
 
 
 def test_trip_without_stop_times_and_stop_without_coordinates(tmp_path):
@@ -107,8 +111,9 @@ def test_trip_without_stop_times_and_stop_without_coordinates(tmp_path):
     feed = transit.read_gtfs(folder)
     msgs = messages(feed)
     assert "warning: trips.txt, line 4, field 'trip_id': trip has no stop_times; ignored" in msgs
-    assert any("stops.txt, line 3, field 'stop_lat': stop without coordinates" in m
-               for m in msgs), msgs
+    assert any(
+        "stops.txt, line 3, field 'stop_lat': stop without coordinates" in m for m in msgs
+    ), msgs
 
 
 def test_blank_lines_do_not_shift_line_numbers(tmp_path):
@@ -181,7 +186,7 @@ def test_corrupt_zip(tmp_path):
         data[k] ^= 0x5A
     broken = tmp_path / "broken.zip"
     broken.write_bytes(bytes(data))
-    with pytest.raises(transit.GTFSError, match="stops.txt is corrupt"):
+    with pytest.raises(transit.GTFSError, match=r"stops\.txt is corrupt"):
         transit.read_gtfs(broken)
     truncated = tmp_path / "truncated.zip"
     truncated.write_bytes(good.read_bytes()[: len(data) // 2])
@@ -214,9 +219,10 @@ def test_meaningless_feed_is_an_error(tmp_path):
     folder = basic(tmp_path)
     p = folder / "stop_times.txt"
     lines = p.read_text(encoding="utf-8").splitlines()
-    p.write_text("\n".join([lines[0]] + [ln.replace(":", ".") for ln in lines[1:]]) + "\n",
-                 encoding="utf-8")
-    with pytest.raises(transit.GTFSError, match="no trip has two usable stop times.*line 2"):
+    p.write_text(
+        "\n".join([lines[0]] + [ln.replace(":", ".") for ln in lines[1:]]) + "\n", encoding="utf-8"
+    )
+    with pytest.raises(transit.GTFSError, match=r"no trip has two usable stop times.*line 2"):
         transit.read_gtfs(folder)
     folder = basic(tmp_path, "b")
     p = folder / "stops.txt"
@@ -224,8 +230,9 @@ def test_meaningless_feed_is_an_error(tmp_path):
     with pytest.raises(transit.GTFSError, match="no stop has coordinates"):
         transit.read_gtfs(folder)
     folder = basic(tmp_path, "c")
-    (folder / "stop_times.txt").write_text("trip_id,arrival_time,departure_time,stop_id,"
-                                          "stop_sequence\n", encoding="utf-8")
+    (folder / "stop_times.txt").write_text(
+        "trip_id,arrival_time,departure_time,stop_id,stop_sequence\n", encoding="utf-8"
+    )
     with pytest.raises(InputValidationError, match="nothing can be ridden"):
         transit.read_gtfs(folder)
 
@@ -251,8 +258,25 @@ def test_calendar_dates_only_feed(tmp_path):
     folder = basic(tmp_path)
     (folder / "calendar.txt").unlink()
     (folder / "calendar_dates.txt").write_text(
-        "service_id,date,exception_type\nWD,20260310,1\n", encoding="utf-8")
+        "service_id,date,exception_type\nWD,20260310,1\n", encoding="utf-8"
+    )
     feed = transit.read_gtfs(folder)
     assert transit.service_day(feed, DATE).n_connections == 3
     with pytest.raises(transit.GTFSError, match="no service runs on 2026-03-11"):
         transit.service_day(feed, "2026-03-11")
+
+
+def test_progress_callbacks(tmp_path):
+    calls: list[tuple[str, int, int]] = []
+    feed = transit.read_gtfs(basic(tmp_path), progress=lambda *a: calls.append(a))
+    assert calls[0] == ("read", 0, 8) and calls[-1] == ("read", 8, 8)
+    sd = transit.service_day(feed, DATE)
+    calls.clear()
+    pts = np.column_stack([sd.stop_x[:1], sd.stop_y[:1]])
+    transit.arrive_by(sd, pts, pts, [9 * H], progress=lambda *a: calls.append(a))
+    assert calls == [("profile", 0, 1), ("profile", 1, 1)]
+    calls.clear()
+    transit.arrive_by(
+        sd, pts, pts, [9 * H, 10 * H], method="scan", progress=lambda *a: calls.append(a)
+    )
+    assert calls == [("scan", 0, 2), ("scan", 1, 2), ("scan", 2, 2)]

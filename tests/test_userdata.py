@@ -258,8 +258,8 @@ def test_point_at_sea_far_from_every_municipality(tmp_path: Path) -> None:
     with pytest.raises(InputValidationError) as err:
         read_points(path)
     message = str(err.value)
-    assert "p.csv" in message and "'kommun_kod'" in message and "line 3" in message
-    assert "from the nearest municipality" in message
+    assert "p.csv" in message and "line 3" in message and "outside Sweden" in message
+    assert "at sea 33.5 km from the nearest municipality" in message
 
 
 def test_duplicate_kommun_in_table(tmp_path: Path) -> None:

@@ -34,24 +34,45 @@ class Conn:
     alight: bool
 
 
-def conns_from_trips(trips: list[list[tuple[int, int, int]]],
-                     flags: list[tuple[dict[int, int], dict[int, int]]] | None = None
-                     ) -> list[Conn]:
+def conns_from_trips(
+    trips: list[list[tuple[int, int, int]]],
+    flags: list[tuple[dict[int, int], dict[int, int]]] | None = None,
+) -> list[Conn]:
     """Connections from trips given as lists of (stop, arr_s, dep_s)."""
     out = []
     for t, times in enumerate(trips):
         pick, drop = flags[t] if flags else ({}, {})
         for k in range(len(times) - 1):
-            out.append(Conn(t, k, times[k][0], times[k + 1][0], times[k][2], times[k + 1][1],
-                            pick.get(k, 0) != 1, drop.get(k + 1, 0) != 1))
+            out.append(
+                Conn(
+                    t,
+                    k,
+                    times[k][0],
+                    times[k + 1][0],
+                    times[k][2],
+                    times[k + 1][1],
+                    pick.get(k, 0) != 1,
+                    drop.get(k + 1, 0) != 1,
+                )
+            )
     return out
 
 
 def conns_from_arrays(sd) -> list[Conn]:
     flags = sd.flags
-    return [Conn(int(sd.trip[i]), i, int(sd.dep_stop[i]), int(sd.arr_stop[i]), int(sd.dep_s[i]),
-                 int(sd.arr_s[i]), bool(flags[i] & 1), bool(flags[i] & 2))
-            for i in range(len(sd.dep_s))]
+    return [
+        Conn(
+            int(sd.trip[i]),
+            i,
+            int(sd.dep_stop[i]),
+            int(sd.arr_stop[i]),
+            int(sd.dep_s[i]),
+            int(sd.arr_s[i]),
+            bool(flags[i] & 1),
+            bool(flags[i] & 2),
+        )
+        for i in range(len(sd.dep_s))
+    ]
 
 
 @dataclass
@@ -68,8 +89,13 @@ class Walk:
 
 
 class Reference:
-    def __init__(self, conns: list[Conn], stop_xy: np.ndarray, walk: Walk,
-                 transfers: list[tuple[int, int, int, int]] = ()) -> None:
+    def __init__(
+        self,
+        conns: list[Conn],
+        stop_xy: np.ndarray,
+        walk: Walk,
+        transfers: list[tuple[int, int, int, int]] = (),
+    ) -> None:
         self.c = conns
         self.xy = stop_xy
         self.w = walk
@@ -79,7 +105,7 @@ class Reference:
             served.add(c.u)
             served.add(c.v)
         self.served = sorted(s for s in served if np.isfinite(stop_xy[s]).all())
-        self.change = {s: walk.change for s in range(n)}
+        self.change = dict.fromkeys(range(n), walk.change)
         # footpaths: geometric, transfers.txt overrides, closure with cut-off, type 3 removed
         g = nx.DiGraph()
         for a in self.served:
@@ -167,17 +193,31 @@ class Reference:
         j = bisect.bisect_left(ts, t)
         return j if j < len(ts) else None
 
-    def _options(self, o_xy: np.ndarray) -> list[tuple[int, int]]:
-        """(stop, walk seconds) where the origin can be ready to board."""
+    def _options(
+        self, o_xy: np.ndarray, extra: dict[int, int] | None = None
+    ) -> list[tuple[int, int]]:
+        """(stop, seconds) where the origin can be ready to board (walk, or extra legs)."""
         opts = []
-        for s, a in self._near(o_xy).items():
+        legs = dict(self._near(o_xy))
+        for s, a in (extra or {}).items():
+            legs[s] = min(legs.get(s, 10**9), a)
+        for s, a in legs.items():
             opts.append((s, a))
             for w, t in self.fp.get(s, {}).items():
                 opts.append((w, a + t))
         return opts
 
-    def arrive_by(self, origins: np.ndarray, points: np.ndarray, deadline: int) -> np.ndarray:
-        """Travel seconds (deadline - latest departure, or walking) per origin."""
+    def arrive_by(
+        self,
+        origins: np.ndarray,
+        points: np.ndarray,
+        deadline: int,
+        extra: list[dict[int, int]] | None = None,
+    ) -> np.ndarray:
+        """Travel seconds (deadline - latest departure, or walking) per origin.
+
+        ``extra``: per origin, more (stop -> seconds) access legs (park and ride).
+        """
         eg = self.egress(points)
         g = self.g.copy()
         for i, c in enumerate(self.c):
@@ -187,7 +227,7 @@ class Reference:
         out = np.full(len(origins), np.inf)
         for o, oxy in enumerate(origins):
             best = -math.inf
-            for s, a in self._options(oxy):
+            for s, a in self._options(oxy, extra[o] if extra else None):
                 for j, t in enumerate(self.times.get(s, [])):
                     if ("wait", s, j) in anc:
                         best = max(best, t - a)
@@ -212,8 +252,7 @@ class Reference:
         out = np.zeros(len(origins), dtype=np.int64)
         for o, oxy in enumerate(origins):
             opts = self._options(oxy)
-            cands = sorted({t - a for s, a in opts for t in self.times.get(s, [])},
-                           reverse=True)
+            cands = sorted({t - a for s, a in opts for t in self.times.get(s, [])}, reverse=True)
             best_arr = math.inf
             count = 0
             for d in cands:

@@ -26,6 +26,13 @@ import pandas as pd
 
 from tillganglighet.errors import InputValidationError
 
+#: A municipality with more than this share of its population (persons; origins where
+#: population is unknown) unreachable on the network gets ``insufficient_coverage`` and
+#: counts as a gap: its mean travel time describes a minority of its people. "Mostly
+#: unreachable" = more than half (issue 15 item 7: Strömstad, 86 % unreachable on an OSM
+#: extract, showed a 0.675 min mean and no gap).
+MAX_UNREACHABLE_SHARE = 0.5
+
 #: Relation of a municipality to the municipality of its nearest point.
 RELATIONS = ("same_municipality", "neighbouring_municipality", "same_fa_region", "other")
 
@@ -143,9 +150,14 @@ def municipality_metrics(
         any origin is unreachable), ``largest_settlement``,
         ``largest_settlement_time_min``, ``share_within_threshold`` (population share,
         or origin share where population is unknown), ``population_beyond_threshold``,
-        ``gap``, ``exceeds_by_min`` (NaN when no gap), and the same with suffix ``_fa``
+        ``unreachable_share`` (population share, or origin share where population is
+        unknown, with no route to any point), ``insufficient_coverage`` (more than
+        :data:`MAX_UNREACHABLE_SHARE` of it unreachable: the mean describes too few
+        people), ``gap`` (mean beyond the threshold, **or** insufficient coverage),
+        ``exceeds_by_min`` (NaN when the mean is not beyond), and the same with suffix ``_fa``
         for the FA-region rule (``mean_time_fa_min``, ``worst_time_fa_min``,
-        ``share_within_threshold_fa``, ``population_beyond_threshold_fa``, ``gap_fa``,
+        ``share_within_threshold_fa``, ``population_beyond_threshold_fa``,
+        ``unreachable_share_fa``, ``insufficient_coverage_fa``, ``gap_fa``,
         ``exceeds_by_fa_min``).
     """
     threshold = check_threshold(threshold_min)
@@ -170,13 +182,20 @@ def municipality_metrics(
             mean = _weighted_mean(minutes, pop)
             within = ~beyond_threshold(minutes, threshold)
             share = float(pop[within].sum() / pop.sum()) if pop.sum() > 0 else float(within.mean())
-            gap = bool(beyond_threshold(mean, threshold))
+            unreachable = _unreachable_share(minutes, pop)
+            insufficient = unreachable > MAX_UNREACHABLE_SHARE
+            over = bool(beyond_threshold(mean, threshold))
+            # A mean over the few reachable people says nothing about the rest: such a
+            # municipality is flagged and counted as a gap, whatever its mean.
+            gap = over or insufficient
             row[f"mean_time{suffix}_min"] = mean
             row[f"worst_time{suffix}_min"] = float(minutes.max()) if reachable.all() else np.inf
             row[f"share_within_threshold{suffix}"] = share
             row[f"population_beyond_threshold{suffix}"] = int(pop[~within].sum())
+            row[f"unreachable_share{suffix}"] = unreachable
+            row[f"insufficient_coverage{suffix}"] = insufficient
             row[f"gap{suffix}"] = gap
-            row[f"exceeds_by{suffix}_min"] = (mean - threshold) if gap else np.nan
+            row[f"exceeds_by{suffix}_min"] = (mean - threshold) if over else np.nan
             if suffix == "":
                 row["population_unreachable"] = int(pop[~reachable].sum())
                 row["largest_settlement_time_min"] = float(largest[column]) / 60.0
@@ -326,8 +345,9 @@ def marginal_value(
         One row per point (positional index ``point_index``): ``origins_served``,
         ``population_served`` (persons whose nearest point it is),
         ``population_newly_beyond`` (persons whose time crosses the threshold if it
-        closed), ``municipalities_newly_gap`` (municipalities whose population-weighted
-        mean crosses the threshold), ``mean_increase_min`` (population-weighted mean
+        closed), ``municipalities_newly_gap`` (municipalities that become a gap, as
+        :func:`municipality_metrics` defines it: population-weighted mean beyond the
+        threshold, or mostly unreachable), ``mean_increase_min`` (population-weighted mean
         increase in minutes over the persons it serves).
     """
     t = np.asarray(times_s)
@@ -390,7 +410,7 @@ def marginal_value_from_nearest(
     korder = np.argsort(kinv, kind="stable")
     kbounds = np.searchsorted(kinv[korder], np.arange(codes.size + 1))
     members = [korder[kbounds[c] : kbounds[c + 1]] for c in range(codes.size)]
-    base_mean = np.array([_weighted_mean(base_t[m], pop[m]) for m in members])
+    base_gap = np.array([_is_gap(base_t[m], pop[m], threshold) for m in members])
     # Served origins per point.
     sel = np.flatnonzero(served & (best_idx >= 0) & (best_idx < n_points))
     sorder = sel[np.argsort(best_idx[sel], kind="stable")]
@@ -410,8 +430,7 @@ def marginal_value_from_nearest(
             new_t = base_t[m].copy()
             hit = np.isin(m, rows)
             new_t[hit] = second[m[hit]] / 60.0
-            new_mean = _weighted_mean(new_t, pop[m])
-            if base_mean[c] <= thr < new_mean:
+            if not base_gap[c] and _is_gap(new_t, pop[m], thr):
                 newly_gap += 1
         inc = new_rows - base_t[rows]
         w = pop[rows]
@@ -427,6 +446,20 @@ def marginal_value_from_nearest(
     df = pd.DataFrame(out, columns=_MV_COLUMNS)
     df.index.name = "point_index"
     return df
+
+
+def _unreachable_share(minutes: np.ndarray, pop: np.ndarray) -> float:
+    """Population share (origin share where population is unknown) without a route."""
+    unreachable = ~np.isfinite(minutes)
+    if pop.sum() > 0:
+        return float(pop[unreachable].sum() / pop.sum())
+    return float(unreachable.mean())
+
+
+def _is_gap(minutes: np.ndarray, pop: np.ndarray, threshold: float) -> bool:
+    """The gap rule of :func:`municipality_metrics` for one municipality's origins."""
+    over = bool(beyond_threshold(_weighted_mean(minutes, pop), threshold))
+    return over or _unreachable_share(minutes, pop) > MAX_UNREACHABLE_SHARE
 
 
 @dataclass(frozen=True)

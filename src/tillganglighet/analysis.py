@@ -52,10 +52,11 @@ from tillganglighet.data.presence import (
     service_offices,
 )
 from tillganglighet.errors import InputValidationError
+from tillganglighet.networks.coverage import check_coverage
 from tillganglighet.networks.graph import Network
 from tillganglighet.networks.load import NetworkSpec, load_network
 from tillganglighet.progress import ProgressCallback, report
-from tillganglighet.routing import DEFAULT_ACCESS_SPEED_KPH, snap_points
+from tillganglighet.routing import DEFAULT_ACCESS_SPEED_KPH, DEFAULT_MAX_SNAP_M, snap_points
 from tillganglighet.routing.travel import Ends, nearest_exact, two_nearest_exact
 
 
@@ -494,6 +495,15 @@ def analyze(
 
     say("snapping points to the network")
     org_snap = _snap(net, org)
+    check_coverage(
+        net,
+        org_snap["node"].to_numpy(),
+        org["population"].to_numpy(),
+        origin_x=org_snap["x_m"].to_numpy(),
+        origin_y=org_snap["y_m"].to_numpy(),
+        max_snap_m=MODELLED_MAX_SNAP_M if net.metadata.get("modelled") else DEFAULT_MAX_SNAP_M,
+        label=info.label_en,
+    )
     mp_snap = _snap(net, mp)
     so_snap = _snap(net, so)
 

@@ -16,9 +16,18 @@ meeting times (default weekdays 09:00-15:00 every 15 minutes) each origin gets:
 - ``pt_nearest_point_id`` — the point reached most often;
 
 and the same median under the FA-region rule (``pt_median_fa_min``: only points in the
-origin's own FA-region; one scan per FA-region). The municipality figures apply the
-same metric as the road mode (:func:`tillganglighet.accessibility.municipality_metrics`)
-to the per-origin median.
+origin's own FA-region). The FA-region rule is exact without a scan per region: where
+the point reached at a meeting time already lies in the origin's FA-region, the
+restricted time is the same; only the remaining (origin, meeting time) pairs are scanned
+again with the region's points (:func:`_fa_region_times`). The municipality figures
+apply the same metric as the road mode
+(:func:`tillganglighet.accessibility.municipality_metrics`) to the per-origin median.
+
+Bound: journeys longer than :data:`PT_HORIZON_S` are not searched and read as
+unreachable ("beyond X min", X = PT_HORIZON_S / 60); ``None`` searches the whole day.
+
+The service day (the connections of the date, as arrays) is cached on disk
+(:func:`cached_service_day`), so a warm run does not read the GTFS zip again.
 """
 
 from __future__ import annotations
@@ -29,6 +38,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
@@ -37,6 +47,9 @@ import pandas as pd
 from tillganglighet.accessibility import municipality_metrics
 from tillganglighet.errors import InputValidationError
 from tillganglighet.progress import ProgressCallback, report
+
+if TYPE_CHECKING:
+    from tillganglighet.transit import ServiceDay
 
 __all__ = [
     "DEFAULT_MEETINGS",
@@ -54,6 +67,37 @@ DEFAULT_MEETINGS = "09:00-15:00/15"
 #: guideline. Farther origins without a stop are unreachable (``inf``), not "an 8-hour
 #: walk"; the engine itself has no cap (:class:`tillganglighet.transit.WalkParams`).
 MAX_DIRECT_WALK_M = 5_000.0
+
+#: Longest journey searched (seconds); longer ones read as unreachable ("beyond X
+#: min"). ``None``: no bound. The default is no bound: an arrive-by search over the whole
+#: day takes a few seconds on the national modelled feed, and a bound would drop the
+#: rural origins with a morning bus from the municipality means (which average over
+#: the reachable origins) and so make rural municipalities look faster.
+PT_HORIZON_S: float | None = None
+
+#: Threads for the FA-region rule's scans (the numba kernels release the GIL).
+FA_WORKERS = max(1, min(4, os.cpu_count() or 1))
+
+#: Version of the cached service-day format (part of the cache key, with the content
+#: hash of the engine's reader modules, so a changed reader never loads an old entry).
+SERVICE_DAY_CACHE_VERSION = 1
+_SD_ARRAYS = (
+    "dep_stop",
+    "arr_stop",
+    "dep_s",
+    "arr_s",
+    "trip",
+    "flags",
+    "instance_trip",
+    "stop_x",
+    "stop_y",
+    "stop_id",
+    "served",
+    "tr_from",
+    "tr_to",
+    "tr_type",
+    "tr_min_s",
+)
 
 _MEETINGS_RE = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*/\s*(\d+)\s*$")
 
@@ -148,6 +192,233 @@ def _first_service_date(feed: object) -> dt.date:
     )
 
 
+def _feed_files(feeds: Sequence[str | os.PathLike[str]]) -> list[Path]:
+    files: list[Path] = []
+    for f in feeds:
+        p = Path(f)
+        files.extend(sorted(q for q in p.iterdir() if q.is_file()) if p.is_dir() else [p])
+    return files
+
+
+def service_day_cache_key(
+    feeds: Sequence[str | os.PathLike[str]], date: dt.date | None, booked_services: str
+) -> str:
+    """sha256 naming the cached service day of ``feeds`` on ``date`` (``None``: the
+    default date) with the booked-service policy: the content hash of every feed file,
+    the date, the policy, :data:`SERVICE_DAY_CACHE_VERSION`, the package version and
+    the content hash of the engine's reader modules (``transit/gtfs.py``,
+    ``transit/service.py``)."""
+    import hashlib
+    import json
+
+    from tillganglighet import __version__
+    from tillganglighet.networks.cache import file_sha256
+    from tillganglighet.transit import gtfs as _gtfs
+    from tillganglighet.transit import service as _service
+
+    material = {
+        "kind": "service_day",
+        "version": SERVICE_DAY_CACHE_VERSION,
+        "feeds": [file_sha256(f) for f in _feed_files(feeds)],
+        "date": date.isoformat() if date is not None else "first-tuesday",
+        "booked_services": booked_services,
+        "package_version": __version__,
+        "engine": [file_sha256(str(m.__file__)) for m in (_gtfs, _service)],
+    }
+    text = json.dumps(material, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _save_service_day(sd: object, path: Path) -> None:
+    from tillganglighet._atomic import atomic_path
+
+    arrays = {name: np.asarray(getattr(sd, name)) for name in _SD_ARRAYS}
+    arrays["stop_id"] = arrays["stop_id"].astype(str)
+    b = sd.booked  # type: ignore[attr-defined]
+    meta = {
+        "date": sd.date.isoformat(),  # type: ignore[attr-defined]
+        "crs": sd.crs,  # type: ignore[attr-defined]
+        "booked_policy": b.policy,
+        "booked_route_types": list(b.route_types),
+        "booked_trips": int(b.trips),
+        "booked_stops": int(b.stops),
+    }
+    import json
+
+    arrays["meta"] = np.asarray(json.dumps(meta))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_path(path) as tmp, open(tmp, "wb") as fh:
+        np.savez(fh, **arrays)  # type: ignore[arg-type]
+
+
+def _load_service_day(path: Path) -> ServiceDay:
+    import json
+
+    from tillganglighet.transit import BookedSummary, ServiceDay
+
+    with np.load(path, allow_pickle=False) as z:
+        arrays = {name: z[name] for name in _SD_ARRAYS}
+        meta = json.loads(str(z["meta"]))
+    arrays["stop_id"] = arrays["stop_id"].astype(object)
+    booked = BookedSummary(
+        policy=meta["booked_policy"],
+        route_types=tuple(meta["booked_route_types"]),
+        trips=meta["booked_trips"],
+        stops=meta["booked_stops"],
+    )
+    return ServiceDay(
+        date=dt.date.fromisoformat(meta["date"]), booked=booked, crs=meta["crs"], **arrays
+    )
+
+
+def cached_service_day(
+    feeds: Sequence[str | os.PathLike[str]],
+    date: dt.date | None = None,
+    *,
+    booked_services: str = "exclude",
+    use_cache: bool = True,
+    cache_dir: str | os.PathLike[str] | None = None,
+    progress: ProgressCallback | None = None,
+) -> tuple[ServiceDay, bool]:
+    """The service day of ``feeds`` on ``date`` (default: the first Tuesday with
+    service), from the on-disk cache when it holds it.
+
+    The entry is an ``.npz`` of the :class:`~tillganglighet.transit.ServiceDay` arrays
+    under the cache folder (:func:`tillganglighet.networks.cache.default_cache_dir`),
+    named by :func:`service_day_cache_key`. As for the network cache, a cache problem
+    never stops a run: an unreadable entry is rebuilt and one that cannot be written is
+    skipped, each with a ``UserWarning``.
+
+    Returns
+    -------
+    (ServiceDay, bool)
+        The service day and whether it came from the cache.
+    """
+    import warnings
+
+    from tillganglighet.networks.cache import default_cache_dir
+    from tillganglighet.transit import read_gtfs, service_day
+
+    folder = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+    key = service_day_cache_key(feeds, date, booked_services)
+    target = folder / f"serviceday-{key[:40]}.npz"
+    if use_cache and target.is_file():
+        try:
+            return _load_service_day(target), True
+        except Exception as exc:  # any unreadable entry is rebuilt
+            warnings.warn(
+                f"Ignoring unreadable cache entry {target}: {exc}; rebuilding",
+                UserWarning,
+                stacklevel=2,
+            )
+    names = [Path(p).name for p in feeds]
+    report(progress, f"reading GTFS {', '.join(names)}")
+    feed = read_gtfs(list(feeds) if len(feeds) > 1 else feeds[0])
+    day = date or _first_service_date(feed)
+    report(progress, f"public transport: service day {day.isoformat()}")
+    sd = service_day(feed, day, booked_services=booked_services)
+    if use_cache:
+        try:
+            _save_service_day(sd, target)
+        except OSError as exc:
+            warnings.warn(
+                f"could not write the cache entry {target}: {exc}",
+                UserWarning,
+                stacklevel=2,
+            )
+    return sd, False
+
+
+def _most_frequent(point: np.ndarray) -> np.ndarray:
+    """Per row, the point index occurring most often (smallest on ties; -1: none)."""
+    out = np.full(len(point), -1, dtype=np.int64)
+    for o in range(len(point)):
+        p = point[o][point[o] >= 0]
+        if len(p):
+            vals, counts = np.unique(p, return_counts=True)
+            out[o] = vals[np.argmax(counts)]
+    return out
+
+
+def _fa_region_times(
+    sd: object,
+    origins: gpd.GeoDataFrame,
+    points: gpd.GeoDataFrame,
+    times: np.ndarray,
+    res: object,
+    origin_fa: np.ndarray,
+    point_fa: np.ndarray,
+    *,
+    threshold_s: float,
+    walk: object,
+    horizon_s: float | None,
+    progress: ProgressCallback | None = None,
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """Travel seconds and points (origins × meeting times) under the FA-region rule.
+
+    Exact: the best time to a point of the origin's own FA-region is at least the best
+    time to any point, and equal to it when the point reached lies in the region; an
+    origin that reaches no point reaches none in its region. Only the other (origin,
+    meeting time) pairs are searched again, one backward scan per FA-region and meeting
+    time needed, seeded at the region's points (up to ``horizon_s``: the same bound as
+    the unrestricted search).
+
+    Returns
+    -------
+    (numpy.ndarray, numpy.ndarray, int)
+        Seconds (``inf`` unreachable), point indices (-1 none), and the number of scans.
+    """
+    from tillganglighet.transit import arrive_by
+
+    travel = np.asarray(res.travel_s, dtype=np.float64)  # type: ignore[attr-defined]
+    point = np.asarray(res.point, dtype=np.int64)  # type: ignore[attr-defined]
+    ofa = np.asarray(origin_fa, dtype=object)
+    pfa = np.asarray(point_fa, dtype=object)
+    reached_fa = pfa[np.maximum(point, 0)]
+    same = (point >= 0) & (reached_fa == ofa[:, None])
+    fa_travel = np.where(same, travel, np.inf)
+    fa_point = np.where(same, point, -1)
+    redo = (point >= 0) & ~same
+    no_region = np.array([not isinstance(f, str) for f in ofa])
+    redo[no_region] = False
+    regions = sorted(set(ofa[redo.any(axis=1)]))
+    jobs = []
+    for fa in regions:
+        p = np.flatnonzero(pfa == fa)
+        o = np.flatnonzero((ofa == fa) & redo.any(axis=1))
+        if len(p) and len(o):
+            jobs.append((o, p, np.flatnonzero(redo[o].any(axis=0))))
+
+    def run(job: tuple[np.ndarray, np.ndarray, np.ndarray]) -> object:
+        o, p, q = job
+        return arrive_by(
+            sd,  # type: ignore[arg-type]
+            origins.iloc[o],
+            points.iloc[p],
+            times[q],
+            threshold_s=threshold_s,
+            walk=walk,  # type: ignore[arg-type]
+            method="scan",
+            horizon_s=horizon_s,
+        )
+
+    # the scan kernels release the GIL: regions run on FA_WORKERS threads; each writes
+    # its own rows, so the result does not depend on the order they finish in
+    from concurrent.futures import ThreadPoolExecutor
+
+    scans = 0
+    with ThreadPoolExecutor(max_workers=FA_WORKERS) as pool:
+        for i, ((o, p, q), sub) in enumerate(zip(jobs, pool.map(run, jobs), strict=True)):
+            report(progress, "public transport: FA-region rule", i, len(jobs))
+            scans += len(q)
+            block = redo[np.ix_(o, q)]
+            sub_pt = np.where(sub.point >= 0, p[np.maximum(sub.point, 0)], -1)  # type: ignore[attr-defined]
+            rows, cols = np.nonzero(block)
+            fa_travel[o[rows], q[cols]] = sub.travel_s[rows, cols]  # type: ignore[attr-defined]
+            fa_point[o[rows], q[cols]] = sub_pt[rows, cols]
+    return fa_travel, fa_point, scans
+
+
 def _per_origin(result: object, point_ids: np.ndarray) -> dict[str, np.ndarray]:
     nearest = result.nearest_point  # type: ignore[attr-defined]
     ids = np.full(len(nearest), None, dtype=object)
@@ -193,42 +464,55 @@ def public_transport_times(
         One row per origin (same order) with the ``pt_*`` columns of the module
         docstring, and what the times were computed on.
     """
-    from tillganglighet.transit import WalkParams, arrive_by, read_gtfs, service_day
+    from tillganglighet.transit import WalkParams, arrive_by
 
     walk = WalkParams(max_direct_walk_m=MAX_DIRECT_WALK_M)
 
     if not options.feeds:
         raise InputValidationError("--gtfs: no feed given")
     names = [Path(p).name for p in options.feeds]
-    report(progress, f"reading GTFS {', '.join(names)}")
-    feed = read_gtfs(list(options.feeds) if len(options.feeds) > 1 else options.feeds[0])
-    date = options.date or _first_service_date(feed)
-    report(progress, f"public transport: service day {date.isoformat()}")
-    sd = service_day(feed, date, booked_services=options.booked_services)
+    sd, hit = cached_service_day(
+        list(options.feeds),
+        options.date,
+        booked_services=options.booked_services,
+        progress=progress,
+    )
+    if hit:
+        report(progress, f"public transport: service day {sd.date.isoformat()} (cached)")
+    date = sd.date
     times = parse_meetings(options.meetings)
     threshold_s = float(threshold_min) * 60.0
     point_ids = points["point_id"].to_numpy()
     report(progress, f"public transport: {len(origins)} origins, {len(times)} meeting times")
-    res = arrive_by(sd, origins, points, times, threshold_s=threshold_s, walk=walk)
+    res = arrive_by(
+        sd,
+        origins,
+        points,
+        times,
+        threshold_s=threshold_s,
+        walk=walk,
+        horizon_s=PT_HORIZON_S,
+    )
     out = pd.DataFrame(_per_origin(res, point_ids), index=origins.index)
     out["pt_n_meetings"] = len(times)
-    fa_median = np.full(len(origins), np.inf)
+    fa_travel, fa_point, _ = _fa_region_times(
+        sd,
+        origins,
+        points,
+        times,
+        res,
+        np.asarray(origin_fa, dtype=object),
+        np.asarray(point_fa, dtype=object),
+        threshold_s=threshold_s,
+        walk=walk,
+        horizon_s=PT_HORIZON_S,
+        progress=progress,
+    )
+    fa_median = np.median(fa_travel, axis=1) if len(times) else np.full(len(origins), np.inf)
+    fa_near = _most_frequent(fa_point)
     fa_nearest = np.full(len(origins), None, dtype=object)
-    regions = [fa for fa in pd.unique(origin_fa) if isinstance(fa, str)]
-    for i, fa in enumerate(sorted(regions)):
-        report(progress, "public transport: FA-region rule", i, len(regions))
-        o = np.asarray(origin_fa == fa)
-        p = np.asarray(point_fa == fa)
-        if not p.any():
-            continue
-        sub = arrive_by(
-            sd, origins[o], points[p], times, threshold_s=threshold_s, walk=walk, method="scan"
-        )
-        fa_median[o] = sub.median_s
-        ok = sub.nearest_point >= 0
-        ids = np.full(int(o.sum()), None, dtype=object)
-        ids[ok] = point_ids[p][sub.nearest_point[ok]]
-        fa_nearest[o] = ids
+    ok = fa_near >= 0
+    fa_nearest[ok] = point_ids[fa_near[ok]]
     out["pt_median_fa_min"] = fa_median / 60.0
     out["pt_nearest_fa_point_id"] = fa_nearest
     booked = getattr(sd, "booked", None)
@@ -347,7 +631,7 @@ def as_options(
     else:
         parts = list(gtfs)
     if str(parts[0]) == "modelled" if parts else False:
-        from tillganglighet.transit.modelled import (  # type: ignore[import-not-found]
+        from tillganglighet.transit.modelled import (
             MODELLED_PT_LABEL_EN,
             MODELLED_PT_LABEL_SV,
             modelled_feed_path,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -39,7 +40,10 @@ def rich_progress(*, transient: bool = False) -> Iterator[ProgressCallback]:
         task = bar.add_task("starting", total=None)
 
         def update(step: str, done: int | None = None, total: int | None = None) -> None:
-            description = step if total is not None or done is None else f"{step}: {done:,}"
+            # Steps name files: escape them, or rich reads "[kopia]" as markup.
+            description = (
+                escape(step) if total is not None or done is None else f"{escape(step)}: {done:,}"
+            )
             bar.update(task, description=description, completed=done or 0, total=total)
 
         yield update

@@ -41,6 +41,39 @@ def analyze_command(
             "CSV, points GeoPackage, or a per-municipality table (kommun_kod, population).",
         ),
     ] = None,
+    population_kind: Annotated[
+        str,
+        typer.Option(
+            "--population-kind",
+            help="What --population holds: auto (from the columns; coordinates make it "
+            "points), grid (SCB cell ids), table (one row per municipality) or points.",
+        ),
+    ] = "auto",
+    population_column: Annotated[
+        str | None,
+        typer.Option(
+            "--population-column",
+            help="Population column of --population (default: population, Pop or befolkning).",
+        ),
+    ] = None,
+    population_crs: Annotated[
+        str | None,
+        typer.Option(
+            "--population-crs",
+            help="CRS of x/y columns in a --population CSV, e.g. EPSG:3006 (SWEREF 99 TM).",
+        ),
+    ] = None,
+    cell_size: Annotated[
+        int,
+        typer.Option(
+            "--cell-size",
+            help="Side of the SCB grid cells of --population in metres: 1000 or 250.",
+        ),
+    ] = 1000,
+    layer: Annotated[
+        str | None,
+        typer.Option("--layer", help="Layer of a --population GeoPackage with several."),
+    ] = None,
     fill_missing_population: Annotated[
         bool,
         typer.Option(
@@ -89,12 +122,14 @@ def analyze_command(
 ) -> None:
     """Travel time from every municipality to the nearest booked-meeting point.
 
-    Writes municipalities.parquet/.gpkg/.csv, origins.parquet, meeting_points.parquet,
-    summary.md and map.html to --out, and prints the municipalities beyond the threshold.
+    Writes to --out: municipalities.parquet, municipalities.gpkg, municipalities.csv,
+    origins.parquet, meeting_points.parquet, meeting_points.csv, service_offices.parquet,
+    nearby_replacements.csv, by_county.csv, by_fa_region.csv, summary.md and map.html
+    (columns: docs/columns.md); prints the municipalities beyond the threshold.
 
     Examples:
 
-      [bold]tillganglighet analyze[/bold]                      (end of 2020, 60 min, modelled network)
+      [bold]tillganglighet analyze[/bold]   (end of 2020, 60 min, modelled network)
 
       [bold]tillganglighet analyze --as-of 2019-01-01 --threshold 45 --out outputs/2019[/bold]
 
@@ -102,12 +137,40 @@ def analyze_command(
 
       [bold]tillganglighet analyze --population befolkning_1km.csv[/bold]   (SCB grid)
 
+      [bold]tillganglighet analyze --population tatort_250m.csv --cell-size 250[/bold]
+
+      [bold]tillganglighet analyze --population adresser.csv --population-crs EPSG:3006[/bold]
+
       [bold]tillganglighet analyze --gtfs sweden.zip --date 2026-12-08[/bold]   (public transport)
     """
-    from tillganglighet.cli._progress import rich_progress
+    from rich.markup import escape
+
     from tillganglighet.analysis import analyze
+    from tillganglighet.cli._progress import rich_progress
     from tillganglighet.report.tables import check_out_dir, write_outputs
 
+    if population_kind not in ("auto", "grid", "table", "points"):
+        raise typer.BadParameter(
+            f"--population-kind must be auto, grid, table or points, not {population_kind!r}."
+        )
+    if population is None:
+        given = [
+            name
+            for name, value, default in (
+                ("--population-kind", population_kind, "auto"),
+                ("--population-column", population_column, None),
+                ("--population-crs", population_crs, None),
+                ("--cell-size", cell_size, 1000),
+                ("--layer", layer, None),
+            )
+            if value != default
+        ]
+        if given:
+            raise typer.BadParameter(f"{', '.join(given)} need(s) --population FILE.")
+    if cell_size <= 0:
+        raise typer.BadParameter(
+            f"--cell-size must be a positive number of metres, not {cell_size}."
+        )
     try:
         check_out_dir(out)  # fail before minutes of computation, not after
         with rich_progress() as progress:
@@ -116,7 +179,20 @@ def analyze_command(
                 from tillganglighet.data.userdata import read_population
 
                 progress(f"reading {population}", None, None)
-                pop = read_population(population)
+                pop = read_population(
+                    population,
+                    kind=population_kind,  # type: ignore[arg-type]  # checked above
+                    population_column=population_column,
+                    crs=population_crs,
+                    cell_size_m=cell_size,
+                    layer=layer,
+                )
+                kind_used = pop.attrs.get("population_kind", population_kind)
+                console.print(
+                    f"Population: {escape(str(population))} read as {escape(kind_used)}; "
+                    "--population-kind to choose.",
+                    highlight=False,
+                )
             result = analyze(
                 as_of=as_of,
                 threshold_min=threshold,
@@ -145,7 +221,7 @@ def analyze_command(
     _print_analysis(result, files, within_fa_region=within_fa_region)
 
 
-def _print_analysis(result, files, *, within_fa_region: bool) -> None:  # type: ignore[no-untyped-def]
+def _print_analysis(result, files, *, within_fa_region: bool) -> None:
     import math
 
     from rich.markup import escape
@@ -220,11 +296,17 @@ def _print_analysis(result, files, *, within_fa_region: bool) -> None:  # type: 
         )
     stranded = result.origins[~result.origins["time_min"].map(math.isfinite)]
     if len(stranded):
-        names = ", ".join(f"{n} ({k})" for n, k in zip(stranded["name"], stranded["kommun"]))
+        names = escape(
+            ", ".join(
+                f"{n} ({k})" for n, k in zip(stranded["name"], stranded["kommun"], strict=True)
+            )
+        )
         console.print(
             f"[yellow]{len(stranded)} origins ({int(stranded['population'].sum()):,} people) "
             f"are unreachable on this network:[/yellow] {names}"
         )
     if result.network.modelled:
-        console.print(f"[yellow]Note:[/yellow] {result.network.how_to_use_osm}")
-    console.print(f"Wrote {len(files)} files to {files[0].parent}/ (open map.html in a browser).")
+        console.print(f"[yellow]Note:[/yellow] {escape(result.network.how_to_use_osm)}")
+    console.print(
+        f"Wrote {len(files)} files to {escape(str(files[0].parent))}/ (open map.html in a browser)."
+    )

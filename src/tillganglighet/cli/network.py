@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from tillganglighet.cli._console import console, fail
@@ -49,9 +50,9 @@ def build(
     [bold]tillganglighet network build --modelled[/bold].
     """
     from tillganglighet.networks.cache import network_cache_path
-    from tillganglighet.networks.modelled.build import modelled_builder_key
     from tillganglighet.networks.graph import check_output_path
     from tillganglighet.networks.load import modelled_network, osm_network
+    from tillganglighet.networks.modelled.build import modelled_builder_key
 
     started = time.perf_counter()
     try:
@@ -91,19 +92,23 @@ def build(
     table = Table(title="Network", show_header=False)
     table.add_column("what")
     table.add_column("value")
-    table.add_row("mode", net.mode)
-    table.add_row("nodes", f"{net.n_nodes:,}")
-    table.add_row("edges", f"{net.n_edges:,}")
-    table.add_row("largest strongly connected share", f"{share:.1%}")
-    table.add_row("source", str(net.metadata.get("source")))
-    table.add_row("source file", str(net.metadata.get("source_file")))
-    table.add_row("sha256", str(net.metadata.get("source_sha256")))
+    rows = [
+        ("mode", net.mode),
+        ("nodes", f"{net.n_nodes:,}"),
+        ("edges", f"{net.n_edges:,}"),
+        ("largest strongly connected share", f"{share:.1%}"),
+        ("source", str(net.metadata.get("source"))),
+        ("source file", str(net.metadata.get("source_file"))),
+        ("sha256", str(net.metadata.get("source_sha256"))),
+    ]
     if cache_path is not None:
         state = "hit" if cache_hit else "written" if cache_path.is_file() else "not written"
-        table.add_row("cache", f"{cache_path} ({state})")
+        rows.append(("cache", f"{cache_path} ({state})"))
     else:
-        table.add_row("cache", "not used (--no-cache)")
+        rows.append(("cache", "not used (--no-cache)"))
     if out is not None:
-        table.add_row("written to", str(out))
-    table.add_row("seconds", f"{time.perf_counter() - started:.2f}")
+        rows.append(("written to", str(out)))
+    rows.append(("seconds", f"{time.perf_counter() - started:.2f}"))
+    for what, value in rows:  # values name files: escape rich markup ("[kopia]")
+        table.add_row(what, escape(value))
     console.print(table)

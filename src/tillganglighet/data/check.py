@@ -262,7 +262,8 @@ def run_data_check() -> list[FigureCheck]:
                 len(plain),
                 (
                     f"Bilaga 5 says 'Ja' on {len(ssc_yes)} rows; without the "
-                    f"{int(ssc_yes['kommun_kod'].isin(CITY_DISTRICT_KOMMUNER).sum())} city-district "
+                    f"{int(ssc_yes['kommun_kod'].isin(CITY_DISTRICT_KOMMUNER).sum())} "
+                    "city-district "
                     "offices of Stockholm, Göteborg and Malmö and Sälen (service office in Malung) "
                     f"they are {len(plain)}"
                 ),

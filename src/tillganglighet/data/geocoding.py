@@ -26,9 +26,9 @@ from functools import cache
 import pandas as pd
 from pyproj import Transformer
 
-from tillganglighet.errors import DataIntegrityError
 from tillganglighet._resources import geodata_path
 from tillganglighet.data.geodata import municipalities, settlements
+from tillganglighet.errors import DataIntegrityError
 
 GEOCODE_METHODS = (
     "override",

@@ -35,10 +35,10 @@ from functools import cache
 import geopandas as gpd
 import pandas as pd
 
-from tillganglighet.errors import InputValidationError
 from tillganglighet._resources import geodata_path
 from tillganglighet.data.geocoding import geocode_place
 from tillganglighet.data.geodata import SWEREF99TM, municipalities
+from tillganglighet.errors import InputValidationError
 
 #: First and last day covered by the report's data.
 MODEL_START = dt.date(2019, 1, 1)
@@ -288,7 +288,8 @@ def closure_places() -> gpd.GeoDataFrame:
     """
     closures = report_table("closures_bilaga5.csv")
     offices = _geocoded("presence").set_index("point_id")
-    located = offices.loc[list(closures["closure_id"] + "-office"), ["x_m", "y_m", "geocode_method"]]
+    office_ids = list(closures["closure_id"] + "-office")
+    located = offices.loc[office_ids, ["x_m", "y_m", "geocode_method"]]
     out = closures.assign(**{c: located[c].to_numpy() for c in located.columns})
     return _as_frame(out)
 

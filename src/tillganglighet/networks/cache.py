@@ -11,6 +11,9 @@ The cache folder is ``$TILLGANGLIGHET_CACHE_DIR`` if set, else
 ``$XDG_CACHE_HOME/tillganglighet``, else ``~/.cache/tillganglighet``. Warnings raised
 while building are stored beside the entry and raised again on a cache hit.
 
+On a hit, the network's ``metadata["source_file"]`` is set to the file passed now
+(the entry may have been built from a copy with the same content).
+
 The cache never stops a run: an unreadable entry is reported with a ``UserWarning``,
 deleted and rebuilt; an entry that cannot be written (read-only folder, a file where
 the folder should be, full disk) is reported with a ``UserWarning`` and the freshly
@@ -145,6 +148,7 @@ def cached_network(
         else:
             for msg in replay:
                 warnings.warn(f"(cached build) {msg}", UserWarning, stacklevel=2)
+            _name_the_file_passed(net, builder_key)
             return net
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -160,6 +164,20 @@ def cached_network(
     except (OSError, NetworkError) as exc:  # Network.save wraps its OSError in NetworkError
         _warn_write_failed(path, exc)
     return net
+
+
+def _name_the_file_passed(net: Network, builder_key: dict[str, Any]) -> None:
+    """After a cache hit, make ``source_file`` the file passed now.
+
+    Entries are keyed by content, so the entry may have been built from another file
+    with the same bytes (a copy, a renamed download); outputs must name the file the
+    user gave, not the first one built.
+    """
+    files = builder_key.get("input_files", [])
+    if isinstance(files, (str, os.PathLike)):
+        files = [files]
+    if len(files) == 1 and "source_file" in net.metadata:
+        net.metadata["source_file"] = os.fspath(files[0])
 
 
 def _warn_write_failed(path: Path, exc: BaseException) -> None:

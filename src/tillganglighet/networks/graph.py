@@ -71,6 +71,49 @@ def _check_weights(name: str, w: np.ndarray, u: np.ndarray, v: np.ndarray) -> No
         )
 
 
+#: Deflate cannot expand data by more than about 1032:1 (zlib technical details).
+_MAX_DEFLATE_RATIO = 1100
+
+
+def _check_declared_sizes(fh: Any, not_a_network: Any) -> None:
+    """Refuse a ``.npz`` whose arrays declare more bytes than the archive can hold.
+
+    Each ``.npy`` member's header states its shape and dtype; before anything is
+    allocated, the declared size must fit in the member's stored size (uncompressed
+    members) and within deflate's maximum expansion of its compressed size. A crafted
+    file declaring a 745 GiB array is refused here instead of raising MemoryError.
+    """
+    try:
+        archive = zipfile.ZipFile(fh)
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise not_a_network(f"not a readable .npz (zip) archive: {exc}") from None
+    with archive:
+        for info in archive.infolist():
+            if not info.filename.endswith(".npy"):
+                continue
+            name = info.filename[: -len(".npy")]
+            try:
+                with archive.open(info) as member:
+                    version = np.lib.format.read_magic(member)
+                    if version == (1, 0):
+                        shape, _, dtype = np.lib.format.read_array_header_1_0(member)
+                    else:
+                        shape, _, dtype = np.lib.format.read_array_header_2_0(member)
+                    header_len = member.tell()
+            except (ValueError, OSError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
+                raise not_a_network(f"array {name!r}: unreadable header ({exc})") from None
+            declared = int(np.prod(shape, dtype=object)) * dtype.itemsize
+            available = info.file_size - header_len
+            if info.compress_type != zipfile.ZIP_STORED:
+                available = min(available, info.compress_size * _MAX_DEFLATE_RATIO)
+            if declared > max(available, 0):
+                raise not_a_network(
+                    f"array {name!r} declares shape {tuple(shape)} of {dtype} "
+                    f"({declared / 2**30:,.1f} GiB) but the file holds only "
+                    f"{max(available, 0):,} bytes of it (truncated or crafted file)"
+                )
+
+
 def check_output_path(path: str | os.PathLike[str]) -> None:
     """Raise NetworkError if ``path`` is a folder or lies under a file (cheap, no writes).
 
@@ -266,8 +309,8 @@ class Network:
             raise NetworkError(f"`mode` must be one of {_MODES}, got {self.mode!r}.")
         if not isinstance(self.metadata, dict):
             raise NetworkError(f"`metadata` must be a dict, got {type(self.metadata).__name__}.")
-        kinds = {name: "integer" for name in ("indptr", "indices")}
-        kinds |= {name: "floating" for name in ("travel_time_s", "length_m", "node_x", "node_y")}
+        kinds = dict.fromkeys(("indptr", "indices"), "integer")
+        kinds |= dict.fromkeys(("travel_time_s", "length_m", "node_x", "node_y"), "floating")
         if self.node_id is not None:
             kinds["node_id"] = "integer"
         for name, kind in kinds.items():
@@ -313,7 +356,10 @@ class Network:
 
     def __repr__(self) -> str:
         src = self.metadata.get("source", "?")
-        return f"Network(mode={self.mode!r}, n_nodes={self.n_nodes}, n_edges={self.n_edges}, source={src!r})"
+        return (
+            f"Network(mode={self.mode!r}, n_nodes={self.n_nodes}, n_edges={self.n_edges}, "
+            f"source={src!r})"
+        )
 
     def tails(self) -> np.ndarray:
         """Tail node index of every edge (same order as :attr:`indices`).
@@ -496,6 +542,8 @@ class Network:
             with open(path, "rb") as fh:
                 if fh.read(4) != b"PK\x03\x04":
                     raise not_a_network("not a .npz (zip) archive")
+                fh.seek(0)
+                _check_declared_sizes(fh, not_a_network)
                 fh.seek(0)
                 with np.load(fh, allow_pickle=False) as z:
                     if "format_version" in z:

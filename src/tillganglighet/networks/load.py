@@ -12,8 +12,8 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from tillganglighet.networks.cache import cached_network
 from tillganglighet.errors import InputValidationError, NetworkError
+from tillganglighet.networks.cache import cached_network
 from tillganglighet.networks.graph import Network
 from tillganglighet.progress import ProgressCallback
 
@@ -95,9 +95,10 @@ def load_network(
         raise InputValidationError(
             f"network: {str(spec)!r} is neither 'modelled' nor an existing file"
         )
-    if path.suffix == ".npz":
+    suffix = path.suffix.lower()  # .NPZ and .PBF as well, as .CSV already is
+    if suffix == ".npz":
         return Network.load(path)
-    if path.suffix in _OSM_SUFFIXES:
+    if suffix in _OSM_SUFFIXES:
         return osm_network(path, progress=progress)
     raise InputValidationError(
         f"network: {path} has an unknown type; give 'modelled', a .npz network or an OSM .pbf"

@@ -46,6 +46,9 @@ from __future__ import annotations
 
 import os
 import re
+import struct
+import tempfile
+import warnings
 from array import array
 from pathlib import Path
 from typing import Any
@@ -95,12 +98,28 @@ WALK_SPEED_KPH = 5.0
 #: ``highway`` values walkable in mode ``"walk"``.
 WALK_HIGHWAYS: frozenset[str] = frozenset(
     {
-        "trunk", "trunk_link", "primary", "primary_link", "secondary", "secondary_link",
-        "tertiary", "tertiary_link", "unclassified", "residential", "living_street",
-        "service", "road", "pedestrian", "footway", "path", "steps", "track",
-        "cycleway", "bridleway",
+        "trunk",
+        "trunk_link",
+        "primary",
+        "primary_link",
+        "secondary",
+        "secondary_link",
+        "tertiary",
+        "tertiary_link",
+        "unclassified",
+        "residential",
+        "living_street",
+        "service",
+        "road",
+        "pedestrian",
+        "footway",
+        "path",
+        "steps",
+        "track",
+        "cycleway",
+        "bridleway",
     }
-)  # fmt: skip
+)
 
 #: Access values that close a way to the mode in question.
 NO_ACCESS: frozenset[str] = frozenset(
@@ -181,7 +200,7 @@ def parse_maxspeed(value: str | None) -> float | None:
 def _car_way(tags: Any) -> tuple[float, int] | None:
     """(speed km/h, direction) of a drivable way, or None if not drivable."""
     highway = tags.get("highway")
-    default = CAR_SPEED_KPH.get(highway)  # type: ignore[arg-type]
+    default = CAR_SPEED_KPH.get(highway)
     if default is None or tags.get("area") == "yes":
         return None
     if tags.get("service") == "emergency_access":
@@ -220,6 +239,29 @@ def _walk_way(tags: Any) -> tuple[float, int] | None:
     return WALK_SPEED_KPH, 0
 
 
+def _osm_format(path: Path) -> str:
+    """libosmium's format name from the file's suffixes, case-insensitively.
+
+    libosmium detects the format from the suffix but only in lower case, so
+    ``SWEDEN.OSM.PBF`` would fail; ``.osm``/``.xml`` are XML, optionally ``.bz2``/``.gz``.
+    """
+    suffixes = [s.lower() for s in path.suffixes]
+    compression = ""
+    if suffixes and suffixes[-1] in (".bz2", ".gz"):
+        compression = suffixes.pop()
+    last = suffixes[-1] if suffixes else ""
+    fmt = {".pbf": "pbf", ".osm": "xml", ".xml": "xml", ".o5m": "o5m", ".opl": "opl"}.get(last)
+    if fmt is None:
+        return "pbf"  # libosmium's own detection fails on unknown suffixes; PBF is the norm
+    return fmt + compression
+
+
+def _osmium_file(path: Path) -> Any:
+    import osmium
+
+    return osmium.io.File(str(path), _osm_format(path))
+
+
 def _read_ways(path: Path, mode: Mode, progress: ProgressCallback | None) -> dict[str, Any]:
     import osmium
 
@@ -231,7 +273,7 @@ def _read_ways(path: Path, mode: Mode, progress: ProgressCallback | None) -> dic
     report(progress, step, 0)
     try:
         fp = (
-            osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.WAY)
+            osmium.FileProcessor(_osmium_file(path), osmium.osm.NODE | osmium.osm.WAY)
             .with_locations()
             .with_filter(osmium.filter.EntityFilter(osmium.osm.WAY))
             .with_filter(osmium.filter.KeyFilter("highway"))
@@ -243,7 +285,7 @@ def _read_ways(path: Path, mode: Mode, progress: ProgressCallback | None) -> dic
             rule = classify(w.tags)
             if rule is None:
                 continue
-            nodes = w.nodes
+            nodes = w.nodes  # type: ignore[union-attr]  # FileProcessor filtered to ways
             if len(nodes) < 2:
                 continue
             for nd in nodes:
@@ -253,6 +295,11 @@ def _read_ways(path: Path, mode: Mode, progress: ProgressCallback | None) -> dic
             way_ptr.append(len(refs))
             speeds.append(rule[0])
             dirs.append(rule[1])
+    except osmium.InvalidLocationError as exc:
+        raise NetworkError(
+            f"Could not read OSM file {str(path)!r}: a node has an invalid location "
+            f"(latitude outside -90..90 or longitude outside -180..180): {exc}"
+        ) from exc
     except (RuntimeError, ValueError, OSError) as exc:
         raise NetworkError(f"Could not read OSM file {str(path)!r}: {exc}") from exc
     report(progress, step, seen)
@@ -265,6 +312,135 @@ def _read_ways(path: Path, mode: Mode, progress: ProgressCallback | None) -> dic
         "direction": np.frombuffer(dirs, dtype=np.int8),
         "highway_ways_seen": seen,
     }
+
+
+#: Share of the header's bounding box (per axis) the roads must span before a warning.
+MIN_BOX_COVERAGE = 0.5
+
+
+def _varint(buf: bytes, i: int) -> tuple[int, int]:
+    shift = value = 0
+    while True:
+        if i >= len(buf):
+            raise ValueError("truncated varint")
+        byte = buf[i]
+        i += 1
+        value |= (byte & 0x7F) << shift
+        shift += 7
+        if not byte & 0x80:
+            return value, i
+
+
+def _pbf_blobs(path: Path) -> list[tuple[str, int, int]]:
+    """(type, start, end) of every blob of a PBF file, reading only the blob headers.
+
+    A PBF file is a sequence of (4-byte big-endian length, BlobHeader, Blob); the
+    BlobHeader holds the blob's type (field 1) and size (field 3). See
+    https://wiki.openstreetmap.org/wiki/PBF_Format.
+
+    Raises
+    ------
+    NetworkError
+        The file ends inside a blob (cut in the middle of a block).
+    """
+    blobs = []
+    size = path.stat().st_size
+    with open(path, "rb") as fh:
+        start = 0
+        while start < size:
+            fh.seek(start)
+            head = fh.read(4)
+            if len(head) < 4:
+                raise NetworkError(f"{path}: the PBF file ends inside a block header (truncated)")
+            (n,) = struct.unpack(">I", head)
+            header = fh.read(n)
+            kind, datasize, i = "", None, 0
+            try:
+                while i < len(header):
+                    key, i = _varint(header, i)
+                    field, wire = key >> 3, key & 7
+                    if wire == 2:
+                        length, i = _varint(header, i)
+                        if field == 1:
+                            kind = header[i : i + length].decode("ascii", "replace")
+                        i += length
+                    elif wire == 0:
+                        value, i = _varint(header, i)
+                        if field == 3:
+                            datasize = value
+                    else:
+                        raise ValueError(f"unexpected wire type {wire}")
+            except ValueError as exc:
+                raise NetworkError(
+                    f"{path}: corrupt PBF block header at byte {start}: {exc}"
+                ) from None
+            if len(header) < n or datasize is None:
+                raise NetworkError(f"{path}: corrupt PBF block header at byte {start} (truncated)")
+            end = start + 4 + n + datasize
+            if end > size:
+                raise NetworkError(
+                    f"{path}: the PBF file is truncated: its last block needs {end - start:,} "
+                    f"bytes but only {size - start:,} remain (re-download the file)"
+                )
+            blobs.append((kind, start, end))
+            start = end
+    return blobs
+
+
+def _completeness_warnings(path: Path, lon: np.ndarray, lat: np.ndarray) -> list[str]:
+    """Signs that an OSM PBF file is incomplete (a download cut at a block boundary).
+
+    Two checks, both cheap:
+
+    * A file sorted by type then id (``Sort.Type_then_ID`` in its header, as Geofabrik's
+      extracts are) stores nodes, then ways, then relations; a complete extract of a
+      region ends with relations. If its last block holds none, the file was probably
+      cut (and the ways after the cut are missing).
+    * The roads read should span most of the bounding box the header declares
+      (at least :data:`MIN_BOX_COVERAGE` of its width and of its height).
+    """
+    import osmium
+
+    if _osm_format(path) != "pbf":
+        return []
+    out = []
+    blobs = _pbf_blobs(path)
+    header = osmium.FileProcessor(_osmium_file(path)).header
+    sorted_file = header.get("sorting") == "Type_then_ID"
+    data = [b for b in blobs if b[0] == "OSMData"]
+    heads = [b for b in blobs if b[0] == "OSMHeader"]
+    if sorted_file and data and heads:
+        with open(path, "rb") as fh, tempfile.TemporaryDirectory() as tmp:
+            tail = Path(tmp) / "tail.osm.pbf"
+            with open(tail, "wb") as dst:
+                for _, start, end in (heads[0], data[-1]):
+                    fh.seek(start)
+                    dst.write(fh.read(end - start))
+            relations = sum(1 for _ in osmium.FileProcessor(str(tail), osmium.osm.RELATION))
+        if relations == 0:
+            out.append(
+                f"{path}: the file looks truncated: it is sorted (nodes, ways, relations) but "
+                "its last block holds no relations, as a complete extract's last block does; "
+                "ways after the cut are missing. Compare its size or checksum with the "
+                "download (Geofabrik publishes an .md5 beside each file); ignore this if the "
+                "file was filtered to ways only."
+            )
+    box = header.box()
+    if box.valid() and len(lon):
+        bw = box.top_right.lon - box.bottom_left.lon
+        bh = box.top_right.lat - box.bottom_left.lat
+        if bw > 0 and bh > 0:
+            cover_x = (float(np.max(lon)) - float(np.min(lon))) / bw
+            cover_y = (float(np.max(lat)) - float(np.min(lat))) / bh
+            if min(cover_x, cover_y) < MIN_BOX_COVERAGE:
+                out.append(
+                    f"{path}: the roads read span only {cover_x:.0%} of the width and "
+                    f"{cover_y:.0%} of the height of the bounding box in the file's header "
+                    f"({box.bottom_left.lon:.3f},{box.bottom_left.lat:.3f} - "
+                    f"{box.top_right.lon:.3f},{box.top_right.lat:.3f}); the file may be "
+                    "incomplete."
+                )
+    return out
 
 
 def _contract(raw: dict[str, Any]) -> dict[str, Any]:
@@ -364,6 +540,8 @@ def network_from_pbf(
             f"No {'drivable' if mode == 'car' else 'walkable'} way with located nodes in "
             f"{str(path)!r} ({raw['highway_ways_seen']} highway ways read)."
         )
+    for message in _completeness_warnings(path, res["lon"], res["lat"]):
+        warnings.warn(message, UserWarning, stacklevel=2)
     x, y = Transformer.from_crs("EPSG:4326", "EPSG:3006", always_xy=True).transform(
         res["lon"], res["lat"]
     )
@@ -387,8 +565,16 @@ def network_from_pbf(
         "created_with": f"tillganglighet {__version__}",
     }
     return Network.from_edges(
-    res["u"], res["v"], travel_time_s=res["travel_time_s"], length_m=res["length_m"], node_x=np.asarray(x), node_y=np.asarray(y), node_id=res["node_id"], mode=mode, metadata=metadata
-)  # fmt: skip
+        res["u"],
+        res["v"],
+        travel_time_s=res["travel_time_s"],
+        length_m=res["length_m"],
+        node_x=np.asarray(x),
+        node_y=np.asarray(y),
+        node_id=res["node_id"],
+        mode=mode,
+        metadata=metadata,
+    )
 
 
 def network_from_osmnx(G: Any, *, mode: Mode = "car") -> Network:
@@ -480,5 +666,13 @@ def network_from_osmnx(G: Any, *, mode: Mode = "car") -> Network:
         "created_with": f"tillganglighet {__version__}",
     }
     return Network.from_edges(
-    np.asarray(u, dtype=np.int64), np.asarray(v, dtype=np.int64), travel_time_s=np.asarray(tt, dtype=np.float64), length_m=np.asarray(ln, dtype=np.float64), node_x=np.asarray(x), node_y=np.asarray(y), node_id=node_id, mode=mode, metadata=metadata
-)  # fmt: skip
+        np.asarray(u, dtype=np.int64),
+        np.asarray(v, dtype=np.int64),
+        travel_time_s=np.asarray(tt, dtype=np.float64),
+        length_m=np.asarray(ln, dtype=np.float64),
+        node_x=np.asarray(x),
+        node_y=np.asarray(y),
+        node_id=node_id,
+        mode=mode,
+        metadata=metadata,
+    )

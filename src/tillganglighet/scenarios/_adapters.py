@@ -41,18 +41,21 @@ from ..errors import (
 from ..networks.cache import cached_array, network_fingerprint
 from ..networks.graph import Network
 from ..networks.load import load_network
-from ..report import maps as _maps
+from ..report.maps import elements as _elements
+from ..report.maps import format as _format
+from ..report.maps import geo as _geo
+from ..report.maps import offline as _offline
 from ..report.maps import save_map
 
-# Private helpers of the board map, reused for the scenario maps.
-LEAFLET_CSS_URL = _maps._LEAFLET_CSS_URL
-LEAFLET_JS_URL = _maps._LEAFLET_JS_URL
-map_elements = _maps._elements
-html_escape = _maps._esc
-feature_collection = _maps._feature_collection
-leaflet_assets = _maps._leaflet_assets
-script_json = _maps._script_json
-to_lonlat = _maps._to_lonlat
+# Helpers of the board map (report/maps/), reused for the scenario maps.
+LEAFLET_CSS_URL = _offline.LEAFLET_CSS_URL
+LEAFLET_JS_URL = _offline.LEAFLET_JS_URL
+map_elements = _elements.elements
+html_escape = _format.esc
+feature_collection = _geo.feature_collection
+leaflet_assets = _offline._leaflet_assets
+script_json = _format.script_json
+to_lonlat = _geo.to_lonlat
 
 
 def transit() -> Any:

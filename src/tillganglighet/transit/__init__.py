@@ -11,11 +11,13 @@ Typical use (coordinates EPSG:3006 metres, times seconds)::
 
 Modules: :mod:`.gtfs` (reading, validation), :mod:`.service` (the service day),
 :mod:`.walk` (footpaths, access, egress), :mod:`.kernel` (numba scans),
-:mod:`.engine` (arrive-by API, origins x points matrix).
+:mod:`.engine` (arrive-by API, origins x points matrix), :mod:`.car` (park and ride,
+a separate mode), :mod:`.fetch` (Trafiklab downloads). See docs/transit.md.
 """
 
 from __future__ import annotations
 
+from .car import AccessLegs, car_access, merge_access
 from .engine import (
     ArriveByResult,
     ODMatrix,
@@ -31,6 +33,7 @@ from .walk import Footpaths, WalkParams
 
 __all__ = [
     "BOOKED_ROUTE_TYPES",
+    "AccessLegs",
     "ArriveByResult",
     "BookedSummary",
     "Feed",
@@ -42,9 +45,11 @@ __all__ = [
     "WalkParams",
     "active_services",
     "arrive_by",
+    "car_access",
     "deadline_scan",
     "footpaths",
     "meeting_times",
+    "merge_access",
     "od_matrix",
     "read_gtfs",
     "service_day",

@@ -15,10 +15,11 @@ for unreachable); coordinates EPSG:3006 metres.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import time as _time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
 
 from ..errors import CRSError, InputValidationError
 from . import kernel
+from .car import AccessLegs, merge_access
 from .service import ServiceDay
 from .walk import (
     INF,
@@ -47,9 +49,11 @@ def meeting_times(start: str = "09:00", end: str = "15:00", step_min: int = 15) 
 
     Returns int32 seconds after midnight (default: 25 times, 09:00 ... 15:00).
     """
+
     def sec(s: str) -> int:
         h, m = s.split(":")
         return int(h) * 3600 + int(m) * 60
+
     a, b = sec(start), sec(end)
     if step_min <= 0 or b < a:
         raise InputValidationError("meeting_times: need start <= end and step_min > 0")
@@ -61,8 +65,9 @@ def footpaths(sd: ServiceDay, walk: WalkParams) -> Footpaths:
     key = (walk.speed_m_s, walk.detour, walk.footpath_radius_m, walk.change_s)
     fp = sd._footpaths.get(key)
     if fp is None:
-        fp = build_footpaths(sd.stop_x, sd.stop_y, sd.served, walk, sd.tr_from, sd.tr_to,
-                             sd.tr_type, sd.tr_min_s)
+        fp = build_footpaths(
+            sd.stop_x, sd.stop_y, sd.served, walk, sd.tr_from, sd.tr_to, sd.tr_type, sd.tr_min_s
+        )
         sd._footpaths[key] = fp
     return fp
 
@@ -74,9 +79,8 @@ def _xy(obj: object, what: str, crs_name: str = "EPSG:3006") -> np.ndarray:
 
         crs = getattr(obj, "crs", None)
         if crs is None or CRS.from_user_input(crs) != CRS.from_user_input(crs_name):
-            raise CRSError(f"{what} must be in {crs_name} (got {crs}); use "
-                           f".to_crs({crs_name!r})")
-        geom = obj.geometry if hasattr(obj, "geometry") else obj
+            raise CRSError(f"{what} must be in {crs_name} (got {crs}); use .to_crs({crs_name!r})")
+        geom: Any = obj.geometry if hasattr(obj, "geometry") else obj
         if not (geom.geom_type == "Point").all():
             geom = geom.representative_point()
         return np.column_stack([geom.x.to_numpy(), geom.y.to_numpy()]).astype(np.float64)
@@ -150,8 +154,7 @@ class ArriveByResult:
         )
 
 
-def _summarise(travel: np.ndarray, point: np.ndarray, threshold_s: float
-               ) -> tuple[np.ndarray, ...]:
+def _summarise(travel: np.ndarray, point: np.ndarray, threshold_s: float) -> tuple[np.ndarray, ...]:
     median = np.median(travel, axis=1) if travel.shape[1] else np.full(len(travel), np.inf)
     worst = travel.max(axis=1) if travel.shape[1] else np.full(len(travel), np.inf)
     n_ok = (travel <= threshold_s).sum(axis=1)
@@ -164,10 +167,18 @@ def _summarise(travel: np.ndarray, point: np.ndarray, threshold_s: float
     return median, worst, n_ok, nearest
 
 
-def _prepare(sd: ServiceDay, origins_xy: np.ndarray, walk: WalkParams) -> tuple[
-        Footpaths, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+def _prepare(
+    sd: ServiceDay, origins_xy: np.ndarray, walk: WalkParams, extra: AccessLegs | None = None
+) -> tuple[Footpaths, tuple[np.ndarray, np.ndarray, np.ndarray]]:
     fp = footpaths(sd, walk)
     acc = access_csr(origins_xy, sd.stop_x, sd.stop_y, sd.served, walk)
+    if extra is not None:
+        if extra.n_origins != len(origins_xy):
+            raise InputValidationError(
+                f"access: legs for {extra.n_origins} origins, but {len(origins_xy)} origins given"
+            )
+        m = merge_access(AccessLegs(*acc), extra)
+        acc = (m.indptr, m.stop, m.dur_s)
     return fp, acc
 
 
@@ -181,6 +192,7 @@ def arrive_by(
     threshold_s: float = 3600.0,
     method: str = "profile",
     horizon_s: float | None = None,
+    access: AccessLegs | None = None,
     progress: Progress | None = None,
 ) -> ArriveByResult:
     """Arrive-by travel times from every origin to the nearest meeting point.
@@ -205,19 +217,23 @@ def arrive_by(
     horizon_s
         Drop journeys longer than this (seconds); they read as unreachable. ``None``: no
         limit. Speeds up the scans.
+    access
+        Extra origin -> stop legs besides walking, e.g. park and ride from
+        :func:`~tillganglighet.transit.car_access` (a separate mode: label its results).
     progress
         Optional ``progress(step, done, total)``.
     """
     walk = walk or WalkParams()
-    times = meeting_times() if meeting_times_s is None else np.asarray(meeting_times_s,
-                                                                         dtype=np.int32)
+    times = (
+        meeting_times() if meeting_times_s is None else np.asarray(meeting_times_s, dtype=np.int32)
+    )
     o_xy = _xy(origins, "origins", sd.crs)
     p_xy = _xy(points, "points", sd.crs)
     if not len(p_xy):
         raise InputValidationError("points: no meeting point given")
     timings: dict[str, float] = {}
     t0 = _time.perf_counter()
-    fp, acc = _prepare(sd, o_xy, walk)
+    fp, acc = _prepare(sd, o_xy, walk, access)
     eg_dur, eg_pt = egress_per_stop(p_xy, sd.stop_x, sd.stop_y, sd.served, walk, fp)
     w_dur, w_pt = direct_walk(o_xy, p_xy, walk)
     timings["walk_legs"] = _time.perf_counter() - t0
@@ -228,12 +244,26 @@ def arrive_by(
     departures = np.full(n_o, -1, dtype=np.int64)
     t0 = _time.perf_counter()
     if method == "profile":
-        head, pool = profile(sd, fp, eg_dur, eg_pt, horizon=horizon, progress=progress)
+        prof = profile(sd, fp, eg_dur, eg_pt, horizon=int(horizon), progress=progress)
         timings["scan"] = _time.perf_counter() - t0
         t0 = _time.perf_counter()
-        kernel.origins_from_profile(head, *pool, acc[0], acc[1], acc[2], w_dur, w_pt,
-                                    times.astype(np.int64), np.int64(threshold_s), travel,
-                                    point, departures)
+        out = fp.outgoing()
+        kernel.origins_from_profile(
+            *prof,
+            out[0],
+            out[1],
+            out[2],
+            acc[0],
+            acc[1],
+            acc[2],
+            w_dur,
+            w_pt,
+            times.astype(np.int64),
+            np.int64(threshold_s),
+            travel,
+            point,
+            departures,
+        )
         timings["origins"] = _time.perf_counter() - t0
     elif method == "scan":
         ws = _Workspace(sd)
@@ -241,14 +271,32 @@ def arrive_by(
             if progress:
                 progress("scan", q, n_t)
             lo, hi = _window(sd, int(T), horizon_s)
-            kernel.scan_deadline(sd.dep_stop, sd.arr_stop, sd.dep_s, sd.arr_s, sd.trip,
-                                 sd.flags, lo, hi, fp.indptr, fp.src, fp.dur, fp.change_s,
-                                 eg_dur, eg_pt, np.int32(T), ws.ready, ws.ready_pt,
-                                 ws.boarded, ws.trip_pt)
+            kernel.scan_deadline(
+                sd.dep_stop,
+                sd.arr_stop,
+                sd.dep_s,
+                sd.arr_s,
+                sd.trip,
+                sd.flags,
+                lo,
+                hi,
+                fp.indptr,
+                fp.src,
+                fp.dur,
+                fp.change_s,
+                eg_dur,
+                eg_pt,
+                np.int32(T),
+                ws.ready,
+                ws.ready_pt,
+                ws.boarded,
+                ws.trip_pt,
+            )
             col = np.empty(n_o, dtype=np.float64)
             cpt = np.empty(n_o, dtype=np.int32)
-            kernel.origins_from_ready(ws.ready, ws.ready_pt, acc[0], acc[1], acc[2], w_dur,
-                                      w_pt, np.int32(T), col, cpt)
+            kernel.origins_from_ready(
+                ws.ready, ws.ready_pt, acc[0], acc[1], acc[2], w_dur, w_pt, np.int32(T), col, cpt
+            )
             if horizon_s is not None:
                 col[col > horizon_s] = np.inf
             travel[:, q] = col
@@ -263,10 +311,19 @@ def arrive_by(
         travel[travel > horizon_s] = np.inf
     median, worst, n_ok, nearest = _summarise(travel, point, threshold_s)
     return ArriveByResult(
-        meeting_times_s=times, travel_s=travel, point=point, median_s=median, worst_s=worst,
-        n_reachable=n_ok, nearest_point=nearest, departures_per_day=departures,
+        meeting_times_s=times,
+        travel_s=travel,
+        point=point,
+        median_s=median,
+        worst_s=worst,
+        n_reachable=n_ok,
+        nearest_point=nearest,
+        departures_per_day=departures,
         walk_s=np.where(w_dur >= INF, np.inf, w_dur.astype(np.float64)),
-        threshold_s=float(threshold_s), walk=walk, date=sd.date, booked=sd.booked,
+        threshold_s=float(threshold_s),
+        walk=walk,
+        date=sd.date,
+        booked=sd.booked,
         timings=timings,
     )
 
@@ -281,41 +338,77 @@ class _Workspace:
 
 def _window(sd: ServiceDay, deadline: int, horizon_s: float | None) -> tuple[int, int]:
     hi = int(np.searchsorted(sd.dep_s, deadline, side="right"))
-    lo = 0 if horizon_s is None else int(np.searchsorted(sd.dep_s, deadline - horizon_s,
-                                                         side="left"))
+    lo = (
+        0
+        if horizon_s is None
+        else int(np.searchsorted(sd.dep_s, deadline - horizon_s, side="left"))
+    )
     return lo, hi
 
 
-def profile(sd: ServiceDay, fp: Footpaths, egress_dur: np.ndarray, egress_pt: np.ndarray,
-            *, horizon: int = INF, progress: Progress | None = None
-            ) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
-    """Run the backward profile scan; returns ``head`` and the entry pool arrays."""
-    cap = max(1024, 2 * sd.n_connections)
-    head = np.empty(sd.n_stops, dtype=np.int32)
-    while True:
-        if progress:
-            progress("profile", 0, 1)
-        e_dep = np.empty(cap, dtype=np.int32)
-        e_arr = np.empty(cap, dtype=np.int32)
-        e_pt = np.empty(cap, dtype=np.int32)
-        e_next = np.empty(cap, dtype=np.int32)
-        used = kernel.scan_profile(sd.dep_stop, sd.arr_stop, sd.dep_s, sd.arr_s, sd.trip,
-                                   sd.flags, sd.n_trips, fp.indptr, fp.src, fp.dur,
-                                   fp.change_s, egress_dur, egress_pt, np.int32(horizon),
-                                   head, e_dep, e_arr, e_pt, e_next)
-        if used >= 0:
-            if progress:
-                progress("profile", 1, 1)
-            return head, (e_dep, e_arr, e_pt, e_next)
-        cap *= 2
+def profile(
+    sd: ServiceDay,
+    fp: Footpaths,
+    egress_dur: np.ndarray,
+    egress_pt: np.ndarray,
+    *,
+    horizon: int = INF,
+    progress: Progress | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Run the backward profile scan.
+
+    Returns ``(seg_start, seg_len, e_dep, e_arr, e_pt)``: stop ``s``'s Pareto profile is
+    entries ``seg_start[s] .. seg_start[s] + seg_len[s] - 1`` (boarding time and earliest
+    arrival at a point, int32 seconds, descending; ``e_pt`` the point).
+    """
+    if progress:
+        progress("profile", 0, 1)
+    seg_start = kernel.profile_segments(sd.dep_stop, sd.flags, sd.n_stops)
+    cap = int(seg_start[-1])
+    seg_len = np.zeros(sd.n_stops, dtype=np.int64)
+    e_dep = np.empty(cap, dtype=np.int32)
+    e_arr = np.empty(cap, dtype=np.int32)
+    e_pt = np.empty(cap, dtype=np.int32)
+    out = fp.outgoing()
+    kernel.scan_profile(
+        sd.dep_stop,
+        sd.arr_stop,
+        sd.dep_s,
+        sd.arr_s,
+        sd.trip,
+        sd.flags,
+        sd.n_trips,
+        out[0],
+        out[1],
+        out[2],
+        fp.change_s,
+        egress_dur,
+        egress_pt,
+        np.int32(horizon),
+        seg_start,
+        seg_len,
+        e_dep,
+        e_arr,
+        e_pt,
+    )
+    if progress:
+        progress("profile", 1, 1)
+    return seg_start, seg_len, e_dep, e_arr, e_pt
 
 
-def deadline_scan(sd: ServiceDay, origins: object, points: object, deadline_s: int, *,
-                  walk: WalkParams | None = None, horizon_s: float | None = None
-                  ) -> tuple[np.ndarray, np.ndarray]:
+def deadline_scan(
+    sd: ServiceDay,
+    origins: object,
+    points: object,
+    deadline_s: int,
+    *,
+    walk: WalkParams | None = None,
+    horizon_s: float | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
     """One backward scan for one meeting time: (travel seconds, point) per origin."""
-    res = arrive_by(sd, origins, points, [deadline_s], walk=walk, method="scan",
-                    horizon_s=horizon_s)
+    res = arrive_by(
+        sd, origins, points, [deadline_s], walk=walk, method="scan", horizon_s=horizon_s
+    )
     return res.travel_s[:, 0], res.point[:, 0]
 
 
@@ -331,8 +424,9 @@ class ODMatrix:
     meeting_times_s: np.ndarray
     horizon_s: float | None
 
-    def score(self, active: np.ndarray | Sequence[int] | None = None, *,
-              statistic: str = "median") -> np.ndarray:
+    def score(
+        self, active: np.ndarray | Sequence[int] | None = None, *, statistic: str = "median"
+    ) -> np.ndarray:
         """Per-origin median (or ``"worst"``) travel seconds with only ``active`` points."""
         m = self.seconds if active is None else self.seconds[:, np.asarray(active), :]
         best = m.min(axis=1)
@@ -355,6 +449,8 @@ def od_matrix(
     *,
     walk: WalkParams | None = None,
     horizon_s: float | None = 3 * 3600.0,
+    access: AccessLegs | None = None,
+    cache: bool = True,
     progress: Progress | None = None,
 ) -> ODMatrix:
     """Origins x points x meeting times matrix: one backward scan per point and time.
@@ -362,40 +458,90 @@ def od_matrix(
     Each scan is seeded at a single point. ``horizon_s`` (3 h by default) bounds each
     scan to connections departing within the horizon before the meeting; longer
     journeys read as ``inf``. Returns float32 seconds.
+
+    Columns are cached on the service day (in memory), keyed by the origins, the
+    point's coordinates, the meeting times, the walking parameters, the horizon and the
+    extra access legs: scoring scenarios that add candidate points computes only the new
+    columns (``cache=False`` turns this off).
     """
     walk = walk or WalkParams()
-    times = meeting_times() if meeting_times_s is None else np.asarray(meeting_times_s,
-                                                                         dtype=np.int32)
+    times = (
+        meeting_times() if meeting_times_s is None else np.asarray(meeting_times_s, dtype=np.int32)
+    )
     o_xy = _xy(origins, "origins", sd.crs)
     p_xy = _xy(points, "points", sd.crs)
-    fp, acc = _prepare(sd, o_xy, walk)
+    fp, acc = _prepare(sd, o_xy, walk, access)
     walk_all = walk_seconds_matrix(o_xy, p_xy, walk) if len(o_xy) * len(p_xy) <= 5e7 else None
     out = np.empty((len(o_xy), len(p_xy), len(times)), dtype=np.float32)
     ws = _Workspace(sd)
     col = np.empty(len(o_xy), dtype=np.float64)
     cpt = np.empty(len(o_xy), dtype=np.int32)
     total = len(p_xy) * len(times)
+    base_key = (
+        hashlib.sha1(np.ascontiguousarray(o_xy).tobytes()).hexdigest(),
+        times.tobytes(),
+        walk,
+        horizon_s,
+        None
+        if access is None
+        else hashlib.sha1(
+            access.indptr.tobytes() + access.stop.tobytes() + access.dur_s.tobytes()
+        ).hexdigest(),
+    )
     for j in range(len(p_xy)):
-        eg_dur, eg_pt = egress_per_stop(p_xy[j:j + 1], sd.stop_x, sd.stop_y, sd.served, walk,
-                                        fp)
+        key = (*base_key, p_xy[j].tobytes())
+        hit = sd._od_cache.get(key) if cache else None
+        if hit is not None:
+            out[:, j, :] = hit
+            continue
+        eg_dur, eg_pt = egress_per_stop(p_xy[j : j + 1], sd.stop_x, sd.stop_y, sd.served, walk, fp)
         if walk_all is not None:
             w_dur = walk_all[:, j]
         else:
-            w_dur = walk_seconds_matrix(o_xy, p_xy[j:j + 1], walk)[:, 0]
+            w_dur = walk_seconds_matrix(o_xy, p_xy[j : j + 1], walk)[:, 0]
         w_pt = np.zeros(len(o_xy), dtype=np.int64)
         for q, T in enumerate(times):
             if progress:
                 progress("od_matrix", j * len(times) + q, total)
             lo, hi = _window(sd, int(T), horizon_s)
-            kernel.scan_deadline(sd.dep_stop, sd.arr_stop, sd.dep_s, sd.arr_s, sd.trip,
-                                 sd.flags, lo, hi, fp.indptr, fp.src, fp.dur, fp.change_s,
-                                 eg_dur, eg_pt, np.int32(T), ws.ready, ws.ready_pt,
-                                 ws.boarded, ws.trip_pt)
-            kernel.origins_from_ready(ws.ready, ws.ready_pt, acc[0], acc[1], acc[2],
-                                      w_dur.astype(np.int64), w_pt, np.int32(T), col, cpt)
+            kernel.scan_deadline(
+                sd.dep_stop,
+                sd.arr_stop,
+                sd.dep_s,
+                sd.arr_s,
+                sd.trip,
+                sd.flags,
+                lo,
+                hi,
+                fp.indptr,
+                fp.src,
+                fp.dur,
+                fp.change_s,
+                eg_dur,
+                eg_pt,
+                np.int32(T),
+                ws.ready,
+                ws.ready_pt,
+                ws.boarded,
+                ws.trip_pt,
+            )
+            kernel.origins_from_ready(
+                ws.ready,
+                ws.ready_pt,
+                acc[0],
+                acc[1],
+                acc[2],
+                w_dur.astype(np.int64),
+                w_pt,
+                np.int32(T),
+                col,
+                cpt,
+            )
             if horizon_s is not None:
                 col[col > horizon_s] = np.inf
             out[:, j, q] = col
+        if cache:
+            sd._od_cache[key] = out[:, j, :].copy()
     if progress:
         progress("od_matrix", total, total)
     return ODMatrix(seconds=out, meeting_times_s=times, horizon_s=horizon_s)

@@ -32,6 +32,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from ..errors import InputValidationError, MissingColumnError
+from . import _parse
 
 Progress = Callable[[str, int, int], None]
 
@@ -47,8 +48,16 @@ REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
     "trips.txt": ("route_id", "service_id", "trip_id"),
     "stop_times.txt": ("trip_id", "arrival_time", "departure_time", "stop_id", "stop_sequence"),
     "calendar.txt": (
-        "service_id", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
-        "sunday", "start_date", "end_date",
+        "service_id",
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+        "start_date",
+        "end_date",
     ),
     "calendar_dates.txt": ("service_id", "date", "exception_type"),
     "frequencies.txt": ("trip_id", "start_time", "end_time", "headway_secs"),
@@ -62,8 +71,6 @@ OPTIONAL_COLUMNS: dict[str, tuple[str, ...]] = {
 }
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _MAX_LISTED = 20  # issues listed per (file, field, kind); the rest are counted
-_TIME_RE = r"^\s*\d{1,3}:[0-5]\d:[0-5]\d\s*$"
-_INT_RE = r"^\s*[+-]?\d+\s*$"
 _NUM_RE = r"^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$"
 
 
@@ -103,8 +110,9 @@ class _Issues:
         self.items: list[Issue] = []
         self._counts: dict[tuple[str, str, str], int] = {}
 
-    def add(self, severity: str, file: str, line: int, fld: str, message: str,
-            kind: str | None = None) -> None:
+    def add(
+        self, severity: str, file: str, line: int, fld: str, message: str, kind: str | None = None
+    ) -> None:
         key = (file, fld, kind or message)
         n = self._counts.get(key, 0)
         self._counts[key] = n + 1
@@ -116,8 +124,15 @@ class _Issues:
         for ln in lines[:_MAX_LISTED]:
             self.add(severity, file, int(ln), fld, message)
         if len(lines) > _MAX_LISTED:
-            self.items.append(Issue(severity, self.label + file, int(lines[_MAX_LISTED]), fld,
-                                    f"{message} (and {len(lines) - _MAX_LISTED - 1:,} more rows)"))
+            self.items.append(
+                Issue(
+                    severity,
+                    self.label + file,
+                    int(lines[_MAX_LISTED]),
+                    fld,
+                    f"{message} (and {len(lines) - _MAX_LISTED - 1:,} more rows)",
+                )
+            )
 
 
 @dataclass
@@ -253,7 +268,8 @@ class _Source:
             raise GTFSError(
                 f"{self.path}: {name} declares a compression ratio of "
                 f"{info.file_size / info.compress_size:,.0f}:1, above the cap of "
-                f"{self.max_ratio:,.0f}:1 (possible zip bomb)")
+                f"{self.max_ratio:,.0f}:1 (possible zip bomb)"
+            )
         limit = self.max_bytes - self.read_bytes
         chunks: list[bytes] = []
         total = 0
@@ -269,7 +285,8 @@ class _Source:
                     if info.compress_size and total > self.max_ratio * max(info.compress_size, 1):
                         raise GTFSError(
                             f"{self.path}: {name} inflates beyond {self.max_ratio:,.0f} times "
-                            "its compressed size (possible zip bomb)")
+                            "its compressed size (possible zip bomb)"
+                        )
                     chunks.append(chunk)
         except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:
             raise GTFSError(f"{self.path}: {name} is corrupt in the zip archive ({exc})") from exc
@@ -280,7 +297,8 @@ class _Source:
         if self.read_bytes + size > self.max_bytes:
             raise GTFSError(
                 f"{self.path}: reading {name} would exceed the cap of {self.max_bytes:,} "
-                "uncompressed bytes (raise max_uncompressed_bytes if the feed is genuine)")
+                "uncompressed bytes (raise max_uncompressed_bytes if the feed is genuine)"
+            )
         if self.zip is None:
             self.read_bytes += size
 
@@ -292,30 +310,25 @@ class _Source:
 class _Table:
     """One parsed CSV file: string columns plus the means to name line numbers."""
 
-    def __init__(self, name: str, raw: bytes, columns: Sequence[str], encoding: str,
-                 issues: _Issues) -> None:
+    def __init__(
+        self, name: str, raw: bytes, columns: Sequence[str], encoding: str, issues: _Issues
+    ) -> None:
         self.name = name
         if raw.startswith(b"\xef\xbb\xbf"):
             raw = raw[3:]
         elif raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-            raise GTFSError(f"{name}, line 1: the file is UTF-16 encoded; GTFS requires UTF-8 "
-                            "(re-save it as UTF-8)")
-        if encoding.lower().replace("-", "") not in ("utf8", "utf_8"):
+            raise GTFSError(
+                f"{name}, line 1: the file is UTF-16 encoded; GTFS requires UTF-8 "
+                "(re-save it as UTF-8)"
+            )
+        if encoding.lower().replace("-", "").replace("_", "") != "utf8":
             try:
                 raw = raw.decode(encoding).encode("utf-8")
             except (UnicodeDecodeError, LookupError) as exc:
                 raise GTFSError(f"{name}: cannot decode as {encoding} ({exc})") from exc
-        else:
-            try:
-                raw.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                line = raw.count(b"\n", 0, exc.start) + 1
-                raise GTFSError(
-                    f"{name}, line {line}: byte 0x{raw[exc.start]:02x} is not valid UTF-8; "
-                    "GTFS requires UTF-8 (or pass encoding='cp1252' / 'latin-1' if the "
-                    "publisher used another encoding)") from None
         self.raw = raw
-        first = raw.split(b"\n", 1)[0].decode("utf-8").rstrip("\r")
+        nl = raw.find(b"\n")
+        first = (raw if nl < 0 else raw[:nl]).decode("utf-8", errors="replace").rstrip("\r")
         header = [h.strip() for h in next(csv.reader([first]))] if first.strip() else []
         self.header = header
         self._blank_lines = (b"\n\n" in raw) or (b"\n\r\n" in raw)
@@ -327,29 +340,45 @@ class _Table:
             raise GTFSError(f"{name}, line 1: duplicate column(s) {dup}")
         self.n = 0
         self.cols: dict[str, pa.Array] = {}
-        body = raw[len(raw.split(b"\n", 1)[0]) + 1:] if b"\n" in raw else b""
-        if not body.strip():
+        rest = len(raw) - nl - 1 if nl >= 0 else 0
+        if rest <= 0 or (rest < 4096 and not raw[nl + 1 :].strip()):
             self.cols = {c: pa.array([], type=pa.string()) for c in wanted}
             return
         try:
             table = pacsv.read_csv(
                 io.BytesIO(raw),
-                read_options=pacsv.ReadOptions(use_threads=True, block_size=1 << 24,
-                                               column_names=header, skip_rows=1),
+                read_options=pacsv.ReadOptions(
+                    use_threads=True, block_size=1 << 24, column_names=header, skip_rows=1
+                ),
                 parse_options=pacsv.ParseOptions(newlines_in_values=False),
                 convert_options=pacsv.ConvertOptions(
-                    column_types={c: pa.string() for c in header}, include_columns=wanted,
-                    strings_can_be_null=False, quoted_strings_can_be_null=False),
+                    column_types={c: pa.string() for c in header},
+                    include_columns=wanted,
+                    strings_can_be_null=False,
+                    quoted_strings_can_be_null=False,
+                ),
             )
         except pa.ArrowInvalid as exc:
             msg = str(exc)
+            if "utf8" in msg.lower() or "utf-8" in msg.lower():
+                try:
+                    raw.decode("utf-8")
+                except UnicodeDecodeError as uexc:
+                    line = raw.count(b"\n", 0, uexc.start) + 1
+                    raise GTFSError(
+                        f"{name}, line {line}: byte 0x{raw[uexc.start]:02x} is not valid "
+                        "UTF-8; GTFS requires UTF-8 (or pass encoding='cp1252' / 'latin-1' if "
+                        "the publisher used another encoding)"
+                    ) from None
             m = re.search(r"Row #(\d+)", msg)
             where = f", line {m.group(1)}" if m else ""
             raise GTFSError(f"{name}{where}: malformed CSV ({msg.splitlines()[0]})") from None
         self.n = table.num_rows
         for c in wanted:
             col = table.column(c).combine_chunks()
-            self.cols[c] = pc.utf8_trim_whitespace(col)
+            if _parse.has_padding(col):
+                col = pc.utf8_trim_whitespace(col)
+            self.cols[c] = col
         self.issues = issues
 
     def lines(self, rows: np.ndarray) -> np.ndarray:
@@ -369,27 +398,22 @@ class _Table:
     def has(self, column: str) -> bool:
         return column in self.cols
 
-    def str(self, column: str) -> pa.Array:
+    def text(self, column: str) -> pa.Array:
         if column in self.cols:
             return self.cols[column]
         return pa.array([""] * self.n, type=pa.string())
 
-    def ints(self, column: str, *, default: int, required: bool = False) -> tuple[np.ndarray,
-                                                                                   np.ndarray]:
+    def ints(
+        self, column: str, *, default: int, required: bool = False
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Integers (blank -> default); also the mask of rows that did not parse."""
         if column not in self.cols:
             return np.full(self.n, default, dtype=np.int64), np.zeros(self.n, dtype=bool)
-        col = self.cols[column]
-        blank = np.asarray(pc.equal(col, "").to_numpy(zero_copy_only=False), dtype=bool)
-        ok = np.asarray(pc.match_substring_regex(col, _INT_RE).to_numpy(zero_copy_only=False),
-                        dtype=bool)
-        bad = ~ok & ~blank
+        values, status = _parse.parse_ints(self.cols[column])
+        values[status == 1] = default
+        bad = status == 2
         if required:
-            bad |= blank
-        values = np.full(self.n, default, dtype=np.int64)
-        good = ok
-        if good.any():
-            values[good] = pc.cast(pc.filter(col, pa.array(good)), pa.int64()).to_numpy()
+            bad |= status == 1
         return values, bad
 
     def floats(self, column: str) -> tuple[np.ndarray, np.ndarray]:
@@ -397,8 +421,9 @@ class _Table:
             return np.full(self.n, np.nan), np.zeros(self.n, dtype=bool)
         col = self.cols[column]
         blank = np.asarray(pc.equal(col, "").to_numpy(zero_copy_only=False), dtype=bool)
-        ok = np.asarray(pc.match_substring_regex(col, _NUM_RE).to_numpy(zero_copy_only=False),
-                        dtype=bool)
+        ok = np.asarray(
+            pc.match_substring_regex(col, _NUM_RE).to_numpy(zero_copy_only=False), dtype=bool
+        )
         values = np.full(self.n, np.nan)
         if ok.any():
             values[ok] = pc.cast(pc.filter(col, pa.array(ok)), pa.float64()).to_numpy()
@@ -406,21 +431,24 @@ class _Table:
 
     def times(self, column: str) -> tuple[np.ndarray, np.ndarray]:
         """``H:MM:SS`` (hours may exceed 24) to seconds; blank -> -1; mask of bad rows."""
-        col = self.cols[column]
-        blank = np.asarray(pc.equal(col, "").to_numpy(zero_copy_only=False), dtype=bool)
-        ok = np.asarray(pc.match_substring_regex(col, _TIME_RE).to_numpy(zero_copy_only=False),
-                        dtype=bool)
-        out = np.full(self.n, -1, dtype=np.int32)
-        if ok.any():
-            good = pc.filter(col, pa.array(ok))
-            parts = pc.list_flatten(pc.split_pattern(good, ":", max_splits=2))
-            hms = pc.cast(parts, pa.int32()).to_numpy().reshape(-1, 3)
-            out[ok] = hms[:, 0] * 3600 + hms[:, 1] * 60 + hms[:, 2]
-        return out, ~ok & ~blank
+        values, status = _parse.parse_times(self.cols[column])
+        return values, status == 2
 
 
 def _index_in(values: pa.Array, keys: pa.Array) -> np.ndarray:
     """Position of each value in ``keys`` (-1 when absent)."""
+    if len(values) > 100_000:
+        # many repeats (stop_times): look up each distinct value once
+        enc = pc.dictionary_encode(values)
+        if isinstance(enc, pa.ChunkedArray):
+            enc = enc.combine_chunks()
+        if len(enc.dictionary) < len(values) // 2:
+            look = _lookup(enc.dictionary, keys)
+            return look[np.asarray(enc.indices.to_numpy(zero_copy_only=False), dtype=np.int64)]
+    return _lookup(values, keys)
+
+
+def _lookup(values: pa.Array, keys: pa.Array) -> np.ndarray:
     idx = pc.index_in(values, value_set=keys)
     return np.asarray(pc.fill_null(idx, -1).to_numpy(), dtype=np.int64)
 
@@ -475,22 +503,34 @@ def read_gtfs(
     """
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
-    paths = [Path(p) for p in paths]
-    if not paths:
+    folders = [Path(p) for p in paths]
+    if not folders:
         raise GTFSError("read_gtfs: no feed given")
     feeds = []
-    for n, path in enumerate(paths, start=1):
-        label = f"feed{n}:" if len(paths) > 1 else ""
-        feeds.append(_read_one(path, label, max_uncompressed_bytes, max_compression_ratio,
-                               encoding, progress))
-    feed = feeds[0] if len(feeds) == 1 else _merge(feeds, [f"feed{n}:" for n in
-                                                           range(1, len(feeds) + 1)])
+    for n, path in enumerate(folders, start=1):
+        label = f"feed{n}:" if len(folders) > 1 else ""
+        feeds.append(
+            _read_one(
+                path, label, max_uncompressed_bytes, max_compression_ratio, encoding, progress
+            )
+        )
+    feed = (
+        feeds[0]
+        if len(feeds) == 1
+        else _merge(feeds, [f"feed{n}:" for n in range(1, len(feeds) + 1)])
+    )
     _check_meaningful(feed)
     return feed
 
 
-def _read_one(path: Path, label: str, max_bytes: int, max_ratio: float, encoding: str,
-              progress: Progress | None) -> Feed:
+def _read_one(
+    path: Path,
+    label: str,
+    max_bytes: int,
+    max_ratio: float,
+    encoding: str,
+    progress: Progress | None,
+) -> Feed:
     src = _Source(path, max_bytes, max_ratio)
     issues = _Issues(label)
     try:
@@ -498,10 +538,20 @@ def _read_one(path: Path, label: str, max_bytes: int, max_ratio: float, encoding
         if missing:
             raise GTFSError(f"{path}: required GTFS file(s) missing: {', '.join(missing)}")
         if not (src.has("calendar.txt") or src.has("calendar_dates.txt")):
-            raise GTFSError(f"{path}: neither calendar.txt nor calendar_dates.txt is present "
-                            "(one is required to know on which dates trips run)")
-        names = ["stops.txt", "routes.txt", "trips.txt", "calendar.txt", "calendar_dates.txt",
-                 "frequencies.txt", "transfers.txt", "stop_times.txt"]
+            raise GTFSError(
+                f"{path}: neither calendar.txt nor calendar_dates.txt is present "
+                "(one is required to know on which dates trips run)"
+            )
+        names = [
+            "stops.txt",
+            "routes.txt",
+            "trips.txt",
+            "calendar.txt",
+            "calendar_dates.txt",
+            "frequencies.txt",
+            "transfers.txt",
+            "stop_times.txt",
+        ]
         tables: dict[str, _Table | None] = {}
         for i, name in enumerate(names):
             if progress:
@@ -514,7 +564,8 @@ def _read_one(path: Path, label: str, max_bytes: int, max_ratio: float, encoding
             miss = [c for c in REQUIRED_COLUMNS[name] if c not in t.header]
             if miss:
                 raise MissingColumnError(
-                    f"{path}: {name}, line 1: required column(s) missing: {', '.join(miss)}")
+                    f"{path}: {name}, line 1: required column(s) missing: {', '.join(miss)}"
+                )
             tables[name] = t
         if progress:
             progress("read", len(names), len(names))
@@ -533,110 +584,177 @@ def _build(tables: dict[str, _Table | None], iss: _Issues) -> Feed:
 
     # --- stops
     stops = t("stops.txt")
-    stop_keys = stops.str("stop_id")
+    stop_keys = stops.text("stop_id")
     dup = _duplicates(stop_keys)
     if len(dup):
-        iss.add_rows("error", "stops.txt", stops.lines(dup), "stop_id",
-                     "duplicate stop_id; the first row is used")
+        iss.add_rows(
+            "error",
+            "stops.txt",
+            stops.lines(dup),
+            "stop_id",
+            "duplicate stop_id; the first row is used",
+        )
     lat, bad_lat = stops.floats("stop_lat")
     lon, bad_lon = stops.floats("stop_lon")
     for bad, fld in ((bad_lat, "stop_lat"), (bad_lon, "stop_lon")):
         if bad.any():
-            iss.add_rows("error", "stops.txt", stops.lines(np.flatnonzero(bad)), fld,
-                         "not a number; treated as missing")
+            iss.add_rows(
+                "error",
+                "stops.txt",
+                stops.lines(np.flatnonzero(bad)),
+                fld,
+                "not a number; treated as missing",
+            )
     out_of_range = (np.abs(lat) > 90) | (np.abs(lon) > 180)
     lat[out_of_range] = np.nan
     lon[out_of_range] = np.nan
     loc_type, _ = stops.ints("location_type", default=0)
-    parent = _index_in(stops.str("parent_station"), stop_keys)
-    has_parent_ref = np.asarray(pc.not_equal(stops.str("parent_station"), "").to_numpy(
-        zero_copy_only=False), dtype=bool)
+    parent = _index_in(stops.text("parent_station"), stop_keys)
+    has_parent_ref = np.asarray(
+        pc.not_equal(stops.text("parent_station"), "").to_numpy(zero_copy_only=False), dtype=bool
+    )
     bad_parent = has_parent_ref & (parent < 0)
     if bad_parent.any():
-        iss.add_rows("warning", "stops.txt", stops.lines(np.flatnonzero(bad_parent)),
-                     "parent_station", "unknown parent station; ignored")
+        iss.add_rows(
+            "warning",
+            "stops.txt",
+            stops.lines(np.flatnonzero(bad_parent)),
+            "parent_station",
+            "unknown parent station; ignored",
+        )
     no_xy = np.isnan(lat) | np.isnan(lon)
     inherit = no_xy & (parent >= 0)
     if inherit.any():
         p = parent[inherit]
         lat[inherit] = lat[p]
         lon[inherit] = lon[p]
-        iss.add_rows("warning", "stops.txt", stops.lines(np.flatnonzero(inherit)), "stop_lat",
-                     "no coordinates; the parent station's are used")
+        iss.add_rows(
+            "warning",
+            "stops.txt",
+            stops.lines(np.flatnonzero(inherit)),
+            "stop_lat",
+            "no coordinates; the parent station's are used",
+        )
     still = (np.isnan(lat) | np.isnan(lon)) & (loc_type <= 2)
     if still.any():
-        iss.add_rows("warning", "stops.txt", stops.lines(np.flatnonzero(still)), "stop_lat",
-                     "stop without coordinates: it can be ridden through but not walked to")
+        iss.add_rows(
+            "warning",
+            "stops.txt",
+            stops.lines(np.flatnonzero(still)),
+            "stop_lat",
+            "stop without coordinates: it can be ridden through but not walked to",
+        )
 
     # --- routes
     routes = t("routes.txt")
-    route_keys = routes.str("route_id")
+    route_keys = routes.text("route_id")
     route_type, bad_rt = routes.ints("route_type", default=3, required=True)
     if bad_rt.any():
-        iss.add_rows("error", "routes.txt", routes.lines(np.flatnonzero(bad_rt)), "route_type",
-                     "not an integer; bus (3) assumed")
+        iss.add_rows(
+            "error",
+            "routes.txt",
+            routes.lines(np.flatnonzero(bad_rt)),
+            "route_type",
+            "not an integer; bus (3) assumed",
+        )
 
     # --- trips
     trips = t("trips.txt")
-    trip_keys = trips.str("trip_id")
+    trip_keys = trips.text("trip_id")
     dup = _duplicates(trip_keys)
     if len(dup):
-        iss.add_rows("error", "trips.txt", trips.lines(dup), "trip_id",
-                     "duplicate trip_id; the first row is used")
-    trip_route = _index_in(trips.str("route_id"), route_keys)
+        iss.add_rows(
+            "error",
+            "trips.txt",
+            trips.lines(dup),
+            "trip_id",
+            "duplicate trip_id; the first row is used",
+        )
+    trip_route = _index_in(trips.text("route_id"), route_keys)
     bad = trip_route < 0
     if bad.any():
-        iss.add_rows("error", "trips.txt", trips.lines(np.flatnonzero(bad)), "route_id",
-                     "unknown route_id; trip dropped")
+        iss.add_rows(
+            "error",
+            "trips.txt",
+            trips.lines(np.flatnonzero(bad)),
+            "route_id",
+            "unknown route_id; trip dropped",
+        )
 
     # --- services
-    service_names: list[pa.Array] = [trips.str("service_id")]
+    service_names: list[pa.Array] = [trips.text("service_id")]
     cal, cd = tables["calendar.txt"], tables["calendar_dates.txt"]
     if cal is not None:
-        service_names.append(cal.str("service_id"))
+        service_names.append(cal.text("service_id"))
     if cd is not None:
-        service_names.append(cd.str("service_id"))
+        service_names.append(cd.text("service_id"))
     service_keys = pc.unique(pa.concat_arrays(service_names))
-    trip_service = _index_in(trips.str("service_id"), service_keys)
+    trip_service = _index_in(trips.text("service_id"), service_keys)
 
     if cal is not None and cal.n:
-        cal_service = _index_in(cal.str("service_id"), service_keys)
+        cal_service = _index_in(cal.text("service_id"), service_keys)
         days = np.zeros((cal.n, 7), dtype=np.int8)
         ok = np.ones(cal.n, dtype=bool)
         for j, d in enumerate(WEEKDAYS):
             v, b = cal.ints(d, default=0, required=True)
             b |= (v != 0) & (v != 1)
             if b.any():
-                iss.add_rows("error", "calendar.txt", cal.lines(np.flatnonzero(b)), d,
-                             "must be 0 or 1; row dropped")
+                iss.add_rows(
+                    "error",
+                    "calendar.txt",
+                    cal.lines(np.flatnonzero(b)),
+                    d,
+                    "must be 0 or 1; row dropped",
+                )
             ok &= ~b
             days[:, j] = v
         cal_start, b1 = cal.ints("start_date", default=0, required=True)
         cal_end, b2 = cal.ints("end_date", default=0, required=True)
-        for b, fld in ((b1 | ~_valid_dates(cal_start), "start_date"),
-                       (b2 | ~_valid_dates(cal_end), "end_date")):
+        for b, fld in (
+            (b1 | ~_valid_dates(cal_start), "start_date"),
+            (b2 | ~_valid_dates(cal_end), "end_date"),
+        ):
             if b.any():
-                iss.add_rows("error", "calendar.txt", cal.lines(np.flatnonzero(b)), fld,
-                             "not a YYYYMMDD date; row dropped")
+                iss.add_rows(
+                    "error",
+                    "calendar.txt",
+                    cal.lines(np.flatnonzero(b)),
+                    fld,
+                    "not a YYYYMMDD date; row dropped",
+                )
             ok &= ~b
-        cal_service, days, cal_start, cal_end = (cal_service[ok], days[ok], cal_start[ok],
-                                                 cal_end[ok])
+        cal_service, days, cal_start, cal_end = (
+            cal_service[ok],
+            days[ok],
+            cal_start[ok],
+            cal_end[ok],
+        )
     else:
         cal_service = np.zeros(0, np.int64)
         days = np.zeros((0, 7), np.int8)
         cal_start = cal_end = np.zeros(0, np.int64)
     if cd is not None and cd.n:
-        cd_service = _index_in(cd.str("service_id"), service_keys)
+        cd_service = _index_in(cd.text("service_id"), service_keys)
         cd_date, b1 = cd.ints("date", default=0, required=True)
         cd_type, b2 = cd.ints("exception_type", default=0, required=True)
         b1 |= ~_valid_dates(cd_date)
         b2 |= (cd_type != 1) & (cd_type != 2)
         if b1.any():
-            iss.add_rows("error", "calendar_dates.txt", cd.lines(np.flatnonzero(b1)), "date",
-                         "not a YYYYMMDD date; row dropped")
+            iss.add_rows(
+                "error",
+                "calendar_dates.txt",
+                cd.lines(np.flatnonzero(b1)),
+                "date",
+                "not a YYYYMMDD date; row dropped",
+            )
         if b2.any():
-            iss.add_rows("error", "calendar_dates.txt", cd.lines(np.flatnonzero(b2)),
-                         "exception_type", "must be 1 or 2; row dropped")
+            iss.add_rows(
+                "error",
+                "calendar_dates.txt",
+                cd.lines(np.flatnonzero(b2)),
+                "exception_type",
+                "must be 1 or 2; row dropped",
+            )
         ok = ~(b1 | b2)
         cd_service, cd_date, cd_type = cd_service[ok], cd_date[ok], cd_type[ok]
     else:
@@ -644,8 +762,8 @@ def _build(tables: dict[str, _Table | None], iss: _Issues) -> Feed:
 
     # --- stop_times
     st = t("stop_times.txt")
-    st_trip = _index_in(st.str("trip_id"), trip_keys)
-    st_stop = _index_in(st.str("stop_id"), stop_keys)
+    st_trip = _index_in(st.text("trip_id"), trip_keys)
+    st_stop = _index_in(st.text("stop_id"), stop_keys)
     seq, bad_seq = st.ints("stop_sequence", default=-1, required=True)
     arr, bad_arr = st.times("arrival_time")
     dep, bad_dep = st.times("departure_time")
@@ -663,7 +781,10 @@ def _build(tables: dict[str, _Table | None], iss: _Issues) -> Feed:
             iss.add_rows("error", "stop_times.txt", st.lines(np.flatnonzero(mask)), fld, msg)
         drop |= mask
     keep = np.flatnonzero(~drop)
-    order = keep[np.lexsort((seq[keep], st_trip[keep]))]
+    key = st_trip[keep].astype(np.int64) * (1 << 32) + (seq[keep] & 0xFFFFFFFF)
+    # already in trip, stop_sequence order (typical of exports): no sort needed
+    presorted = len(key) and (np.diff(key) > 0).all()
+    order = keep if presorted else keep[np.argsort(key, kind="stable")]
     st_trip, st_stop, seq = st_trip[order], st_stop[order], seq[order]
     arr, dep, pickup, dropoff = arr[order], dep[order], pickup[order], dropoff[order]
     # blank times: one of the two -> copy the other; both -> interpolate within the trip
@@ -674,15 +795,25 @@ def _build(tables: dict[str, _Table | None], iss: _Issues) -> Feed:
     same_trip_prev = np.concatenate([[False], st_trip[1:] == st_trip[:-1]])
     dup_seq = same_trip_prev & np.concatenate([[False], seq[1:] == seq[:-1]])
     if dup_seq.any():
-        iss.add_rows("error", "stop_times.txt", st.lines(order[np.flatnonzero(dup_seq)]),
-                     "stop_sequence", "repeated stop_sequence in the trip; row dropped")
+        iss.add_rows(
+            "error",
+            "stop_times.txt",
+            st.lines(order[np.flatnonzero(dup_seq)]),
+            "stop_sequence",
+            "repeated stop_sequence in the trip; row dropped",
+        )
         k = ~dup_seq
         st_trip, st_stop, seq, arr, dep = st_trip[k], st_stop[k], seq[k], arr[k], dep[k]
         pickup, dropoff, order = pickup[k], dropoff[k], order[k]
     arr, dep, n_interp, bad_trip_ends = _interpolate(st_trip, arr, dep)
     if n_interp:
-        iss.add("warning", "stop_times.txt", 0, "arrival_time",
-                f"{n_interp:,} stop times without times interpolated linearly by stop order")
+        iss.add(
+            "warning",
+            "stop_times.txt",
+            0,
+            "arrival_time",
+            f"{n_interp:,} stop times without times interpolated linearly by stop order",
+        )
     # times going backwards: dep < arr at a stop, or arr < previous dep
     n_trips = len(trip_keys)
     back = dep < arr
@@ -691,16 +822,29 @@ def _build(tables: dict[str, _Table | None], iss: _Issues) -> Feed:
     bad_rows = np.flatnonzero(back | back_prev | bad_trip_ends)
     bad_trips = np.unique(st_trip[bad_rows])
     if len(bad_rows):
-        fld = np.where(back[bad_rows], "departure_time", "arrival_time")
-        for r, f in list(zip(bad_rows, fld))[:_MAX_LISTED]:
-            msg = ("time goes backwards in the trip; the trip is dropped"
-                   if not bad_trip_ends[r] else
-                   "the first or last stop of the trip has no time; the trip is dropped")
-            iss.add("error", "stop_times.txt", int(st.lines(np.array([order[r]]))[0]), str(f),
-                    msg, kind="backwards")
+        fields = np.where(back[bad_rows], "departure_time", "arrival_time")
+        for r, f in list(zip(bad_rows, fields, strict=False))[:_MAX_LISTED]:
+            msg = (
+                "time goes backwards in the trip; the trip is dropped"
+                if not bad_trip_ends[r]
+                else "the first or last stop of the trip has no time; the trip is dropped"
+            )
+            iss.add(
+                "error",
+                "stop_times.txt",
+                int(st.lines(np.array([order[r]]))[0]),
+                str(f),
+                msg,
+                kind="backwards",
+            )
         if len(bad_trips) > _MAX_LISTED:
-            iss.add("error", "stop_times.txt", 0, "arrival_time",
-                    f"{len(bad_trips):,} trips dropped in all for times going backwards")
+            iss.add(
+                "error",
+                "stop_times.txt",
+                0,
+                "arrival_time",
+                f"{len(bad_trips):,} trips dropped in all for times going backwards",
+            )
     trip_ok = (trip_route >= 0) & (trip_service >= 0)
     trip_ok[bad_trips] = False
     trip_ok[_duplicates(trip_keys)] = False
@@ -710,18 +854,24 @@ def _build(tables: dict[str, _Table | None], iss: _Issues) -> Feed:
     counts = np.bincount(st_trip, minlength=n_trips)
     empty = np.flatnonzero((counts == 0) & trip_ok)
     if len(empty):
-        iss.add_rows("warning", "trips.txt", trips.lines(empty), "trip_id",
-                     "trip has no stop_times; ignored")
+        iss.add_rows(
+            "warning", "trips.txt", trips.lines(empty), "trip_id", "trip has no stop_times; ignored"
+        )
     single = np.flatnonzero(counts == 1)
     if len(single):
-        iss.add_rows("warning", "trips.txt", trips.lines(single), "trip_id",
-                     "trip has a single stop time; it cannot be ridden")
+        iss.add_rows(
+            "warning",
+            "trips.txt",
+            trips.lines(single),
+            "trip_id",
+            "trip has a single stop time; it cannot be ridden",
+        )
     trip_start = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
 
     # --- frequencies
     fq = tables["frequencies.txt"]
     if fq is not None and fq.n:
-        fq_trip = _index_in(fq.str("trip_id"), trip_keys)
+        fq_trip = _index_in(fq.text("trip_id"), trip_keys)
         fq_start, b1 = fq.times("start_time")
         fq_end, b2 = fq.times("end_time")
         fq_head, b3 = fq.ints("headway_secs", default=-1, required=True)
@@ -729,8 +879,13 @@ def _build(tables: dict[str, _Table | None], iss: _Issues) -> Feed:
         bad = (fq_trip < 0) | b1 | b2 | b3 | (fq_head <= 0) | (fq_start < 0) | (fq_end < 0)
         bad |= fq_end < fq_start
         if bad.any():
-            iss.add_rows("error", "frequencies.txt", fq.lines(np.flatnonzero(bad)), "trip_id",
-                         "unknown trip, bad time or non-positive headway; row dropped")
+            iss.add_rows(
+                "error",
+                "frequencies.txt",
+                fq.lines(np.flatnonzero(bad)),
+                "trip_id",
+                "unknown trip, bad time or non-positive headway; row dropped",
+            )
         ok = ~bad
         fq_trip, fq_start, fq_end = fq_trip[ok], fq_start[ok], fq_end[ok]
         fq_head, fq_exact = fq_head[ok], fq_exact[ok]
@@ -741,42 +896,66 @@ def _build(tables: dict[str, _Table | None], iss: _Issues) -> Feed:
     # --- transfers
     tr = tables["transfers.txt"]
     if tr is not None and tr.n:
-        tr_from = _index_in(tr.str("from_stop_id"), stop_keys)
-        tr_to = _index_in(tr.str("to_stop_id"), stop_keys)
+        tr_from = _index_in(tr.text("from_stop_id"), stop_keys)
+        tr_to = _index_in(tr.text("to_stop_id"), stop_keys)
         tr_type, b1 = tr.ints("transfer_type", default=0)
         tr_min, b2 = tr.ints("min_transfer_time", default=-1)
         bad = (tr_from < 0) | (tr_to < 0) | b1 | b2 | (tr_type < 0) | (tr_type > 5)
         bad |= (tr_type == 2) & (tr_min < 0)
         if bad.any():
-            iss.add_rows("warning", "transfers.txt", tr.lines(np.flatnonzero(bad)),
-                         "from_stop_id", "unknown stop, bad type or type 2 without "
-                         "min_transfer_time; row ignored")
+            iss.add_rows(
+                "warning",
+                "transfers.txt",
+                tr.lines(np.flatnonzero(bad)),
+                "from_stop_id",
+                "unknown stop, bad type or type 2 without min_transfer_time; row ignored",
+            )
         ok = ~bad
         tr_from, tr_to, tr_type, tr_min = tr_from[ok], tr_to[ok], tr_type[ok], tr_min[ok]
     else:
         tr_from = tr_to = tr_type = tr_min = np.zeros(0, np.int64)
 
-    names = _strings(stops.str("stop_name")) if stops.has("stop_name") else np.full(
-        stops.n, "", dtype=object)
+    names = (
+        _strings(stops.text("stop_name"))
+        if stops.has("stop_name")
+        else np.full(stops.n, "", dtype=object)
+    )
     return Feed(
-        stop_id=_strings(stop_keys), stop_name=names, stop_lat=lat, stop_lon=lon,
-        stop_parent=parent.astype(np.int32), stop_location_type=loc_type.astype(np.int8),
-        route_id=_strings(route_keys), route_type=route_type.astype(np.int32),
-        trip_id=_strings(trip_keys), trip_route=trip_route.astype(np.int32),
-        trip_service=trip_service.astype(np.int32), service_id=_strings(service_keys),
-        cal_service=cal_service.astype(np.int32), cal_days=days,
-        cal_start=cal_start.astype(np.int64), cal_end=cal_end.astype(np.int64),
-        cd_service=cd_service.astype(np.int32), cd_date=cd_date.astype(np.int64),
+        stop_id=_strings(stop_keys),
+        stop_name=names,
+        stop_lat=lat,
+        stop_lon=lon,
+        stop_parent=parent.astype(np.int32),
+        stop_location_type=loc_type.astype(np.int8),
+        route_id=_strings(route_keys),
+        route_type=route_type.astype(np.int32),
+        trip_id=_strings(trip_keys),
+        trip_route=trip_route.astype(np.int32),
+        trip_service=trip_service.astype(np.int32),
+        service_id=_strings(service_keys),
+        cal_service=cal_service.astype(np.int32),
+        cal_days=days,
+        cal_start=cal_start.astype(np.int64),
+        cal_end=cal_end.astype(np.int64),
+        cd_service=cd_service.astype(np.int32),
+        cd_date=cd_date.astype(np.int64),
         cd_type=cd_type.astype(np.int8),
-        st_trip=st_trip.astype(np.int32), st_stop=st_stop.astype(np.int32),
-        st_arr=arr.astype(np.int32), st_dep=dep.astype(np.int32),
-        st_pickup=pickup.astype(np.int8), st_dropoff=dropoff.astype(np.int8),
+        st_trip=st_trip.astype(np.int32),
+        st_stop=st_stop.astype(np.int32),
+        st_arr=arr.astype(np.int32),
+        st_dep=dep.astype(np.int32),
+        st_pickup=pickup.astype(np.int8),
+        st_dropoff=dropoff.astype(np.int8),
         st_trip_start=trip_start,
-        fq_trip=fq_trip.astype(np.int32), fq_start=fq_start.astype(np.int32),
-        fq_end=fq_end.astype(np.int32), fq_headway=fq_head.astype(np.int32),
+        fq_trip=fq_trip.astype(np.int32),
+        fq_start=fq_start.astype(np.int32),
+        fq_end=fq_end.astype(np.int32),
+        fq_headway=fq_head.astype(np.int32),
         fq_exact=fq_exact.astype(np.int8),
-        tr_from=tr_from.astype(np.int32), tr_to=tr_to.astype(np.int32),
-        tr_type=tr_type.astype(np.int8), tr_min_s=tr_min.astype(np.int32),
+        tr_from=tr_from.astype(np.int32),
+        tr_to=tr_to.astype(np.int32),
+        tr_type=tr_type.astype(np.int8),
+        tr_min_s=tr_min.astype(np.int32),
         issues=iss.items,
     )
 
@@ -792,8 +971,9 @@ def _valid_dates(d: np.ndarray) -> np.ndarray:
     return (y >= 1900) & (y <= 2200) & (m >= 1) & (m <= 12) & (day >= 1) & (day <= 31)
 
 
-def _interpolate(trip: np.ndarray, arr: np.ndarray, dep: np.ndarray
-                 ) -> tuple[np.ndarray, np.ndarray, int, np.ndarray]:
+def _interpolate(
+    trip: np.ndarray, arr: np.ndarray, dep: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, int, np.ndarray]:
     """Fill stop times blank in both fields linearly between the known neighbours.
 
     Returns the filled arrays, how many rows were filled, and a mask of rows in trips
@@ -830,12 +1010,17 @@ def _interpolate(trip: np.ndarray, arr: np.ndarray, dep: np.ndarray
 
 def _merge(feeds: list[Feed], labels: list[str]) -> Feed:
     """Concatenate feeds, prefixing ids with their labels and offsetting indices."""
+
     def cat(name: str) -> np.ndarray:
         return np.concatenate([getattr(f, name) for f in feeds])
 
     def ids(name: str) -> np.ndarray:
-        return np.concatenate([np.array([lab + s for s in getattr(f, name)], dtype=object)
-                               for f, lab in zip(feeds, labels)])
+        return np.concatenate(
+            [
+                np.array([lab + s for s in getattr(f, name)], dtype=object)
+                for f, lab in zip(feeds, labels, strict=False)
+            ]
+        )
 
     def off(name: str, size: str) -> np.ndarray:
         parts, o = [], 0
@@ -847,26 +1032,40 @@ def _merge(feeds: list[Feed], labels: list[str]) -> Feed:
 
     st_counts = np.concatenate([np.diff(f.st_trip_start) for f in feeds])
     return Feed(
-        stop_id=ids("stop_id"), stop_name=cat("stop_name"), stop_lat=cat("stop_lat"),
-        stop_lon=cat("stop_lon"), stop_parent=off("stop_parent", "stop_id").astype(np.int32),
+        stop_id=ids("stop_id"),
+        stop_name=cat("stop_name"),
+        stop_lat=cat("stop_lat"),
+        stop_lon=cat("stop_lon"),
+        stop_parent=off("stop_parent", "stop_id").astype(np.int32),
         stop_location_type=cat("stop_location_type"),
-        route_id=ids("route_id"), route_type=cat("route_type"),
-        trip_id=ids("trip_id"), trip_route=off("trip_route", "route_id").astype(np.int32),
+        route_id=ids("route_id"),
+        route_type=cat("route_type"),
+        trip_id=ids("trip_id"),
+        trip_route=off("trip_route", "route_id").astype(np.int32),
         trip_service=off("trip_service", "service_id").astype(np.int32),
         service_id=ids("service_id"),
-        cal_service=off("cal_service", "service_id").astype(np.int32), cal_days=cat("cal_days"),
-        cal_start=cat("cal_start"), cal_end=cat("cal_end"),
-        cd_service=off("cd_service", "service_id").astype(np.int32), cd_date=cat("cd_date"),
+        cal_service=off("cal_service", "service_id").astype(np.int32),
+        cal_days=cat("cal_days"),
+        cal_start=cat("cal_start"),
+        cal_end=cat("cal_end"),
+        cd_service=off("cd_service", "service_id").astype(np.int32),
+        cd_date=cat("cd_date"),
         cd_type=cat("cd_type"),
         st_trip=off("st_trip", "trip_id").astype(np.int32),
         st_stop=off("st_stop", "stop_id").astype(np.int32),
-        st_arr=cat("st_arr"), st_dep=cat("st_dep"), st_pickup=cat("st_pickup"),
+        st_arr=cat("st_arr"),
+        st_dep=cat("st_dep"),
+        st_pickup=cat("st_pickup"),
         st_dropoff=cat("st_dropoff"),
         st_trip_start=np.concatenate([[0], np.cumsum(st_counts)]).astype(np.int64),
-        fq_trip=off("fq_trip", "trip_id").astype(np.int32), fq_start=cat("fq_start"),
-        fq_end=cat("fq_end"), fq_headway=cat("fq_headway"), fq_exact=cat("fq_exact"),
+        fq_trip=off("fq_trip", "trip_id").astype(np.int32),
+        fq_start=cat("fq_start"),
+        fq_end=cat("fq_end"),
+        fq_headway=cat("fq_headway"),
+        fq_exact=cat("fq_exact"),
         tr_from=off("tr_from", "stop_id").astype(np.int32),
-        tr_to=off("tr_to", "stop_id").astype(np.int32), tr_type=cat("tr_type"),
+        tr_to=off("tr_to", "stop_id").astype(np.int32),
+        tr_type=cat("tr_type"),
         tr_min_s=cat("tr_min_s"),
         issues=[i for f in feeds for i in f.issues],
         sources=[s for f in feeds for s in f.sources],
@@ -877,11 +1076,15 @@ def _check_meaningful(feed: Feed) -> None:
     """Raise when nothing can be routed: better a clear error than an empty result."""
     has_xy = ~(np.isnan(feed.stop_lat) | np.isnan(feed.stop_lon))
     if not has_xy.any():
-        raise GTFSError(f"{', '.join(feed.sources)}: stops.txt, field 'stop_lat': no stop has "
-                        "coordinates, so no stop can be walked to")
+        raise GTFSError(
+            f"{', '.join(feed.sources)}: stops.txt, field 'stop_lat': no stop has "
+            "coordinates, so no stop can be walked to"
+        )
     counts = np.diff(feed.st_trip_start)
     if not (counts >= 2).any():
         errors = [str(i) for i in feed.issues if i.severity == "error"][:5]
-        raise GTFSError(f"{', '.join(feed.sources)}: stop_times.txt: no trip has two usable "
-                        "stop times, so nothing can be ridden"
-                        + ("; first problems: " + "; ".join(errors) if errors else ""))
+        raise GTFSError(
+            f"{', '.join(feed.sources)}: stop_times.txt: no trip has two usable "
+            "stop times, so nothing can be ridden"
+            + ("; first problems: " + "; ".join(errors) if errors else "")
+        )

@@ -40,9 +40,27 @@ def read_connections(dep_stop, arr_stop, dep_s, arr_s, trip, flags):  # pragma: 
 
 
 @nb.njit(cache=True, nogil=True)
-def scan_deadline(dep_stop, arr_stop, dep_s, arr_s, trip, flags, lo, hi,
-                  fp_indptr, fp_src, fp_dur, change_s, egress_dur, egress_pt, deadline,
-                  ready, ready_pt, boarded, trip_pt):  # pragma: no cover
+def scan_deadline(
+    dep_stop,
+    arr_stop,
+    dep_s,
+    arr_s,
+    trip,
+    flags,
+    lo,
+    hi,
+    fp_indptr,
+    fp_src,
+    fp_dur,
+    change_s,
+    egress_dur,
+    egress_pt,
+    deadline,
+    ready,
+    ready_pt,
+    boarded,
+    trip_pt,
+):  # pragma: no cover
     """Backward scan for one deadline over connections ``lo..hi-1`` (read from the end).
 
     Fills ``ready[s]``: the latest time one can be at stop ``s`` (not on board) and still
@@ -86,8 +104,9 @@ def scan_deadline(dep_stop, arr_stop, dep_s, arr_s, trip, flags, lo, hi,
 
 
 @nb.njit(cache=True, nogil=True)
-def origins_from_ready(ready, ready_pt, acc_indptr, acc_stop, acc_dur, walk_dur, walk_pt,
-                       deadline, out_s, out_pt):  # pragma: no cover
+def origins_from_ready(
+    ready, ready_pt, acc_indptr, acc_stop, acc_dur, walk_dur, walk_pt, deadline, out_s, out_pt
+):  # pragma: no cover
     """Travel time (deadline minus latest departure) per origin; ``inf`` if none."""
     for o in range(len(acc_indptr) - 1):
         best = NEG
@@ -113,47 +132,82 @@ def origins_from_ready(ready, ready_pt, acc_indptr, acc_stop, acc_dur, walk_dur,
 
 
 @nb.njit(cache=True, nogil=True)
-def _insert(s, d, a, p, head, e_dep, e_arr, e_pt, e_next, n_used):  # pragma: no cover
-    """Insert (d, a, p) into stop s's Pareto list (sorted by departure, arrival rising).
+def profile_segments(dep_stop, flags, n_stops):  # pragma: no cover
+    """Start of each stop's entry segment: one slot per boardable departure there."""
+    start = np.zeros(n_stops + 1, dtype=np.int64)
+    for i in range(len(dep_stop)):
+        if flags[i] & 1:
+            start[dep_stop[i] + 1] += 1
+    for s in range(n_stops):
+        start[s + 1] += start[s]
+    return start
 
-    Returns the new number of used entries, or -1 when the pool is full.
+
+@nb.njit(cache=True, nogil=True, inline="always")
+def _query(s, q, seg_start, seg_len, e_dep, e_arr, e_pt):  # pragma: no cover
+    """Earliest arrival (and point) boarding at stop ``s`` no earlier than ``q``.
+
+    Entries are sorted by departure, descending. The scan moves backwards in time, so
+    the entries departing before ``q`` are the few inserted since the scan passed ``q``:
+    a short sequential walk back from the end (one cache line, usually) replaces the
+    binary search's random probes.
     """
-    cut = -1
-    e = head[s]
-    while e >= 0 and e_dep[e] < d:
-        if e_arr[e] < a:
-            cut = e
-        e = e_next[e]
-    if e >= 0 and e_arr[e] <= a:
-        return n_used  # dominated: departs no earlier, arrives no later
-    if e >= 0 and e_dep[e] == d:
-        e = e_next[e]  # same departure, later arrival: replaced
-    if n_used >= len(e_dep):
-        return -1
-    new = n_used
-    e_dep[new] = d
-    e_arr[new] = a
-    e_pt[new] = p
-    e_next[new] = e
-    if cut < 0:
-        head[s] = new
-    else:
-        e_next[cut] = new
-    return n_used + 1
+    lo = seg_start[s]
+    j = seg_len[s]
+    steps = 0
+    while j > 0 and e_dep[lo + j - 1] < q:
+        j -= 1
+        steps += 1
+        if steps == 16:  # far back: binary search the rest
+            a, b = lo, lo + j
+            while a < b:
+                mid = (a + b) >> 1
+                if e_dep[mid] >= q:
+                    a = mid + 1
+                else:
+                    b = mid
+            j = a - lo
+            break
+    if j == 0:
+        return INF, -1
+    return e_arr[lo + j - 1], e_pt[lo + j - 1]
 
 
 @nb.njit(cache=True, nogil=True)
-def scan_profile(dep_stop, arr_stop, dep_s, arr_s, trip, flags, n_trips, fp_indptr, fp_src,
-                 fp_dur, change_s, egress_dur, egress_pt, horizon, head, e_dep, e_arr, e_pt,
-                 e_next):  # pragma: no cover
+def scan_profile(
+    dep_stop,
+    arr_stop,
+    dep_s,
+    arr_s,
+    trip,
+    flags,
+    n_trips,
+    out_indptr,
+    out_dst,
+    out_dur,
+    change_s,
+    egress_dur,
+    egress_pt,
+    horizon,
+    seg_start,
+    seg_len,
+    e_dep,
+    e_arr,
+    e_pt,
+):  # pragma: no cover
     """Backward profile scan over the whole day.
 
-    Builds, per stop, the Pareto set of (latest time to be at the stop, earliest arrival
-    at a meeting point) as linked lists in the entry pool. Journeys longer than
-    ``horizon`` seconds (from the stop) are dropped. Returns the entries used, or -1 when
-    the pool was too small (the caller retries with a larger one).
+    Builds, per stop, the Pareto set of (boarding time, earliest arrival at a meeting
+    point) in the stop's segment of the entry arrays, sorted by boarding time descending
+    (and so arrival descending). Footpaths are taken at the arrival side (``out_*``: CSR
+    of footpaths by their *source* stop), which keeps every segment sorted as it grows.
+    Journeys longer than ``horizon`` seconds from the boarding are dropped. Returns the
+    number of entries.
     """
-    head[:] = -1
+    seg_len[:] = 0
+    # earliest arrival of each stop's profile (its last entry): a compact array that
+    # stays in cache, so that hopeless footpath targets are skipped without a lookup
+    best_arr = np.full(len(seg_len), INF, dtype=np.int32)
     trip_ea = np.full(n_trips, INF, dtype=np.int32)
     trip_ept = np.full(n_trips, -1, dtype=np.int32)
     n_used = 0
@@ -169,12 +223,19 @@ def scan_profile(dep_stop, arr_stop, dep_s, arr_s, trip, flags, n_trips, fp_indp
                 tau = ta + e
                 pt = egress_pt[v]
             q = ta + change_s[v]
-            k = head[v]
-            while k >= 0 and e_dep[k] < q:
-                k = e_next[k]
-            if k >= 0 and e_arr[k] < tau:
-                tau = e_arr[k]
-                pt = e_pt[k]
+            if best_arr[v] < tau:
+                r, rp = _query(v, q, seg_start, seg_len, e_dep, e_arr, e_pt)
+                if r < tau:
+                    tau = r
+                    pt = rp
+            for k in range(out_indptr[v], out_indptr[v + 1]):
+                w = out_dst[k]
+                if best_arr[w] >= tau:  # no entry of w arrives earlier: skip the search
+                    continue
+                r, rp = _query(w, q + out_dur[k], seg_start, seg_len, e_dep, e_arr, e_pt)
+                if r < tau:
+                    tau = r
+                    pt = rp
         if tau >= INF:
             continue
         td = dep_s[i]
@@ -185,88 +246,128 @@ def scan_profile(dep_stop, arr_stop, dep_s, arr_s, trip, flags, n_trips, fp_indp
             trip_ept[tr] = pt
         if flags[i] & 1:
             u = dep_stop[i]
-            n_used = _insert(u, td, tau, pt, head, e_dep, e_arr, e_pt, e_next, n_used)
-            if n_used < 0:
-                return -1
-            for k in range(fp_indptr[u], fp_indptr[u + 1]):
-                d = td - fp_dur[k]
-                if tau - d > horizon:
-                    continue
-                n_used = _insert(fp_src[k], d, tau, pt, head, e_dep, e_arr, e_pt, e_next,
-                                 n_used)
-                if n_used < 0:
-                    return -1
+            n = seg_len[u]
+            last = seg_start[u] + n - 1
+            if n > 0 and e_arr[last] <= tau:
+                continue  # a later boarding arrives no later
+            best_arr[u] = tau
+            if n > 0 and e_dep[last] == td:
+                e_arr[last] = tau
+                e_pt[last] = pt
+                continue
+            j = seg_start[u] + n
+            e_dep[j] = td
+            e_arr[j] = tau
+            e_pt[j] = pt
+            seg_len[u] = n + 1
+            n_used += 1
     return n_used
 
 
 @nb.njit(cache=True, nogil=True)
-def origins_from_profile(head, e_dep, e_arr, e_pt, e_next, acc_indptr, acc_stop, acc_dur,
-                         walk_dur, walk_pt, deadlines, threshold, out_s, out_pt,
-                         out_departures):  # pragma: no cover
+def origins_from_profile(
+    seg_start,
+    seg_len,
+    e_dep,
+    e_arr,
+    e_pt,
+    out_indptr,
+    out_dst,
+    out_dur,
+    acc_indptr,
+    acc_stop,
+    acc_dur,
+    walk_dur,
+    walk_pt,
+    deadlines,
+    threshold,
+    out_s,
+    out_pt,
+    out_departures,
+):  # pragma: no cover
     """Per origin: travel time at each deadline, and departures within ``threshold``.
 
-    Merges the profiles of the origin's access stops (shifted by the access walk) into
-    the origin's Pareto profile, then reads the latest departure arriving by each
-    deadline (travel = deadline - departure, or walking the whole way if shorter) and
-    counts the distinct departure times whose journey takes at most ``threshold``.
+    The origin can board at its access stops and one footpath beyond them; each such
+    stop counts once, with its shortest walk. Per deadline, the latest departure
+    arriving by it is found per stop by binary search (profiles are sorted by arrival
+    descending); travel = deadline - departure, or walking the whole way if shorter.
+    Departures per day: the distinct departure times of the origin's Pareto profile
+    whose journey takes at most ``threshold`` seconds. (A journey dominated by another
+    is never shorter than it, so the Pareto set is taken among the short journeys only.)
     """
+    n_stops = len(seg_len)
     n_dl = len(deadlines)
+    big = np.int64(4) * INF
+    walk_to = np.full(n_stops, INF, dtype=np.int64)
+    touched = np.empty(n_stops, dtype=np.int64)
     for o in range(len(acc_indptr) - 1):
-        total = 0
+        n_t = 0
         for k in range(acc_indptr[o], acc_indptr[o + 1]):
-            e = head[acc_stop[k]]
-            while e >= 0:
-                total += 1
-                e = e_next[e]
-        cd = np.empty(total, dtype=np.int64)
-        ca = np.empty(total, dtype=np.int64)
-        cp = np.empty(total, dtype=np.int32)
-        j = 0
-        for k in range(acc_indptr[o], acc_indptr[o + 1]):
-            e = head[acc_stop[k]]
-            while e >= 0:
-                cd[j] = e_dep[e] - acc_dur[k]
-                ca[j] = e_arr[e]
-                cp[j] = e_pt[e]
-                j += 1
-                e = e_next[e]
-        # Pareto filter: by departure descending (ties: arrival ascending)
-        order = np.argsort(-cd * 4 * np.int64(INF) + ca) if total else np.empty(0, np.int64)
-        pd = np.empty(total, dtype=np.int64)
-        pa = np.empty(total, dtype=np.int64)
-        pp = np.empty(total, dtype=np.int32)
-        m = 0
-        best_arr = np.int64(4) * INF
-        for r in range(total):
-            i = order[r]
-            if ca[i] < best_arr and (m == 0 or cd[i] != pd[m - 1]):
-                pd[m] = cd[i]
-                pa[m] = ca[i]
-                pp[m] = cp[i]
-                best_arr = ca[i]
-                m += 1
-        cnt = 0
-        for r in range(m):
-            if pa[r] - pd[r] <= threshold:
-                cnt += 1
-        out_departures[o] = cnt
-        # pd, pa descending; latest departure with arrival <= deadline = first such
+            s = acc_stop[k]
+            a0 = np.int64(acc_dur[k])
+            if walk_to[s] == INF:
+                touched[n_t] = s
+                n_t += 1
+            walk_to[s] = min(walk_to[s], a0)
+            for f in range(out_indptr[s], out_indptr[s + 1]):
+                w = out_dst[f]
+                a1 = a0 + out_dur[f]
+                if walk_to[w] == INF:
+                    touched[n_t] = w
+                    n_t += 1
+                walk_to[w] = min(walk_to[w], a1)
+        # deadlines
         for q in range(n_dl):
             dl = deadlines[q]
-            lo_, hi_ = 0, m
-            while lo_ < hi_:
-                mid = (lo_ + hi_) // 2
-                if pa[mid] <= dl:
-                    hi_ = mid
-                else:
-                    lo_ = mid + 1
-            best = np.inf
+            best = -big
             bp = -1
-            if lo_ < m:
-                best = float(dl - pd[lo_])
-                bp = pp[lo_]
-            if walk_dur[o] < INF and walk_dur[o] <= best:
-                best = float(walk_dur[o])
+            for t in range(n_t):
+                s = touched[t]
+                lo = seg_start[s]
+                a, b = lo, lo + seg_len[s]
+                while a < b:  # first entry arriving by the deadline
+                    mid = (a + b) >> 1
+                    if e_arr[mid] > dl:
+                        a = mid + 1
+                    else:
+                        b = mid
+                if a < lo + seg_len[s]:
+                    d = e_dep[a] - walk_to[s]
+                    if d > best:
+                        best = d
+                        bp = e_pt[a]
+            res = np.inf if bp < 0 else float(dl - best)
+            if walk_dur[o] < INF and walk_dur[o] <= res:
+                res = float(walk_dur[o])
                 bp = walk_pt[o]
-            out_s[o, q] = best
+            out_s[o, q] = res
             out_pt[o, q] = bp
+        # departures per day within the threshold
+        total = 0
+        for t in range(n_t):
+            s = touched[t]
+            for e in range(seg_start[s], seg_start[s] + seg_len[s]):
+                if e_arr[e] - (e_dep[e] - walk_to[s]) <= threshold:
+                    total += 1
+        cd = np.empty(total, dtype=np.int64)
+        ca = np.empty(total, dtype=np.int64)
+        j = 0
+        for t in range(n_t):
+            s = touched[t]
+            for e in range(seg_start[s], seg_start[s] + seg_len[s]):
+                d = e_dep[e] - walk_to[s]
+                if e_arr[e] - d <= threshold:
+                    cd[j] = d
+                    ca[j] = e_arr[e]
+                    j += 1
+        order = np.argsort(-cd * big + ca)
+        best_arr = big
+        cnt = 0
+        for r in range(total):
+            i = order[r]
+            if ca[i] < best_arr:
+                best_arr = ca[i]
+                cnt += 1
+        out_departures[o] = cnt
+        for t in range(n_t):
+            walk_to[touched[t]] = INF

@@ -110,6 +110,7 @@ class ServiceDay:
     tr_min_s: np.ndarray
     crs: str = "EPSG:3006"
     _footpaths: dict = field(default_factory=dict, repr=False)
+    _od_cache: dict = field(default_factory=dict, repr=False)
 
     @property
     def n_connections(self) -> int:
@@ -162,8 +163,13 @@ def _expand(feed: Feed, trips: np.ndarray, shift: int, min_arr: int) -> tuple[np
     next_inst = len(plain)
     if len(freq):
         sel = np.isin(feed.fq_trip, freq)
-        for t, s, e, h in zip(feed.fq_trip[sel], feed.fq_start[sel], feed.fq_end[sel],
-                              feed.fq_headway[sel]):
+        for t, s, e, h in zip(
+            feed.fq_trip[sel],
+            feed.fq_start[sel],
+            feed.fq_end[sel],
+            feed.fq_headway[sel],
+            strict=False,
+        ):
             begins = np.arange(int(s), int(e), int(h), dtype=np.int64)
             if not len(begins):
                 continue
@@ -175,10 +181,13 @@ def _expand(feed: Feed, trips: np.ndarray, shift: int, min_arr: int) -> tuple[np
             inst_trips.append(np.full(len(begins), t, dtype=np.int64))
             next_inst += len(begins)
     plain_inst = np.repeat(np.arange(len(plain)), start[plain + 1] - start[plain])
-    all_rows = np.concatenate([rows] + fq_rows) if fq_rows else rows
-    offset = np.concatenate([np.zeros(len(rows), np.int64)] + fq_offset) if fq_rows else \
-        np.zeros(len(rows), np.int64)
-    inst = np.concatenate([plain_inst] + fq_inst) if fq_inst else plain_inst
+    all_rows = np.concatenate([rows, *fq_rows]) if fq_rows else rows
+    offset = (
+        np.concatenate([np.zeros(len(rows), np.int64), *fq_offset])
+        if fq_rows
+        else np.zeros(len(rows), np.int64)
+    )
+    inst = np.concatenate([plain_inst, *fq_inst]) if fq_inst else plain_inst
     instance_trip = np.concatenate(inst_trips).astype(np.int64)
 
     # consecutive rows of the same instance form a connection
@@ -190,9 +199,18 @@ def _expand(feed: Feed, trips: np.ndarray, shift: int, min_arr: int) -> tuple[np
     keep = arr >= min_arr
     a, b, dep, arr, ins = a[keep], b[keep], dep[keep], arr[keep], ins[keep]
     flags = np.where(feed.st_pickup[a] != 1, CAN_BOARD, 0) | np.where(
-        feed.st_dropoff[b] != 1, CAN_ALIGHT, 0)
-    return (feed.st_stop[a], feed.st_stop[b], dep, arr, ins, a, flags.astype(np.int8),
-            instance_trip)
+        feed.st_dropoff[b] != 1, CAN_ALIGHT, 0
+    )
+    return (
+        feed.st_stop[a],
+        feed.st_stop[b],
+        dep,
+        arr,
+        ins,
+        a,
+        flags.astype(np.int8),
+        instance_trip,
+    )
 
 
 def _rows_of(start: np.ndarray, trips: np.ndarray) -> np.ndarray:
@@ -239,8 +257,7 @@ def service_day(
     if isinstance(date, str):
         date = dt.date.fromisoformat(date)
     if booked_services not in ("exclude", "include"):
-        raise ValueError("booked_services must be 'exclude' or 'include', "
-                         f"not {booked_services!r}")
+        raise ValueError(f"booked_services must be 'exclude' or 'include', not {booked_services!r}")
     today = active_services(feed, date)
     yesterday = active_services(feed, date - dt.timedelta(days=1))
     booked_trip = np.isin(feed.route_type[feed.trip_route], np.asarray(booked_route_types))
@@ -251,10 +268,17 @@ def service_day(
         span = f"{rng[0]}..{rng[1]}" if rng else "no dates"
         raise GTFSError(
             f"{', '.join(feed.sources)}: calendar.txt/calendar_dates.txt: no service runs on "
-            f"{date.isoformat()} (the feed's calendar covers {span})")
+            f"{date.isoformat()} (the feed's calendar covers {span})"
+        )
 
     parts = []
-    for run, shift, min_arr in ((run_today, 0, -10**9), (run_yday, -DAY_S, 0)):
+    # yesterday's trips matter only if they run past midnight (or are frequency based)
+    start = feed.st_trip_start
+    has_rows = start[1:] > start[:-1]
+    last_arr = np.where(has_rows, feed.st_arr[np.maximum(start[1:] - 1, 0)], -1)
+    late = last_arr >= DAY_S
+    late[feed.fq_trip] = True
+    for run, shift, min_arr in ((run_today, 0, -(10**9)), (run_yday & late, -DAY_S, 0)):
         trips = np.flatnonzero(run).astype(np.int64)
         parts.append(_expand(feed, trips, shift, min_arr))
     dep_stop = np.concatenate([p[0] for p in parts])
@@ -278,8 +302,9 @@ def service_day(
     served_plain[dep_stop[~conn_booked]] = True
     served_plain[arr_stop[~conn_booked]] = True
     only_booked = int((served_all & ~served_plain).sum())
-    summary = BookedSummary(booked_services, tuple(int(x) for x in booked_route_types),
-                            n_booked_trips, only_booked)
+    summary = BookedSummary(
+        booked_services, tuple(int(x) for x in booked_route_types), n_booked_trips, only_booked
+    )
     if booked_services == "exclude" and conn_booked.any():
         k = ~conn_booked
         dep_stop, arr_stop, dep, arr = dep_stop[k], arr_stop[k], dep[k], arr[k]
@@ -288,24 +313,41 @@ def service_day(
     else:
         served = served_all
     if not len(dep):
-        raise GTFSError(f"{', '.join(feed.sources)}: no connection runs on {date.isoformat()}"
-                        + (" once booked services are excluded" if n_booked_trips else ""))
-    used, inst = np.unique(inst, return_inverse=True)  # drop instances with no connection
+        raise GTFSError(
+            f"{', '.join(feed.sources)}: no connection runs on {date.isoformat()}"
+            + (" once booked services are excluded" if n_booked_trips else "")
+        )
+    # drop instances with no connection left; inst is non-decreasing here, so the
+    # distinct values come from its steps (np.unique would sort 6 M values again)
+    step = np.concatenate([[True], inst[1:] != inst[:-1]])
+    used = inst[step]
+    inst = np.cumsum(step) - 1
     instance_trip = instance_trip[used]
-    order = np.lexsort((row, inst, arr, dep))
-    tf = _TO_3006 if crs == "EPSG:3006" else Transformer.from_crs("EPSG:4326", crs,
-                                                                    always_xy=True)
+    # sort by (dep, arr); a stable sort keeps (trip instance, stop order) for ties
+    dur = arr - dep
+    key = (dep - int(dep.min())) * (1 << 24) + dur
+    order = np.argsort(key, kind="stable")
+    tf = _TO_3006 if crs == "EPSG:3006" else Transformer.from_crs("EPSG:4326", crs, always_xy=True)
     x, y = tf.transform(feed.stop_lon, feed.stop_lat)
     x = np.where(np.isfinite(x), x, np.nan)
     y = np.where(np.isfinite(y), y, np.nan)
     return ServiceDay(
         date=date,
-        dep_stop=dep_stop[order].astype(np.int32), arr_stop=arr_stop[order].astype(np.int32),
-        dep_s=dep[order].astype(np.int32), arr_s=arr[order].astype(np.int32),
-        trip=inst[order].astype(np.int32), flags=flags[order].astype(np.int8),
+        dep_stop=dep_stop[order].astype(np.int32),
+        arr_stop=arr_stop[order].astype(np.int32),
+        dep_s=dep[order].astype(np.int32),
+        arr_s=arr[order].astype(np.int32),
+        trip=inst[order].astype(np.int32),
+        flags=flags[order].astype(np.int8),
         instance_trip=instance_trip.astype(np.int32),
-        stop_x=np.asarray(x, dtype=np.float64), stop_y=np.asarray(y, dtype=np.float64),
-        stop_id=feed.stop_id, served=served, booked=summary,
-        tr_from=feed.tr_from, tr_to=feed.tr_to, tr_type=feed.tr_type, tr_min_s=feed.tr_min_s,
+        stop_x=np.asarray(x, dtype=np.float64),
+        stop_y=np.asarray(y, dtype=np.float64),
+        stop_id=feed.stop_id,
+        served=served,
+        booked=summary,
+        tr_from=feed.tr_from,
+        tr_to=feed.tr_to,
+        tr_type=feed.tr_type,
+        tr_min_s=feed.tr_min_s,
         crs=crs,
     )

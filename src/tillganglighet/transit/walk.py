@@ -8,14 +8,14 @@ rural Sweden the nearest bus stop is often 1-3 km away, and a customer does walk
 driven) there; without the fallback such origins would read as unreachable although a
 bus runs. Walking the whole way is always a candidate (no distance cap by default).
 
-Footpaths are walks between stops served on the day, within ``footpath_radius_m``. The connection scan needs
-them *transitively closed* (one footpath must stand for any chain of walks). With the
-straight-line model the radius graph is closed already: a chain is never shorter than
-the direct walk (triangle inequality, and ``ceil`` is subadditive), and its direct walk
-is within the radius whenever the chain's length is. transfers.txt can break this
-(``min_transfer_time`` between far-apart stops, or shorter than the walk); then the
-closure is recomputed by Dijkstra bounded by the longest footpath, over the affected
-connected components only.
+Footpaths are walks between stops served on the day, within ``footpath_radius_m``.
+The connection scan needs them *transitively closed* (one footpath must stand for any
+chain of walks). With the straight-line model the radius graph is closed already: a
+chain is never shorter than the direct walk (triangle inequality, and ``ceil`` is
+subadditive), and its direct walk is within the radius whenever the chain's length is.
+transfers.txt can break this (``min_transfer_time`` between far-apart stops, or shorter
+than the walk); then the closure is recomputed by Dijkstra bounded by the longest
+footpath, over the affected connected components only.
 
 transfers.txt semantics used: ``transfer_type`` 2 between two different stops sets that
 footpath's duration to ``min_transfer_time``; type 3 removes the footpath; a type 2 row
@@ -84,8 +84,9 @@ class WalkParams:
         Rounded up, ignoring the last hundredth of a second (coordinates that went
         through WGS84 and back carry millimetre noise).
         """
-        return np.ceil(np.asarray(dist_m, dtype=np.float64) * self.detour / self.speed_m_s
-                       - 1e-2).astype(np.int64)
+        return np.ceil(
+            np.asarray(dist_m, dtype=np.float64) * self.detour / self.speed_m_s - 1e-2
+        ).astype(np.int64)
 
 
 @dataclass(frozen=True)
@@ -105,15 +106,35 @@ class Footpaths:
     def n_edges(self) -> int:
         return len(self.src)
 
+    def outgoing(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The same footpaths as CSR over the *source* stop: ``(indptr, dst, dur)``."""
+        cached = self.__dict__.get("_out")
+        if cached is not None:
+            return cached
+        n = len(self.indptr) - 1
+        dst = np.repeat(np.arange(n, dtype=np.int32), np.diff(self.indptr))
+        order = np.lexsort((dst, self.src))
+        indptr = np.zeros(n + 1, dtype=np.int64)
+        np.add.at(indptr, self.src.astype(np.int64) + 1, 1)
+        out = (np.cumsum(indptr), dst[order], self.dur[order])
+        object.__setattr__(self, "_out", out)
+        return out
+
 
 def _xy_ok(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return np.isfinite(x) & np.isfinite(y)
 
 
-def build_footpaths(stop_x: np.ndarray, stop_y: np.ndarray, served: np.ndarray,
-                    walk: WalkParams, tr_from: np.ndarray | None = None,
-                    tr_to: np.ndarray | None = None, tr_type: np.ndarray | None = None,
-                    tr_min_s: np.ndarray | None = None) -> Footpaths:
+def build_footpaths(
+    stop_x: np.ndarray,
+    stop_y: np.ndarray,
+    served: np.ndarray,
+    walk: WalkParams,
+    tr_from: np.ndarray | None = None,
+    tr_to: np.ndarray | None = None,
+    tr_type: np.ndarray | None = None,
+    tr_min_s: np.ndarray | None = None,
+) -> Footpaths:
     """Footpaths between served stops with coordinates, closed under walking chains."""
     n = len(stop_x)
     change = np.full(n, walk.change_s, dtype=np.int32)
@@ -143,30 +164,34 @@ def build_footpaths(stop_x: np.ndarray, stop_y: np.ndarray, served: np.ndarray,
             # a transfers.txt time replaces the computed walk for that pair
             key = a * n + b
             given = np.zeros(len(a), dtype=bool)
-            given[-int(t2.sum()):] = True
+            given[-int(t2.sum()) :] = True
             order = np.lexsort((~given, key))
             key, a, b, dur = key[order], a[order], b[order], dur[order]
             first = np.concatenate([[True], key[1:] != key[:-1]])
             a, b, dur = a[first], b[first], dur[first]
             bound = max(bound, int(tr_min_s[t2].max()))
         t3 = (tr_from != tr_to) & (tr_type == 3)
-        forbid = set(zip(tr_from[t3].tolist(), tr_to[t3].tolist()))
+        forbid = set(zip(tr_from[t3].tolist(), tr_to[t3].tolist(), strict=False))
     if modified and len(a):
         a, b, dur = _close(n, a, b, dur, bound)
     if forbid:
-        keep = np.array([(int(i), int(j)) not in forbid for i, j in zip(a, b)], dtype=bool)
+        keep = np.array(
+            [(int(i), int(j)) not in forbid for i, j in zip(a, b, strict=False)], dtype=bool
+        )
         a, b, dur = a[keep], b[keep], dur[keep]
     order = np.lexsort((a, b))
     a, b, dur = a[order], b[order], dur[order]
     indptr = np.zeros(n + 1, dtype=np.int64)
     np.add.at(indptr, b + 1, 1)
     indptr = np.cumsum(indptr)
-    return Footpaths(indptr=indptr, src=a.astype(np.int32), dur=dur.astype(np.int32),
-                     change_s=change)
+    return Footpaths(
+        indptr=indptr, src=a.astype(np.int32), dur=dur.astype(np.int32), change_s=change
+    )
 
 
-def _close(n: int, a: np.ndarray, b: np.ndarray, dur: np.ndarray, bound: int
-           ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _close(
+    n: int, a: np.ndarray, b: np.ndarray, dur: np.ndarray, bound: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Transitive closure of walks no longer than ``bound`` s (bounded Dijkstra)."""
     # scipy sums duplicate COO entries: keep the minimum per pair first
     key = a * n + b
@@ -203,9 +228,13 @@ def _close(n: int, a: np.ndarray, b: np.ndarray, dur: np.ndarray, bound: int
     return np.concatenate(out_a), np.concatenate(out_b), np.concatenate(out_d)
 
 
-def access_csr(origins_xy: np.ndarray, stop_x: np.ndarray, stop_y: np.ndarray,
-               served: np.ndarray, walk: WalkParams) -> tuple[np.ndarray, np.ndarray,
-                                                              np.ndarray]:
+def access_csr(
+    origins_xy: np.ndarray,
+    stop_x: np.ndarray,
+    stop_y: np.ndarray,
+    served: np.ndarray,
+    walk: WalkParams,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Walks from each location to the served stops near it (rural fallback).
 
     Returns CSR ``(indptr, stop, dur_s)`` over the locations.
@@ -219,7 +248,7 @@ def access_csr(origins_xy: np.ndarray, stop_x: np.ndarray, stop_y: np.ndarray,
     empty = [i for i, lst in enumerate(near) if not lst]
     if empty and walk.rural_access_radius_m > walk.access_radius_m:
         far = tree.query_ball_point(origins_xy[empty], walk.rural_access_radius_m)
-        for i, lst in zip(empty, far):
+        for i, lst in zip(empty, far, strict=False):
             near[i] = lst
     counts = np.array([len(lst) for lst in near], dtype=np.int64)
     flat = np.fromiter((j for lst in near for j in lst), dtype=np.int64, count=int(counts.sum()))
@@ -230,9 +259,14 @@ def access_csr(origins_xy: np.ndarray, stop_x: np.ndarray, stop_y: np.ndarray,
     return indptr, stops.astype(np.int32), walk.seconds(d).astype(np.int32)
 
 
-def egress_per_stop(points_xy: np.ndarray, stop_x: np.ndarray, stop_y: np.ndarray,
-                    served: np.ndarray, walk: WalkParams, fp: Footpaths
-                    ) -> tuple[np.ndarray, np.ndarray]:
+def egress_per_stop(
+    points_xy: np.ndarray,
+    stop_x: np.ndarray,
+    stop_y: np.ndarray,
+    served: np.ndarray,
+    walk: WalkParams,
+    fp: Footpaths,
+) -> tuple[np.ndarray, np.ndarray]:
     """Shortest walk from each stop to any point (direct, or one footpath then direct).
 
     Returns ``(dur_s, point)`` per stop; ``INF`` / -1 where no point is in reach.
@@ -260,8 +294,9 @@ def egress_per_stop(points_xy: np.ndarray, stop_x: np.ndarray, stop_y: np.ndarra
     return best.astype(np.int32), best_pt.astype(np.int32)
 
 
-def direct_walk(origins_xy: np.ndarray, points_xy: np.ndarray, walk: WalkParams
-                ) -> tuple[np.ndarray, np.ndarray]:
+def direct_walk(
+    origins_xy: np.ndarray, points_xy: np.ndarray, walk: WalkParams
+) -> tuple[np.ndarray, np.ndarray]:
     """Walking the whole way to the nearest point: ``(dur_s, point)``, INF/-1 when capped."""
     n = len(origins_xy)
     if not len(points_xy):
@@ -276,11 +311,14 @@ def direct_walk(origins_xy: np.ndarray, points_xy: np.ndarray, walk: WalkParams
     return dur.astype(np.int64), idx.astype(np.int64)
 
 
-def walk_seconds_matrix(origins_xy: np.ndarray, points_xy: np.ndarray, walk: WalkParams
-                        ) -> np.ndarray:
+def walk_seconds_matrix(
+    origins_xy: np.ndarray, points_xy: np.ndarray, walk: WalkParams
+) -> np.ndarray:
     """Walking-the-whole-way seconds, origins x points (int64; INF beyond the cap)."""
-    d = np.hypot(origins_xy[:, None, 0] - points_xy[None, :, 0],
-                 origins_xy[:, None, 1] - points_xy[None, :, 1])
+    d = np.hypot(
+        origins_xy[:, None, 0] - points_xy[None, :, 0],
+        origins_xy[:, None, 1] - points_xy[None, :, 1],
+    )
     out = walk.seconds(d)
     if walk.max_direct_walk_m is not None:
         out[d > walk.max_direct_walk_m] = INF

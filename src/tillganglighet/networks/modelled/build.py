@@ -10,20 +10,24 @@ No Swedish road network can be had offline, so :func:`modelled_road_network` bui
 * **links**: a Delaunay triangulation plus the 8 nearest neighbours (≤ 60 km) of every
   node (also within each land part); place links (Delaunay among places only, between
   places of one municipality, ≤ 80 km, and between the main places of neighbouring
-  municipalities, ≤ 85 km); and two overlays, trunk links (Delaunay among places
-  ≥ 6,500 inhabitants) and city links (among places ≥ 30,000), ≤ 220 km, keeping only
-  links whose straight segment stays on land (the municipality polygons
-  widened by 500 m) and does not cross the open water of Vänern, Vättern, Mälaren,
-  Storsjön, Siljan or Hjälmaren (Natural Earth lakes, ``geodata/lakes.parquet``);
-* **travel time** of a link (seconds) = straight length × :data:`DETOUR_FACTOR` /
-  class speed + a per-link delay + half the urban delay of each end; ferries have a fixed
-  crossing + waiting time. A link with a grid-node end is a *terrain* link, timed at
-  :data:`TERRAIN_SPEED_KPH`, and when its ends lie in different municipalities (across
-  a watershed in the mountains) at :data:`TERRAIN_BORDER_DETOUR_FACTOR` × its straight
-  length, so that roadless land is no shortcut. The six parameters in
-  :data:`FITTED_PARAMS` were fitted by least squares on log travel time against
-  :data:`CALIBRATION_PAIRS`; the two terrain constants are set by hand from mountain
-  road trips (no calibration pair runs over the grid).
+  municipalities, ≤ 110 km); and two overlays, trunk links (Delaunay among places
+  ≥ 6,500 inhabitants) and city links (among places ≥ 30,000), ≤ 220 km. A link across
+  the open water of a lake ≥ 20 km² (Natural Earth, ``geodata/lakes.parquet``) is replaced
+  by the shortest path round it along the shore; no link leaves the land polygons (widened
+  by 500 m) for more than 300 m of sea, except a trunk link replaced by the chain of place
+  links along the coast, and the bridges and ferries of :data:`FIXED_LINKS`
+  (:mod:`~tillganglighet.networks.modelled.geometry`);
+* **travel time** of a link (seconds) = length × :data:`DETOUR_FACTOR` / class speed + a
+  per-link delay (its share ``length / DELAY_FULL_M`` below :data:`DELAY_FULL_M`) + half
+  the urban delay of each end; ferries have a fixed crossing + waiting time. A link with a
+  grid-node end is a *terrain* link, timed at :data:`TERRAIN_SPEED_KPH`, and when its ends
+  lie in different municipalities (across a watershed in the mountains) at
+  :data:`TERRAIN_BORDER_DETOUR_FACTOR` × its length, so that roadless land is no
+  shortcut. The six parameters in :data:`FITTED_PARAMS` were fitted by least squares on
+  log travel time against :data:`calibration.FIT_PAIRS
+  <tillganglighet.networks.modelled.calibration.FIT_PAIRS>` only; the held-out pairs and
+  the sourced validation trips (``geodata/road_validation.csv``) are never fitted; the two
+  terrain constants are set by hand from mountain road trips.
 
 All coordinates are EPSG:3006 (SWEREF 99 TM, metres). The method, calibration table and
 limits are documented in ``docs/methodology.md`` ("Modelled road network"). Outputs
@@ -39,17 +43,20 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.sparse.csgraph import dijkstra
 
-from tillganglighet.networks.modelled import geometry as geom
-from tillganglighet.networks.cache import file_sha256
-from tillganglighet.networks.modelled.geometry import FixedLink, Topology, build_topology
 from tillganglighet._resources import geodata_path
+from tillganglighet.networks.cache import file_sha256
 from tillganglighet.networks.graph import Network
+from tillganglighet.networks.modelled import geometry as geom
+from tillganglighet.networks.modelled.geometry import (
+    FIXED_LINKS,
+    FixedLink,
+    Topology,
+    build_topology,
+)
 from tillganglighet.progress import ProgressCallback, report
 
 __all__ = [
-    "CALIBRATION_PAIRS",
     "DETOUR_FACTOR",
     "FITTED_PARAMS",
     "FIXED_LINKS",
@@ -58,11 +65,8 @@ __all__ = [
     "MODELLED_LABEL_SV",
     "TERRAIN_BORDER_DETOUR_FACTOR",
     "TERRAIN_SPEED_KPH",
-    "CalibrationPair",
     "FixedLink",
     "ModelParams",
-    "calibration_table",
-    "fit_parameters",
     "modelled_builder_key",
     "modelled_nodes",
     "modelled_road_network",
@@ -95,8 +99,14 @@ TERRAIN_SPEED_KPH = 75.0
 #: set so that Tärnaby → Sorsele (via Storuman, ≈ 200-230 km, ≈ 2 h 40 - 3 h) and
 #: Sälen → Älvdalen (via Mora, ≈ 1 h 45 - 2 h) are no longer shortcuts.
 TERRAIN_BORDER_DETOUR_FACTOR = 6.0
+#: A link shorter than this (metres, straight) pays its share ``length / DELAY_FULL_M``
+#: (at least 10 %)
+#: of the per-link delay, a longer one all of it. Not fitted: set so that the chain of
+#: two or three links inside a town (each 2-5 km) pays less than one link to the next
+#: town (≥ 10 km), so that short trips do not favour a farther office (issue 13).
+DELAY_FULL_M = 10_000.0
 #: Build-time version of the method; bump when the topology rules change.
-METHOD_VERSION = 2
+METHOD_VERSION = 3
 
 
 @dataclass(frozen=True)
@@ -147,182 +157,20 @@ class ModelParams:
         )
 
 
-# Fitted once with `fit_parameters()`: scipy.optimize.least_squares on log(modelled /
-# reference time) over CALIBRATION_PAIRS, within `_BOUNDS`, from several starts; the
-# best optimum (cost ½ Σ log² = 0.064, largest residual 13.1 %) rounded to 0.1. Refitted
-# for METHOD_VERSION 2 (terrain links and place links); five starts, including
-# (110, 95, 85, 75, 30, 60) and (120, 95, 85, 75, 30, 60), all end at the same optimum.
-# The shortest paths change in steps, so the cost surface can have shallow local optima.
-# v_city_link_kph and urban_delay_s sit on their lower bounds, v_trunk_kph on its upper.
+# Fitted with `calibration.fit_parameters()`: scipy.optimize.least_squares on
+# log(modelled / reference time) over calibration.FIT_PAIRS (the held-out pairs and the
+# validation set are never used), within `calibration.BOUNDS`, from four starts that all
+# end at the same optimum, rounded to 0.1. The shortest paths change in steps, so the cost
+# surface can have shallow local optima.
 # tests/test_modelled.py::test_fitted_params_are_least_squares_optimum refits and checks
 # that these constants are still an optimum within tolerance.
 FITTED_PARAMS = ModelParams(
-    v_city_link_kph=90.0,
-    v_trunk_kph=115.0,
-    v_trunk_north_kph=82.2,
-    v_local_kph=82.2,
-    link_delay_s=127.9,
-    urban_delay_s=0.0,
-)
-
-_START = ModelParams(110.0, 95.0, 90.0, 75.0, 60.0, 120.0)
-#: Plausible ranges: speeds in km/h of modelled road length, delays in seconds.
-_BOUNDS = (
-    np.array([90.0, 70.0, 70.0, 45.0, 0.0, 0.0]),
-    np.array([130.0, 115.0, 115.0, 100.0, 600.0, 1200.0]),
-)
-
-_HOUR = 3600.0
-#: Check-in / boarding / average waiting time added to every Gotland ferry crossing (s).
-GOTLAND_FERRY_WAIT_S = 45 * 60.0
-
-#: Bridges and ferries (see docs/methodology.md for why each one is here).
-FIXED_LINKS: tuple[FixedLink, ...] = (
-    FixedLink(
-        "Gotland ferry Visby–Nynäshamn",
-        "ferry",
-        (18.284, 57.643),
-        (17.955, 58.902),
-        length_m=150_000.0,
-        crossing_s=3 * _HOUR + 15 * 60,
-        wait_s=GOTLAND_FERRY_WAIT_S,
-        source="Destination Gotland timetable: 3 h 15 min crossing",
-    ),
-    FixedLink(
-        "Gotland ferry Visby–Oskarshamn",
-        "ferry",
-        (18.284, 57.643),
-        (16.455, 57.262),
-        length_m=140_000.0,
-        crossing_s=3 * _HOUR,
-        wait_s=GOTLAND_FERRY_WAIT_S,
-        source="Destination Gotland timetable: 3 h 00 min crossing",
-    ),
-    FixedLink(
-        "Hönöleden ferry (Öckerö–Hisingen)",
-        "ferry",
-        (11.664, 57.696),
-        (11.712, 57.718),
-        length_m=2_500.0,
-        crossing_s=10 * 60,
-        wait_s=10 * 60,
-        source="Trafikverket Färjerederiet road ferry, about 10 min, departures every "
-        "15-30 min (average wait 10 min assumed)",
-    ),
-    FixedLink(
-        "Ölandsbron",
-        "bridge",
-        (16.333, 56.676),
-        (16.425, 56.690),
-        length_m=6_072.0,
-        source="Ölandsbron, Kalmar (Svinö) – Möllstorp, 6,072 m",
-    ),
-    FixedLink(
-        "Tjörnbron",
-        "bridge",
-        (11.805, 58.068),
-        (11.752, 58.060),
-        length_m=3_000.0,
-        source="Tjörnbron (Almöbron and Källösundsbron), Stenungsön – Tjörn",
-    ),
-    FixedLink(
-        "Höga Kusten-bron",
-        "bridge",
-        (17.937, 62.789),
-        (17.943, 62.808),
-        length_m=1_867.0,
-        source="Högakustenbron (E4) over Ångermanälven, 1,867 m",
-    ),
-    FixedLink(
-        "Lidingöbron",
-        "bridge",
-        (18.102, 59.357),
-        (18.117, 59.362),
-        length_m=1_000.0,
-        source="Lidingöbron, Ropsten – Torsvik",
-    ),
-)
-
-
-@dataclass(frozen=True)
-class CalibrationPair:
-    """A city pair with a reference car travel time.
-
-    Attributes
-    ----------
-    origin, destination
-        Place names (GeoNames).
-    origin_id, destination_id
-        GeoNames ids of the two places; their coordinates are snapped to the nearest node.
-    reference_min
-        Typical route-planner car time between the centres, minutes (approximate).
-    reference_km
-        Typical route-planner road distance, km (approximate; information only).
-    kind
-        Kind of trip: ``long``, ``regional``, ``rural``, ``island``.
-    note
-        Source / composition of the reference time.
-    """
-
-    origin: str
-    origin_id: int
-    destination: str
-    destination_id: int
-    reference_min: float
-    reference_km: float
-    kind: str
-    note: str = "typical route-planner car time"
-
-
-_RP = "typical route-planner car time, centre to centre"
-#: Calibration set: reference car times between well-known places (approximate).
-CALIBRATION_PAIRS: tuple[CalibrationPair, ...] = (
-    CalibrationPair("Göteborg", 2711537, "Stockholm", 2673730, 305, 473, "long", _RP),
-    CalibrationPair("Stockholm", 2673730, "Uppsala", 2666199, 60, 71, "regional", _RP),
-    CalibrationPair("Örnsköldsvik", 2686469, "Stockholm", 2673730, 360, 530, "long", _RP),
-    CalibrationPair("Malmö", 2692969, "Stockholm", 2673730, 370, 613, "long", _RP),
-    CalibrationPair("Göteborg", 2711537, "Malmö", 2692969, 170, 272, "long", _RP),
-    CalibrationPair("Umeå", 602150, "Luleå", 604490, 180, 264, "long", _RP),
-    CalibrationPair("Kiruna", 605155, "Luleå", 604490, 230, 341, "long", _RP),
-    CalibrationPair("Östersund", 2685750, "Sundsvall", 2670781, 135, 184, "long", _RP),
-    CalibrationPair(
-        "Sundsvall",
-        2670781,
-        "Örnsköldsvik",
-        2686469,
-        125,
-        188,
-        "long",
-        _RP + " (E4 over Höga Kusten-bron)",
-    ),
-    CalibrationPair("Norrköping", 2688368, "Stockholm", 2673730, 105, 163, "regional", _RP),
-    CalibrationPair("Karlstad", 2701680, "Örebro", 2686657, 75, 112, "regional", _RP),
-    CalibrationPair("Jönköping", 2702979, "Linköping", 2694762, 80, 129, "regional", _RP),
-    CalibrationPair("Borås", 2720501, "Göteborg", 2711537, 50, 64, "regional", _RP),
-    CalibrationPair("Karlskrona", 2701713, "Kalmar", 2702261, 65, 89, "regional", _RP),
-    CalibrationPair("Mora", 2691400, "Falun", 2715459, 65, 85, "regional", _RP),
-    CalibrationPair("Haparanda", 605859, "Luleå", 604490, 90, 130, "regional", _RP),
-    CalibrationPair(
-        "Visby",
-        2662689,
-        "Stockholm",
-        2673730,
-        295,
-        210,
-        "island",
-        "45 min check-in and waiting (assumed) + 3 h 15 min ferry Visby–Nynäshamn "
-        "(timetable) + 55 min Nynäshamn–Stockholm (route planner)",
-    ),
-    CalibrationPair(
-        "Kalmar", 2702261, "Borgholm", 2720437, 35, 40, "island", _RP + " (Ölandsbron)"
-    ),
-    CalibrationPair(
-        "Skärhamn", 2678129, "Stenungsund", 2673875, 25, 22, "island", _RP + " (Tjörnbron)"
-    ),
-    CalibrationPair("Arvidsjaur", 2725136, "Arjeplog", 2725372, 65, 86, "rural", _RP),
-    CalibrationPair("Vilhelmina", 2662935, "Storuman", 2671530, 55, 72, "rural", _RP),
-    CalibrationPair("Gällivare", 606086, "Jokkmokk", 2702997, 70, 94, "rural", _RP),
-    CalibrationPair("Ljusdal", 2694503, "Hudiksvall", 2704613, 55, 62, "rural", _RP),
+    v_city_link_kph=112.0,
+    v_trunk_kph=88.3,
+    v_trunk_north_kph=87.1,
+    v_local_kph=80.8,
+    link_delay_s=36.3,
+    urban_delay_s=113.6,
 )
 
 
@@ -350,11 +198,10 @@ def _edge_times(topo: Topology, params: ModelParams) -> tuple[np.ndarray, np.nda
         default=params.v_local_kph,
     )
     urban = params.urban_delay_s * np.log10(np.maximum(topo.node_pop, 1000.0) / 1000.0)
-    t = (
-        road_m / (speed_kph / 3.6)
-        + params.link_delay_s
-        + 0.5 * (urban[topo.edge_u] + urban[topo.edge_v])
-    )
+    # the per-link delay (junctions, villages, curves) grows with the link up to
+    # DELAY_FULL_M: a chain of short links in a town pays no more than one long link
+    delay = params.link_delay_s * np.clip(topo.edge_straight_m / DELAY_FULL_M, 0.1, 1.0)
+    t = road_m / (speed_kph / 3.6) + delay + 0.5 * (urban[topo.edge_u] + urban[topo.edge_v])
     t = np.where(cls == geom.EDGE_FERRY, topo.edge_fixed_s, t)
     return t, road_m
 
@@ -383,6 +230,7 @@ def _build_params(params: ModelParams) -> dict[str, Any]:
         "detour_factor": DETOUR_FACTOR,
         "terrain_speed_kph": TERRAIN_SPEED_KPH,
         "terrain_border_detour_factor": TERRAIN_BORDER_DETOUR_FACTOR,
+        "delay_full_m": DELAY_FULL_M,
         "params": asdict(params),
         "land_buffer_m": geom.LAND_BUFFER_M,
         "max_offshore_m": geom.MAX_OFFSHORE_M,
@@ -398,13 +246,26 @@ def _build_params(params: ModelParams) -> dict[str, Any]:
         "city_link_min_pop": geom.CITY_LINK_MIN_POP,
         "north_min_northing_m": geom.NORTH_MIN_NORTHING_M,
         "max_water_gap_m": geom.MAX_WATER_GAP_M,
-        "trunk_water_gap_fraction": geom.TRUNK_WATER_GAP_FRACTION,
+        "barrier_min_km2": geom.BARRIER_MIN_KM2,
+        "hole_share": geom.HOLE_SHARE,
+        "rescue_tries": geom.RESCUE_TRIES,
+        "rescue_max_gap_m": geom.RESCUE_MAX_GAP_M,
+        "island_municipalities": sorted(geom.ISLAND_MUNICIPALITIES),
+        "lake_shrink_m": geom.LAKE_SHRINK_M,
+        "node_dry_radius_m": geom.NODE_DRY_RADIUS_M,
+        "shore_offset_m": geom.SHORE_OFFSET_M,
+        "shore_simplify_m": geom.SHORE_SIMPLIFY_M,
+        "shore_vis_max_m": geom.SHORE_VIS_MAX_M,
+        "shore_max_ratio": geom.SHORE_MAX_RATIO,
+        "coast_max_ratio": geom.COAST_MAX_RATIO,
         "fixed_links": [asdict(link) for link in FIXED_LINKS],
     }
 
 
 def modelled_builder_key() -> dict[str, Any]:
-    """Return the cache key of the modelled network for :func:`tillganglighet.networks.cache.cached_network`.
+    """Return the cache key of the modelled network.
+
+    For :func:`tillganglighet.networks.cache.cached_network`.
 
     Returns
     -------
@@ -497,103 +358,3 @@ def modelled_nodes() -> pd.DataFrame:
             "y_m": topo.node_y,
         }
     )
-
-
-# --------------------------------------------------------------------------- calibration
-def _pair_nodes(topo: Topology) -> tuple[np.ndarray, np.ndarray]:
-    from tillganglighet.data import geodata
-
-    st = geodata.settlements().set_index("geonameid")
-    xy = np.column_stack([topo.node_x, topo.node_y])
-
-    def snap(gid: int) -> int:
-        x, y = st.loc[gid, ["x_m", "y_m"]].to_numpy(float)
-        return int(np.argmin(np.hypot(xy[:, 0] - x, xy[:, 1] - y)))
-
-    o = np.array([snap(p.origin_id) for p in CALIBRATION_PAIRS])
-    d = np.array([snap(p.destination_id) for p in CALIBRATION_PAIRS])
-    return o, d
-
-
-def _pair_times_s(topo: Topology, params: ModelParams, o: np.ndarray, d: np.ndarray) -> np.ndarray:
-    g = _network(topo, params, with_sha=False).csr()  # min over parallel links
-    src, inv = np.unique(o, return_inverse=True)
-    dist = dijkstra(g, directed=True, indices=src)
-    return dist[inv, d]
-
-
-def calibration_table(params: ModelParams | None = None) -> pd.DataFrame:
-    """Return modelled vs reference travel time for every calibration pair.
-
-    Parameters
-    ----------
-    params
-        Parameters to evaluate; default :data:`FITTED_PARAMS`.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Columns ``origin``, ``destination``, ``kind``, ``reference_min``,
-        ``modelled_min``, ``residual_min`` (modelled − reference, minutes),
-        ``residual_pct`` (percent of the reference), ``straight_km`` (crow-fly km
-        between the snapped nodes), ``note``.
-    """
-    params = params or FITTED_PARAMS
-    topo = _topology()
-    o, d = _pair_nodes(topo)
-    mod = _pair_times_s(topo, params, o, d) / 60.0
-    ref = np.array([p.reference_min for p in CALIBRATION_PAIRS], float)
-    straight = np.hypot(topo.node_x[o] - topo.node_x[d], topo.node_y[o] - topo.node_y[d]) / 1e3
-    return pd.DataFrame(
-        {
-            "origin": [p.origin for p in CALIBRATION_PAIRS],
-            "destination": [p.destination for p in CALIBRATION_PAIRS],
-            "kind": [p.kind for p in CALIBRATION_PAIRS],
-            "reference_min": ref,
-            "modelled_min": mod.round(1),
-            "residual_min": (mod - ref).round(1),
-            "residual_pct": (100 * (mod - ref) / ref).round(1),
-            "straight_km": straight.round(1),
-            "note": [p.note for p in CALIBRATION_PAIRS],
-        }
-    )
-
-
-def calibration_cost(params: ModelParams) -> float:
-    """Return the least-squares cost: ½ Σ log(modelled / reference)² over the pairs."""
-    topo = _topology()
-    o, d = _pair_nodes(topo)
-    ref = np.array([p.reference_min * 60.0 for p in CALIBRATION_PAIRS])
-    r = np.log(_pair_times_s(topo, params, o, d) / ref)
-    return float(0.5 * np.sum(r * r))
-
-
-def fit_parameters(start: ModelParams | None = None) -> ModelParams:
-    """Fit the six speed and delay parameters on :data:`CALIBRATION_PAIRS`.
-
-    Minimises Σ log(modelled / reference)² with ``scipy.optimize.least_squares``
-    (trust-region reflective, bounded; finite-difference steps of 1 % because shortest
-    paths change in steps).
-
-    Parameters
-    ----------
-    start
-        Starting point; default :data:`FITTED_PARAMS`.
-
-    Returns
-    -------
-    ModelParams
-        The fitted parameters (not rounded).
-    """
-    from scipy.optimize import least_squares
-
-    topo = _topology()
-    o, d = _pair_nodes(topo)
-    ref = np.array([p.reference_min * 60.0 for p in CALIBRATION_PAIRS])
-
-    def resid(x: np.ndarray) -> np.ndarray:
-        return np.log(_pair_times_s(topo, ModelParams(*x), o, d) / ref)
-
-    x0 = np.clip((start or FITTED_PARAMS).as_vector(), _BOUNDS[0], _BOUNDS[1])
-    res = least_squares(resid, x0, bounds=_BOUNDS, diff_step=1e-2, x_scale=x0 + 1.0)
-    return ModelParams(*res.x)

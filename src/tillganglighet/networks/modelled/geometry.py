@@ -1,12 +1,20 @@
 """Geometry of the modelled road network: nodes, candidate links, land and lake masks.
 
-Private helper of :mod:`tillganglighet.networks.modelled.build`. Everything here is in EPSG:3006
+Helper of :mod:`tillganglighet.networks.modelled.build`. Everything here is in EPSG:3006
 (SWEREF 99 TM, metres) and independent of the speed parameters, so calibration can
 re-time the same topology many times without redoing the geometry.
+
+Rules (docs/methodology.md, "Modelled road network"): every lake of at least
+:data:`BARRIER_MIN_KM2` is barrier water, and a link across its open water is replaced
+by the shortest path round it (:func:`shore_paths`); no generated link leaves the widened
+land polygons for more than :data:`MAX_WATER_GAP_M` (a trunk link that would is replaced
+by the chain of kept place links along the coast); the municipalities in
+:data:`ISLAND_MUNICIPALITIES` are joined only by listed bridges and ferries.
 """
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from typing import Literal
 
@@ -18,22 +26,67 @@ from pyproj import Transformer
 from scipy.spatial import Delaunay, cKDTree
 from shapely.ops import nearest_points
 
-from tillganglighet.errors import DataIntegrityError
 from tillganglighet._resources import geodata_path
+from tillganglighet.errors import DataIntegrityError
 
-__all__ = ["FixedLink", "Topology", "build_topology"]
+__all__ = ["FIXED_LINKS", "FixedLink", "Topology", "build_topology"]
 
 #: Land polygons are widened by this much (metres): straits narrower than twice this are
 #: taken as bridged, and coastal points just outside the simplified polygons stay on land.
 LAND_BUFFER_M = 500.0
 #: A generated link may leave the widened land polygons in pieces of at most this
-#: length (metres): the simplified coastline cuts across bays and sounds.
-MAX_WATER_GAP_M = 1000.0
-#: Trunk links may leave land for this fraction of their length (bays and fjords that
-#: the real trunk road goes round at the head or bridges: Bråviken, Laholmsbukten).
-TRUNK_WATER_GAP_FRACTION = 0.5
-#: A settlement up to this far (metres) outside the land polygons gets a disk of its own
-#: reaching the land (coastal towns such as Kalmar, Karlskrona, Vaxholm, Hasslö).
+#: length (metres): the simplified coastline cuts across bays and sounds, and straits up
+#: to about 2 × LAND_BUFFER_M + this wide in the polygons are taken as bridged. Anything
+#: wider needs a listed bridge or ferry (``FixedLink``).
+MAX_WATER_GAP_M = 300.0
+#: Lakes of at least this area (km², Natural Earth outline) are barrier water.
+BARRIER_MIN_KM2 = 20.0
+#: A lake with at least this share of its area outside the municipality polygons is a
+#: hole in them (Vänern, Storsjön...): its open water is the lake minus the widened land.
+HOLE_SHARE = 0.5
+#: Open water of a lake the polygons cover (most lakes in the north): the Natural Earth
+#: outline shrunk by this much (metres), so that shore roads stay dry.
+LAKE_SHRINK_M = 500.0
+#: A node in open water (the coarse outlines cover shore villages) keeps a dry disk of
+#: this radius (metres).
+NODE_DRY_RADIUS_M = 1500.0
+#: Paths round the water run over the vertices of the open water widened by
+#: SHORE_OFFSET_M and simplified with SHORE_SIMPLIFY_M (metres; the simplified outline
+#: stays at least their difference off the water).
+SHORE_OFFSET_M = 1000.0
+SHORE_SIMPLIFY_M = 700.0
+#: Longest straight leg (metres) of a path round the water.
+SHORE_VIS_MAX_M = 60_000.0
+#: A candidate link across open water is replaced by the shortest path round it if that
+#: path is at most this many times the straight length, else dropped.
+SHORE_MAX_RATIO = 2.5
+#: A trunk or city link that crosses the sea is replaced by the shortest chain of kept
+#: place links along the coast if that chain is at most this many times the straight
+#: length (the E4 round the bays of the Bothnian coast, the E6 round the fjords), else
+#: dropped.
+COAST_MAX_RATIO = 1.5
+#: A place left with no link tries this many of its nearest nodes for a rescue link.
+RESCUE_TRIES = 20
+#: ... and accepts one whose pieces off the widened land (and its own causeway) are at
+#: most this long (metres): such a place lies on a coast the simplified polygons cut off
+#: (Löttorp on northern Öland, Tjuvkil).
+RESCUE_MAX_GAP_M = 1600.0
+#: Municipalities that are islands joined to the rest of the network only by the bridges
+#: and ferries listed in ``FIXED_LINKS`` (kommun code: why). No generated link joins a
+#: node of one to a node outside it: the simplified polygons cannot tell their channels
+#: from bridged straits.
+ISLAND_MUNICIPALITIES: dict[str, str] = {
+    "0125": "Ekerö: islands of Mälaren. Road links: Ekerövägen from Drottningholm over "
+    "bridges (https://sv.rilpedia.org/wiki/Eker%C3%B6v%C3%A4gen) and the Ekeröleden "
+    "ferry to Slagsta/Fittja, which 'saves ~30 km vs the road via E4/E20 – "
+    "Drottningholmsvägen – Ekerövägen' (https://sv.m.wikipedia.org/wiki/Eker%C3%B6leden); "
+    "no bridge to Södertörn",
+}
+#: How a generated link runs (``Topology.edge_route``).
+ROUTE_STRAIGHT, ROUTE_SHORE, ROUTE_COAST, ROUTE_RESCUE = 0, 1, 2, 3
+ROUTE_NAMES = ("straight", "round_lake", "along_coast", "rescue")
+#: A settlement up to this far (metres) outside the land polygons gets a causeway of its
+#: own to the land (coastal towns such as Kalmar, Karlskrona, Vaxholm, Hasslö).
 MAX_OFFSHORE_M = 5000.0
 #: Spacing (metres) of the filler grid laid over the mainland, Gotland and Öland.
 GRID_SPACING_M = 20_000.0
@@ -67,7 +120,7 @@ PLACE_LINK_MAX_M = 80_000.0
 #: Main-place links (Delaunay among the most populous place of each municipality)
 #: between neighbouring municipalities: the main road between their centres. Longest
 #: such link (metres).
-MAIN_PLACE_LINK_MAX_M = 85_000.0
+MAIN_PLACE_LINK_MAX_M = 110_000.0
 #: Two municipalities are neighbours when their polygons come this close (metres).
 NEIGHBOUR_GAP_M = 1000.0
 
@@ -120,6 +173,10 @@ class FixedLink:
         Ferries: check-in / boarding / waiting time in seconds, added to each crossing.
     source
         Where the figures come from.
+    land_a, land_b
+        Optional kommun codes: ``end_a`` / ``end_b`` is then snapped to the nearest point
+        of that municipality's polygons instead (for a landing whose position no source
+        gives, or that the simplified polygons put in the water).
     """
 
     name: str
@@ -130,6 +187,172 @@ class FixedLink:
     crossing_s: float = 0.0
     wait_s: float = 0.0
     source: str = ""
+    land_a: str = ""
+    land_b: str = ""
+
+
+_HOUR = 3600.0
+#: Check-in / boarding / average waiting time added to every Gotland ferry crossing (s).
+GOTLAND_FERRY_WAIT_S = 45 * 60.0
+#: Waiting time (s) ASSUMED for a road ferry whose headway no source gives: half of a
+#: 30-minute headway. Not sourced; the ferries that use it say so.
+UNKNOWN_HEADWAY_WAIT_S = 15 * 60.0
+
+#: Bridges and ferries the land mask cannot infer (docs/methodology.md, "Fixed links";
+#: every ferry considered is in geodata/road_ferries.csv).
+FIXED_LINKS: tuple[FixedLink, ...] = (
+    FixedLink(
+        "Gotland ferry Visby–Nynäshamn",
+        "ferry",
+        (18.284, 57.643),
+        (17.955, 58.902),
+        length_m=150_000.0,
+        crossing_s=3 * _HOUR + 15 * 60,
+        wait_s=GOTLAND_FERRY_WAIT_S,
+        source="Destination Gotland timetable: 3 h 15 min crossing",
+    ),
+    FixedLink(
+        "Gotland ferry Visby–Oskarshamn",
+        "ferry",
+        (18.284, 57.643),
+        (16.455, 57.262),
+        length_m=140_000.0,
+        crossing_s=3 * _HOUR,
+        wait_s=GOTLAND_FERRY_WAIT_S,
+        source="Destination Gotland timetable: 3 h 00 min crossing",
+    ),
+    FixedLink(
+        "Hönöleden ferry (Öckerö–Hisingen)",
+        "ferry",
+        (11.6565, 57.7005),
+        (11.7100, 57.7088),
+        length_m=3_500.0,
+        crossing_s=12 * 60,
+        wait_s=10 * 60,
+        source="Trafikverket Färjerederiet road ferry Lilla Varholmen – Hönö Pinan: about 12 "
+        "min (gulafarjan FerryRoutesInformation.json; https://humbo.com/se/hono '12-13 "
+        "minute crossing'); every 20 min (public app code comment, low confidence): "
+        "wait = half the headway. Landings: public Android app source (approximate)",
+    ),
+    FixedLink(
+        "Gullmarsleden ferry (Finnsbo, Lysekil – Skår, Skaftö)",
+        "ferry",
+        (11.50282, 58.30263),
+        (11.53579, 58.29961),
+        length_m=1_850.0,
+        crossing_s=10 * 60,
+        wait_s=10 * 60,
+        source="Trafikverket Färjerederiet, road 161: 1.85 km, 10 min (gulafarjan "
+        "FerryRoutesInformation.json); every 20 min (15 at weekday peaks; "
+        "https://www.batliv.se/2011/05/30/article4231/): wait = half the headway. "
+        "Landings: OsmAnd routing unit test (approximate)",
+    ),
+    FixedLink(
+        "Skaftö road and Skaftöbron (Grundsund – road 161 at Skår)",
+        "bridge",
+        (11.41877, 58.21217),
+        (11.53579, 58.29961),
+        length_m=0.0,
+        source="A road onto Skaftö branches off road 161 (Herrestad – Lysekil) east of the "
+        "Gullmarn ferry (de.wikipedia 'Skaftö', https://de.wikiup.org/index.php?oldid="
+        "214380383&title=Skaft%C3%B6); Skaftöbron opened 1974 "
+        "(http://www.fjallstal.se/kongeveien/platser/skaftobron/skaftobron_lang.html). "
+        "Ends: Grundsund's GeoNames point (Skaftö's main place) and the Skår landing of "
+        "Gullmarsleden on road 161; length = the straight line (no road length "
+        "sourced), timed as a local road. Without it the simplified polygons join Skaftö "
+        "to Orust, which has no bridge to it",
+        land_a="1484",
+    ),
+    FixedLink(
+        "Svanesundsleden ferry (Kolhättan, Stenungsund – Svanesund, Orust)",
+        "ferry",
+        (11.8392, 58.1278),
+        (11.8315, 58.1367),
+        length_m=1_100.0,
+        crossing_s=5 * 60,
+        wait_s=UNKNOWN_HEADWAY_WAIT_S,
+        source="Trafikverket Färjerederiet: about 5 min (gulafarjan "
+        "FerryRoutesInformation.json; https://nyhetersto.se/2025/08/28/saturnus-ska-pa-"
+        "service-mindre-farja-ersatter-pa-svanesundsleden/); headway not found: wait "
+        "ASSUMED 15 min. Landings: public Android app source (approximate); length = "
+        "distance between the landings",
+    ),
+    FixedLink(
+        "Vaxholmsleden ferry (Vaxholm – Rindö)",
+        "ferry",
+        (18.35317, 59.40225),
+        (18.39434, 59.39688),
+        length_m=2_400.0,
+        crossing_s=6 * 60,
+        wait_s=UNKNOWN_HEADWAY_WAIT_S,
+        source="Trafikverket Färjerederiet: 'Resan tar ca 6 minuter' (gulafarjan "
+        "FerryRoutesInformation.json); headway not found: wait ASSUMED 15 min. Landings: "
+        "GeoNames points of Vaxholm and Rindö (the ferry lands at Rindö's west end); "
+        "length = distance between them",
+    ),
+    FixedLink(
+        "Ekeröleden ferry (Slagsta, Botkyrka – Jungfrusund, Ekerö)",
+        "ferry",
+        (17.85991, 59.24868),
+        (17.85991, 59.24868),
+        length_m=1_900.0,
+        crossing_s=10 * 60,
+        wait_s=7.5 * 60,
+        source="Trafikverket Färjerederiet for Ekerö kommun: 1,900 m, 10 min, weekdays "
+        "every 15 min (10 at peaks) (https://sv.m.wikipedia.org/wiki/Eker%C3%B6leden; "
+        "https://www.trafikverket.se/resa-och-trafik/farjetrafik/ekeroleden/): wait = half "
+        "the headway. Landings: Fittja's GeoNames point (Slagsta lies ~1 km west) and the "
+        "nearest point of Ekerö's polygons to it (Jungfrusund's position is not sourced)",
+        land_b="0125",
+    ),
+    FixedLink(
+        "Ekerövägen (Bromma – Drottningholm – Ekerö, bridges)",
+        "bridge",
+        (17.94, 59.34),
+        (17.81212, 59.291),
+        length_m=0.0,
+        source="Ekerövägen (road 261) from Drottningholm over the Ekerö island chain by "
+        "bridges, https://sv.rilpedia.org/wiki/Eker%C3%B6v%C3%A4gen. Ends: the GeoNames "
+        "points of Bromma and Ekerö; length = the straight line between them (no road "
+        "length sourced), timed as a local road",
+    ),
+    FixedLink(
+        "Ölandsbron",
+        "bridge",
+        (16.333, 56.676),
+        (16.425, 56.690),
+        length_m=6_072.0,
+        source="Ölandsbron, Kalmar (Svinö) – Möllstorp, 6,072 m",
+    ),
+    FixedLink(
+        "Tjörnbron",
+        "bridge",
+        (11.8181, 58.07046),
+        (11.752, 58.060),
+        length_m=3_000.0,
+        source="Tjörnbron (Almöbron and Källösundsbron), Stenungsön – Tjörn. East end at "
+        "Stenungsund's GeoNames point, snapped to the mainland (the simplified polygons "
+        "have Stenungsön as an islet without its short bridge)",
+        land_a="1415",
+        land_b="1419",
+    ),
+    FixedLink(
+        "Höga Kusten-bron",
+        "bridge",
+        (17.937, 62.789),
+        (17.943, 62.808),
+        length_m=1_867.0,
+        source="Högakustenbron (E4) over Ångermanälven, 1,867 m",
+    ),
+    FixedLink(
+        "Lidingöbron",
+        "bridge",
+        (18.102, 59.357),
+        (18.117, 59.362),
+        length_m=1_000.0,
+        source="Lidingöbron, Ropsten – Torsvik",
+    ),
+)
 
 
 @dataclass(frozen=True)
@@ -156,17 +379,26 @@ class Topology:
     edge_u, edge_v
         Node indices of each undirected link (``u < v`` for generated links).
     edge_straight_m
-        Straight-line length in metres.
+        Length in metres of the link's geometry (the straight segment, or the path round
+        the water or along the coast; for bridges and ferries the declared length if
+        longer).
     edge_class
         One of ``EDGE_*`` (int8).
     edge_fixed_s
         For ferries the fixed crossing + waiting time (seconds), else 0.
     edge_link
         Index into the fixed-link list, -1 for generated links.
+    edge_route
+        How a generated link runs: ``ROUTE_STRAIGHT``, ``ROUTE_SHORE`` (round a lake) or
+        ``ROUTE_COAST`` (a trunk link along a chain of place links) or ``ROUTE_RESCUE``
+        (the one link of a place the coarse coast cut off); int8.
+    edge_geometry
+        The line each link stands for (shapely LineStrings, EPSG:3006).
     barrier
-        Open water of the six barrier lakes (a shapely geometry, EPSG:3006).
+        Open water of the barrier lakes (a shapely geometry, EPSG:3006).
     land
-        The allowed region for generated links (buffered land plus offshore disks).
+        The widened land plus the disks reaching from offshore nodes to it (EPSG:3006;
+        for display: links are tested against the widened land and their own causeways).
     """
 
     node_x: np.ndarray
@@ -182,6 +414,8 @@ class Topology:
     edge_class: np.ndarray
     edge_fixed_s: np.ndarray
     edge_link: np.ndarray
+    edge_route: np.ndarray
+    edge_geometry: np.ndarray
     barrier: shapely.Geometry
     land: shapely.Geometry
 
@@ -203,17 +437,205 @@ def load_inputs() -> tuple[gpd.GeoDataFrame, pd.DataFrame, gpd.GeoDataFrame]:
     return kommuner, st, lakes
 
 
-def barrier_water(lakes: gpd.GeoDataFrame, land_buffered: shapely.Geometry) -> shapely.Geometry:
+def barrier_water(
+    lakes: gpd.GeoDataFrame, land: shapely.Geometry, land_buffered: shapely.Geometry
+) -> shapely.Geometry:
     """Return the open water of the barrier lakes (EPSG:3006).
 
-    Open water is what Natural Earth marks as lake *and* lies more than
-    ``LAND_BUFFER_M`` from the municipality land polygons: the 1:10m lake outlines are
-    coarse and cover shore towns (Stockholm, Östersund, Hjo) and bridged islands
-    (Ekerö), which the municipality polygons have as land.
+    Every lake of at least :data:`BARRIER_MIN_KM2` is barrier water. The 1:10m Natural
+    Earth outlines are coarse and cover shore towns (Stockholm, Östersund, Hjo) and
+    bridged islands (Ekerö), so for a lake that is a hole in the municipality polygons
+    (at least :data:`HOLE_SHARE` of its area outside them) the open water is the lake
+    minus the land polygons widened by ``LAND_BUFFER_M``; for a lake the polygons cover,
+    it is the outline shrunk by :data:`LAKE_SHRINK_M`.
     """
-    named = lakes[lakes["barrier"]].sort_values("lake_id")
-    water = shapely.union_all(named.geometry.to_numpy())
-    return shapely.difference(water, land_buffered)
+    big = lakes[lakes["area_km2"] >= BARRIER_MIN_KM2].sort_values("lake_id")
+    parts = []
+    for g in big.geometry.to_numpy():
+        if shapely.difference(g, land).area >= HOLE_SHARE * g.area:
+            parts.append(shapely.difference(g, land_buffered))
+        else:
+            parts.append(shapely.buffer(g, -LAKE_SHRINK_M, quad_segs=4))
+    return shapely.union_all(parts)
+
+
+def _segments(ax: np.ndarray, ay: np.ndarray, bx: np.ndarray, by: np.ndarray) -> np.ndarray:
+    return shapely.linestrings(
+        np.stack([np.column_stack([ax, ay]), np.column_stack([bx, by])], axis=1)
+    )
+
+
+def _via_shore(
+    lo: np.ndarray, hi: np.ndarray, x: np.ndarray, y: np.ndarray, shore_xy: np.ndarray
+) -> np.ndarray:
+    """Return the lines node ``lo`` – its shore point – shore point of ``hi`` – node ``hi``.
+
+    The shore point of a node on land is the node itself (repeated points are dropped).
+    """
+    out = _segments(x[lo], y[lo], x[hi], y[hi])
+    moved = (shore_xy[:, 0] != x) | (shore_xy[:, 1] != y)
+    for k in np.flatnonzero(moved[lo] | moved[hi]):
+        a, b = lo[k], hi[k]
+        pts = [(x[a], y[a]), tuple(shore_xy[a]), tuple(shore_xy[b]), (x[b], y[b])]
+        uniq = [pts[0]] + [q for p, q in itertools.pairwise(pts) if q != p]
+        if len(uniq) < 2:
+            uniq = [pts[0], pts[-1]]
+        out[k] = shapely.LineString(uniq)
+    return out
+
+
+def _longest_gap(
+    geoms: np.ndarray,
+    allowed: shapely.Geometry,
+    end_disks: tuple[np.ndarray, np.ndarray] | None = None,
+) -> np.ndarray:
+    """Return the longest piece (metres) of each line that lies outside ``allowed``.
+
+    ``end_disks`` optionally gives, per line, the dry disks of its two end nodes (empty
+    geometries for nodes on land), which count as allowed for that line only.
+    """
+    longest = np.zeros(len(geoms))
+    if len(geoms) == 0:
+        return longest
+    idx = np.flatnonzero(~shapely.covers(allowed, geoms))
+    rest = shapely.difference(geoms[idx], allowed)
+    if end_disks is not None:
+        rest = shapely.difference(shapely.difference(rest, end_disks[0][idx]), end_disks[1][idx])
+    pieces, owner = shapely.get_parts(rest, return_index=True)
+    np.maximum.at(longest, idx[owner], shapely.length(pieces))
+    return longest
+
+
+def shore_paths(
+    xy: np.ndarray, lo: np.ndarray, hi: np.ndarray, barrier: shapely.Geometry
+) -> list[np.ndarray | None]:
+    """Return the shortest path round the open water for each link ``lo[i]``–``hi[i]``.
+
+    The path runs over the vertices of the open water widened by :data:`SHORE_OFFSET_M`
+    and simplified by :data:`SHORE_SIMPLIFY_M` (a visibility graph: legs of at most
+    :data:`SHORE_VIS_MAX_M` that do not touch ``barrier``) and may pass the end nodes of
+    other such links, which lie on land.
+
+    Parameters
+    ----------
+    xy
+        Node coordinates, EPSG:3006 metres, shape (n, 2).
+    lo, hi
+        End nodes of the links to replace.
+    barrier
+        Open water (prepared shapely geometry).
+
+    Returns
+    -------
+    list
+        Per link, the path's vertex coordinates from ``lo`` to ``hi`` (an (k, 2) array),
+        or ``None`` if there is no path of at most :data:`SHORE_MAX_RATIO` times the
+        straight length.
+    """
+    import scipy.sparse as sp
+    from scipy.sparse.csgraph import dijkstra
+
+    if len(lo) == 0:
+        return []
+    ring = shapely.simplify(shapely.buffer(barrier, SHORE_OFFSET_M, quad_segs=2), SHORE_SIMPLIFY_M)
+    rings = shapely.get_exterior_ring(shapely.get_parts(ring))
+    vxy = np.vstack([shapely.get_coordinates(r)[:-1] for r in rings])
+    n_v = len(vxy)
+    ends = np.unique(np.concatenate([lo, hi]))
+    pos = np.full(len(xy), -1, np.int64)
+    pos[ends] = n_v + np.arange(len(ends))
+    allxy = np.vstack([vxy, xy[ends]])
+    tree = cKDTree(vxy)
+    pv = tree.query_pairs(SHORE_VIS_MAX_M, output_type="ndarray")
+    near = tree.query_ball_point(xy[ends], SHORE_VIS_MAX_M)
+    pe = np.array(
+        [(n_v + i, j) for i, js in enumerate(near) for j in sorted(js)], dtype=np.int64
+    ).reshape(-1, 2)
+    pairs = np.vstack([pv.astype(np.int64).reshape(-1, 2), pe])
+    segs = _segments(
+        allxy[pairs[:, 0], 0], allxy[pairs[:, 0], 1], allxy[pairs[:, 1], 0], allxy[pairs[:, 1], 1]
+    )
+    pairs = pairs[~shapely.intersects(barrier, segs)]
+    w = np.hypot(*(allxy[pairs[:, 0]] - allxy[pairs[:, 1]]).T)
+    g = sp.coo_matrix((w, (pairs[:, 0], pairs[:, 1])), shape=(len(allxy), len(allxy))).tocsr()
+    straight = np.hypot(*(xy[lo] - xy[hi]).T)
+    src = np.unique(pos[lo])
+    row = np.full(len(allxy), -1, np.int64)
+    row[src] = np.arange(len(src))
+    dist, pred = dijkstra(
+        g,
+        directed=False,
+        indices=src,
+        return_predecessors=True,
+        limit=SHORE_MAX_RATIO * float(straight.max()),
+    )
+    out: list[np.ndarray | None] = []
+    for a, b, length in zip(lo, hi, straight, strict=True):
+        r, target = row[pos[a]], pos[b]
+        if not dist[r, target] <= SHORE_MAX_RATIO * length:
+            out.append(None)
+            continue
+        seq = [int(target)]
+        while seq[-1] != pos[a]:
+            seq.append(int(pred[r, seq[-1]]))
+        out.append(allxy[seq[::-1]])
+    return out
+
+
+def _chain_paths(
+    xy: np.ndarray,
+    lo: np.ndarray,
+    hi: np.ndarray,
+    geoms: np.ndarray,
+    usable: np.ndarray,
+    want_lo: np.ndarray,
+    want_hi: np.ndarray,
+) -> list[np.ndarray | None]:
+    """Return, for each wanted pair, the coordinates of the shortest chain of kept links.
+
+    The chain runs over the links ``lo``/``hi`` with ``usable`` True (lengths of their
+    geometries ``geoms``), and is returned only if it is at most :data:`COAST_MAX_RATIO`
+    times the straight length of the pair.
+    """
+    import scipy.sparse as sp
+    from scipy.sparse.csgraph import dijkstra
+
+    if len(want_lo) == 0:
+        return []
+    n = len(xy)
+    ul, uh, ug = lo[usable], hi[usable], geoms[usable]
+    w = shapely.length(ug)
+    g = sp.coo_matrix((w, (ul, uh)), shape=(n, n)).tocsr()
+    edge_of = {(int(a), int(b)): i for i, (a, b) in enumerate(zip(ul, uh, strict=True))}
+    straight = np.hypot(*(xy[want_lo] - xy[want_hi]).T)
+    src = np.unique(want_lo)
+    row = np.full(n, -1, np.int64)
+    row[src] = np.arange(len(src))
+    dist, pred = dijkstra(
+        g,
+        directed=False,
+        indices=src,
+        return_predecessors=True,
+        limit=COAST_MAX_RATIO * float(straight.max()),
+    )
+    out: list[np.ndarray | None] = []
+    for a, b, length in zip(want_lo, want_hi, straight, strict=True):
+        r = row[a]
+        if not dist[r, b] <= COAST_MAX_RATIO * length:
+            out.append(None)
+            continue
+        nodes = [int(b)]
+        while nodes[-1] != a:
+            nodes.append(int(pred[r, nodes[-1]]))
+        nodes = nodes[::-1]
+        coords = [xy[a][None, :]]
+        for p, q in itertools.pairwise(nodes):
+            c = shapely.get_coordinates(ug[edge_of[(min(p, q), max(p, q))]])
+            if p > q:
+                c = c[::-1]
+            coords.append(c[1:])
+        out.append(np.vstack(coords))
+    return out
 
 
 def build_topology(links: tuple[FixedLink, ...]) -> Topology:
@@ -232,7 +654,7 @@ def build_topology(links: tuple[FixedLink, ...]) -> Topology:
     kommuner, st, lakes = load_inputs()
     land = shapely.union_all(kommuner.geometry.to_numpy())
     land_buffered = shapely.buffer(land, LAND_BUFFER_M, quad_segs=4)
-    barrier = barrier_water(lakes, land_buffered)
+    barrier = barrier_water(lakes, land, land_buffered)
     shapely.prepare(barrier)
 
     # ---------------------------------------------------------------- nodes
@@ -264,8 +686,8 @@ def build_topology(links: tuple[FixedLink, ...]) -> Topology:
     minx, miny, maxx, maxy = big.bounds
     gx = np.arange(np.floor(minx / GRID_SPACING_M), np.ceil(maxx / GRID_SPACING_M) + 1)
     gy = np.arange(np.floor(miny / GRID_SPACING_M), np.ceil(maxy / GRID_SPACING_M) + 1)
-    gxx, gyy = np.meshgrid(gx * GRID_SPACING_M, gy * GRID_SPACING_M)
-    gxx, gyy = gxx.ravel(), gyy.ravel()
+    mesh_x, mesh_y = np.meshgrid(gx * GRID_SPACING_M, gy * GRID_SPACING_M)
+    gxx, gyy = mesh_x.ravel(), mesh_y.ravel()
     shapely.prepare(big)
     gpts = shapely.points(gxx, gyy)
     on = shapely.contains(big, gpts) & ~shapely.intersects(barrier, gpts)
@@ -283,10 +705,14 @@ def build_topology(links: tuple[FixedLink, ...]) -> Topology:
     # fixed-link landings, snapped onto land
     link_ends = []
     for link in links:
-        for end in (link.end_a, link.end_b):
+        for k, end in enumerate((link.end_a, link.end_b)):
             p = shapely.Point(_lonlat_to_xy(*end))
-            if not land.covers(p):
-                p = nearest_points(land, p)[0]
+            target = land
+            code = (link.land_a, link.land_b)[k]
+            if code:
+                target = shapely.union_all(geoms[kommuner["kommun_kod"].to_numpy() == code])
+            if not target.covers(p):
+                p = nearest_points(target, p)[0]
             link_ends.append((p.x, p.y))
     le = np.asarray(link_ends, dtype=float).reshape(-1, 2)
     n_le = len(le)
@@ -306,15 +732,35 @@ def build_topology(links: tuple[FixedLink, ...]) -> Topology:
     xy = np.column_stack([node_x, node_y])
     n = len(node_x)
 
-    # allowed region: buffered land plus a disk from each offshore node to the land
+    # allowed region for links: the buffered land (plus lake holes, below). The disk
+    # round each offshore node reaching the land only keeps that node out of the barrier
+    # water; its links use its causeway instead (disks shared by all links bridged straits)
     npts = shapely.points(node_x, node_y)
     off = shapely.distance(land, npts)
     disk_nodes = np.flatnonzero((off > 0) & (off <= MAX_OFFSHORE_M))
     disks = shapely.buffer(npts[disk_nodes], off[disk_nodes] + LAND_BUFFER_M, quad_segs=4)
-    allowed = shapely.union_all(np.concatenate([[land_buffered], disks]))
+    # lakes that are holes in the polygons are no sea: the barrier test handles them
+    holes = [shapely.Polygon(ring) for part in shapely.get_parts(land) for ring in part.interiors]
+    allowed = shapely.union_all([land_buffered, *holes])
     shapely.prepare(allowed)
-    # shore nodes (Kvicksund, islands of Mälaren) must not sit in the barrier water
-    barrier = shapely.difference(barrier, allowed)
+    # an offshore node (the simplified coast runs inland of it) is reached over a causeway
+    # from the nearest point of the land: its links run node – shore point – ... and may
+    # use the causeway (LAND_BUFFER_M either side), which no other link may
+    causeway = shapely.shortest_line(npts[disk_nodes], land)
+    shore_xy = np.column_stack([node_x, node_y])
+    shore_xy[disk_nodes] = shapely.get_coordinates(shapely.get_point(causeway, 1))
+    node_disk = np.full(n, shapely.Polygon(), dtype=object)
+    node_disk[disk_nodes] = shapely.buffer(causeway, LAND_BUFFER_M, quad_segs=4)
+    dry = shapely.union_all(np.concatenate([[land_buffered], disks]))
+    # shore nodes (Kvicksund, islands of Mälaren) and villages the coarse lake outlines
+    # cover (Arjeplog, Söderfors) must not sit in the barrier water
+    wet = shapely.intersects(barrier, npts)
+    barrier = shapely.difference(
+        barrier,
+        shapely.union_all(
+            np.concatenate([disks, shapely.buffer(npts[wet], NODE_DRY_RADIUS_M, quad_segs=4)])
+        ),
+    )
     shapely.prepare(barrier)
 
     # ---------------------------------------------------------------- candidate links
@@ -398,61 +844,69 @@ def build_topology(links: tuple[FixedLink, ...]) -> Topology:
     )
     cls[north] = EDGE_TRUNK_NORTH
 
-    segs = shapely.linestrings(
-        np.stack(
-            [np.column_stack([node_x[lo], node_y[lo]]), np.column_stack([node_x[hi], node_y[hi]])],
-            axis=1,
-        )
-    )
-    ok = shapely.covers(allowed, segs)
-    # the simplified coast cuts across bays and sounds: accept a link whose pieces off
-    # the allowed region are each at most MAX_WATER_GAP_M long
-    bad = np.flatnonzero(~ok)
-    pieces, owner = shapely.get_parts(shapely.difference(segs[bad], allowed), return_index=True)
-    longest = np.zeros(len(bad))
-    np.maximum.at(longest, owner, shapely.length(pieces))
-    gap_limit = np.where(
-        cls[bad] >= EDGE_TRUNK,
-        np.maximum(MAX_WATER_GAP_M, TRUNK_WATER_GAP_FRACTION * length[bad]),
-        MAX_WATER_GAP_M,
-    )
-    ok[bad] = longest <= gap_limit
-    ok[ok] = ~shapely.intersects(barrier, segs[ok])
-    lo, hi, cls, length = lo[ok], hi[ok], cls[ok], length[ok]
+    # every link gets a geometry: its straight segment, or, where that crosses open
+    # water, the shortest path round the lake along the shore
+    # island municipalities are joined to the rest only by their listed bridges and ferries
+    island = np.isin(kommuner["kommun_kod"].to_numpy()[node_kommun], list(ISLAND_MUNICIPALITIES))
+    keep = island[lo] == island[hi]
+    lo, hi, cls = lo[keep], hi[keep], cls[keep]
 
-    # a place left with no link (the coarse coast cuts off Lysekil, northern Öland) is
-    # linked to the nearest node on its own land part, if it lies on or near that part
+    geoms = _via_shore(lo, hi, node_x, node_y, shore_xy)
+    route = np.zeros(len(lo), np.int8)
+    wet = np.flatnonzero(shapely.intersects(barrier, geoms))
+    keep = np.ones(len(lo), bool)
+    for i, path in zip(wet, shore_paths(xy, lo[wet], hi[wet], barrier), strict=True):
+        if path is None:
+            keep[i] = False
+        else:
+            geoms[i] = shapely.linestrings(path)
+            route[i] = ROUTE_SHORE
+    # no sea crossings: every piece off the allowed region is at most MAX_WATER_GAP_M
+    keep &= _longest_gap(geoms, allowed, (node_disk[lo], node_disk[hi])) <= MAX_WATER_GAP_M
+    # a trunk or city link that fails is replaced by the chain of kept place links along
+    # the coast (one link, timed as trunk), if that chain is not much longer
+    is_place = (node_kind != NODE_GRID)[lo] & (node_kind != NODE_GRID)[hi]
+    lost = np.flatnonzero(~keep & (cls >= EDGE_TRUNK))
+    chains = _chain_paths(xy, lo, hi, geoms, keep & is_place, lo[lost], hi[lost])
+    for i, path in zip(lost, chains, strict=True):
+        if path is not None:
+            geoms[i] = shapely.linestrings(path)
+            route[i] = ROUTE_COAST
+            keep[i] = True
+    lo, hi, cls, geoms, route = lo[keep], hi[keep], cls[keep], geoms[keep], route[keep]
+
+    # a place left with no link (the coarse coast cuts off Löttorp and Tjuvkil) is
+    # linked straight to the nearest node (of its own municipality first) whose link
+    # crosses no barrier water and at most RESCUE_MAX_GAP_M of sea
     degree = np.bincount(np.concatenate([lo, hi]), minlength=n)
     rescue_lo, rescue_hi = [], []
     for i in np.flatnonzero((degree == 0) & (off <= MAX_OFFSHORE_M)):
-        same = np.flatnonzero((node_part == node_part[i]) & (np.arange(n) != i))
+        same = np.flatnonzero((np.arange(n) != i) & (island == island[i]))
         if len(same) == 0:
             continue
-        j = same[np.argmin(np.hypot(node_x[same] - node_x[i], node_y[same] - node_y[i]))]
-        rescue_lo.append(min(i, j))
-        rescue_hi.append(max(i, j))
+        # nodes of its own municipality first, each group by distance
+        other = node_kommun[same] != node_kommun[i]
+        dist = np.hypot(node_x[same] - node_x[i], node_y[same] - node_y[i])
+        same = same[np.lexsort((dist, other))]
+        same = same[:RESCUE_TRIES]
+        rg = _segments(
+            np.full(len(same), node_x[i]), np.full(len(same), node_y[i]), node_x[same], node_y[same]
+        )
+        gap = _longest_gap(rg, allowed, (np.full(len(same), node_disk[i]), node_disk[same]))
+        ok = ~shapely.intersects(barrier, rg) & (gap <= RESCUE_MAX_GAP_M)
+        if ok.any():
+            j = int(same[np.argmax(ok)])
+            rescue_lo.append(min(int(i), j))
+            rescue_hi.append(max(int(i), j))
     if rescue_lo:
         rl = np.asarray(rescue_lo, np.int64)
         rh = np.asarray(rescue_hi, np.int64)
         lo = np.concatenate([lo, rl])
         hi = np.concatenate([hi, rh])
         cls = np.concatenate([cls, np.full(len(rl), EDGE_LOCAL, np.int8)])
-        length = np.concatenate(
-            [length, np.hypot(node_x[rh] - node_x[rl], node_y[rh] - node_y[rl])]
-        )
-        rescue_segs = shapely.linestrings(
-            np.stack(
-                [
-                    np.column_stack([node_x[rl], node_y[rl]]),
-                    np.column_stack([node_x[rh], node_y[rh]]),
-                ],
-                axis=1,
-            )
-        )
-        if shapely.intersects(barrier, rescue_segs).any():
-            raise DataIntegrityError(
-                "A rescue link of the modelled network crosses a barrier lake."
-            )
+        geoms = np.concatenate([geoms, _segments(node_x[rl], node_y[rl], node_x[rh], node_y[rh])])
+        route = np.concatenate([route, np.full(len(rl), ROUTE_RESCUE, np.int8)])
+    length = shapely.length(geoms)
 
     # a link with a grid end crosses sparsely settled land, where the model cannot know
     # whether a road runs: "terrain", or "terrain_border" when its ends lie in different
@@ -466,15 +920,15 @@ def build_topology(links: tuple[FixedLink, ...]) -> Topology:
     # fixed links between their landing nodes
     first_le = n - n_le
     fu, fv, fl, fc, ff, fi = [], [], [], [], [], []
-    for i, link in enumerate(links):
-        a, b = first_le + 2 * i, first_le + 2 * i + 1
+    for li, link in enumerate(links):
+        a, b = int(first_le + 2 * li), int(first_le + 2 * li + 1)
         straight = float(np.hypot(node_x[a] - node_x[b], node_y[a] - node_y[b]))
         fu.append(a)
         fv.append(b)
         fl.append(max(straight, link.length_m))
         fc.append(EDGE_FERRY if link.kind == "ferry" else EDGE_BRIDGE)
         ff.append(link.crossing_s + link.wait_s if link.kind == "ferry" else 0.0)
-        fi.append(i)
+        fi.append(li)
 
     m = len(lo)
     return Topology(
@@ -491,6 +945,18 @@ def build_topology(links: tuple[FixedLink, ...]) -> Topology:
         edge_class=np.concatenate([cls, np.asarray(fc, np.int8)]),
         edge_fixed_s=np.concatenate([np.zeros(m), np.asarray(ff, float)]),
         edge_link=np.concatenate([np.full(m, -1, np.int64), np.asarray(fi, np.int64)]),
+        edge_route=np.concatenate([route, np.zeros(len(fu), np.int8)]),
+        edge_geometry=np.concatenate(
+            [
+                geoms,
+                _segments(
+                    node_x[np.asarray(fu, np.int64)],
+                    node_y[np.asarray(fu, np.int64)],
+                    node_x[np.asarray(fv, np.int64)],
+                    node_y[np.asarray(fv, np.int64)],
+                ),
+            ]
+        ),
         barrier=barrier,
-        land=allowed,
+        land=dry,
     )
