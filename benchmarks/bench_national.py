@@ -195,11 +195,11 @@ def worker(task: str, args: argparse.Namespace) -> dict:
             net, analysis._snap(net, org), analysis._snap(net, mp),
             bound_s=analysis.search_bound_s(60.0),
         )  # fmt: skip
-        kw = dict(
-            population=org["population"].to_numpy(),
-            kommun_kod=org["kommun_kod"].to_numpy(),
-            threshold_min=60.0,
-        )
+        kw = {
+            "population": org["population"].to_numpy(),
+            "kommun_kod": org["kommun_kod"].to_numpy(),
+            "threshold_min": 60.0,
+        }
         rec["shape"] = list(times.shape)
         t = time.perf_counter()
         new = marginal_value(times, **kw)
@@ -294,7 +294,8 @@ def worker(task: str, args: argparse.Namespace) -> dict:
         rev = nx.DiGraph()
         rev.add_nodes_from(range(n))
         rev.add_weighted_edges_from(
-            zip(g["v"].tolist(), g["u"].tolist(), g["travel_time_s"].tolist()), weight="tt"
+            zip(g["v"].tolist(), g["u"].tolist(), g["travel_time_s"].tolist(), strict=True),
+            weight="tt",
         )
         rec["build_s"] = time.perf_counter() - t
         nodes = np.load(out / "peer_nodes.npy")

@@ -761,7 +761,7 @@ def _nearby_replacements(
     point_ids = mp["point_id"].to_numpy()
     near_snap = _snap(net, nearby)
 
-    def places() -> list[np.ndarray]:
+    def nearest_places() -> list[np.ndarray]:
         res = nearest_exact(
             net,
             _travel_matrix(net, near_snap, mp_snap, bound_s=bound),
@@ -779,7 +779,7 @@ def _nearby_replacements(
         net, "places_points",
         {**_snap_parts("q", near_snap), **_snap_parts("p", mp_snap), "own": own_office,
          "ids": point_ids, "bound_s": bound},
-        places, large=large,
+        nearest_places, large=large,
     )  # fmt: skip
     best = Nearest(pl_s, pl_i.astype(np.int64))
     ok = best.index >= 0

@@ -25,7 +25,7 @@ __all__ = ["bounded_searches"]
 
 
 @njit(cache=True, nogil=True)
-def _search_chunk(indptr, indices, weights, sources, limit):  # type: ignore[no-untyped-def]
+def _search_chunk(indptr, indices, weights, sources, limit):
     """Bounded searches from each source in turn; returns (counts, nodes, times).
 
     Binary heap with lazy deletion, written inline (no helper calls that pass arrays:
@@ -200,7 +200,7 @@ def bounded_searches(
 
 
 @njit(cache=True, nogil=True)
-def _k_nearest_kernel(  # type: ignore[no-untyped-def]
+def _k_nearest_kernel(
     indptr, indices, weights, seed_node, seed_off, seed_lab, k, limit, target, n_target
 ):
     """The ``k`` nearest distinct labels of every node, in one multi-source search.

@@ -310,6 +310,7 @@ def _fallback(
             kq, lq = key[qn], lab[qn]
             pick = np.zeros(sel.size, dtype=np.int64)
             if k == 2:
+                assert exclude is not None
                 pick = np.where(lq[:, 0] == exclude[sel], 1, 0)
             kk = kq[np.arange(sel.size), pick]
             ll = lq[np.arange(sel.size), pick]
