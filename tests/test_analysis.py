@@ -248,24 +248,38 @@ def test_network_that_misses_sweden_is_refused(tmp_path):
 def test_large_od_matrices_are_cached_on_disk(monkeypatch, tmp_path):
     from tillganglighet import analysis, routing
     from tillganglighet.networks.graph import Network
+    from tillganglighet.routing import searches
 
     monkeypatch.setenv("TILLGANGLIGHET_CACHE_DIR", str(tmp_path))
     net = modelled_network()
     origins_ = np.arange(0, 400, 7)
     points = np.array([3, 50, 900, -1])
     first = analysis.network_od_matrix(net, origins_, points, cache_min_work=0)
-    assert len(list(tmp_path.glob("array-*.npy"))) == 1
+    # One entry per distinct point node (the searches run from the smaller side).
+    assert len(list(tmp_path.glob("searches/search-*.npy"))) == 3
     expected = routing.od_matrix(net, origins_, points)
     assert np.array_equal(first, expected)
 
-    def no_search(*_a, **_k):
-        raise AssertionError("cache miss")
+    real_search = searches.search_nodes
+    searched: list[int] = []
 
-    monkeypatch.setattr(analysis, "od_matrix", no_search)
+    def counting_search(network, sources, *a, **k):
+        searched.extend(int(s) for s in sources)
+        return real_search(network, sources, *a, **k)
+
+    monkeypatch.setattr(searches, "search_nodes", counting_search)
+    # Other origins, same points: no search at all.
+    other = analysis.network_od_matrix(net, np.arange(1, 300, 5), points, cache_min_work=0)
+    assert searched == []
+    assert np.array_equal(other, routing.od_matrix(net, np.arange(1, 300, 5), points))
+    # One more point: only its search runs.
+    more = np.array([3, 50, 900, -1, 1200])
     assert np.array_equal(
-        analysis.network_od_matrix(net, origins_, points, cache_min_work=0), expected
+        analysis.network_od_matrix(net, origins_, more, cache_min_work=0),
+        routing.od_matrix(net, origins_, more),
     )
-    # Another network (one travel time changed) or other nodes: a new entry.
+    assert searched == [1200]
+    # Another network (one travel time changed): new entries.
     slower = Network.from_edges(
         net.tails(),
         net.indices,
@@ -276,11 +290,15 @@ def test_large_od_matrices_are_cached_on_disk(monkeypatch, tmp_path):
         mode=net.mode,
         metadata=net.metadata,
     )
-    with pytest.raises(AssertionError, match="cache miss"):
-        analysis.network_od_matrix(slower, origins_, points, cache_min_work=0)
+    searched.clear()
+    analysis.network_od_matrix(slower, origins_, points, cache_min_work=0)
+    assert sorted(searched) == [3, 50, 900]
     # Small problems skip the cache by default.
-    with pytest.raises(AssertionError, match="cache miss"):
-        analysis.network_od_matrix(net, origins_, points[:1])
+    searched.clear()
+    n_entries = len(list(tmp_path.glob("searches/search-*.npy")))
+    analysis.network_od_matrix(net, origins_, points[:1])
+    assert searched == [3]
+    assert len(list(tmp_path.glob("searches/search-*.npy"))) == n_entries
 
 
 def test_nearby_places_before_closure_ignore_their_own_office():

@@ -84,15 +84,22 @@ def nearest_in_matrix(times_s: np.ndarray, allowed: np.ndarray | None = None) ->
     Nearest
         Per origin, time (seconds) and column index; ties go to the lowest index.
     """
-    t = np.asarray(times_s, dtype=np.float64)
+    t = np.asarray(times_s)
     if t.ndim != 2:
         raise InputValidationError(f"times_s: expected a 2-D matrix, got shape {t.shape}")
-    if allowed is not None:
-        t = np.where(np.broadcast_to(allowed, t.shape), t, np.inf)
+    n = t.shape[0]
     if t.shape[1] == 0:
-        return Nearest(np.full(t.shape[0], np.inf), np.full(t.shape[0], -1, dtype=np.int64))
-    idx = np.argmin(t, axis=1).astype(np.int64)
-    best = t[np.arange(t.shape[0]), idx]
+        return Nearest(np.full(n, np.inf), np.full(n, -1, dtype=np.int64))
+    mask = None if allowed is None else np.broadcast_to(allowed, t.shape)
+    best = np.full(n, np.inf)
+    idx = np.full(n, -1, dtype=np.int64)
+    for s in range(0, n, _ROW_BLOCK):  # row blocks: no copy of the whole matrix
+        block = np.asarray(t[s : s + _ROW_BLOCK], dtype=np.float64)
+        if mask is not None:
+            block = np.where(mask[s : s + _ROW_BLOCK], block, np.inf)
+        i = np.argmin(block, axis=1).astype(np.int64)
+        best[s : s + block.shape[0]] = block[np.arange(block.shape[0]), i]
+        idx[s : s + block.shape[0]] = i
     idx[~np.isfinite(best)] = -1
     return Nearest(best, idx)
 
@@ -268,6 +275,47 @@ def neighbour_pairs(
     return pairs | {(b, a) for a, b in pairs}
 
 
+_MV_COLUMNS = [
+    "origins_served",
+    "population_served",
+    "population_newly_beyond",
+    "municipalities_newly_gap",
+    "mean_increase_min",
+]
+
+#: Rows per block when reducing a dense matrix (temporaries of ~block x points).
+_ROW_BLOCK = 8192
+
+
+def two_nearest_in_matrix(times_s: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per row: smallest time, its column (ties: lowest index) and the second-smallest time.
+
+    Partial selection (``argmin`` and ``np.partition`` for the 2 smallest) in row
+    blocks: the matrix is neither sorted nor copied whole.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``best_s`` (float64 seconds), ``best_index`` (int64; as ``np.argmin``, 0 for an
+        all-``inf`` row) and ``second_s`` (``inf`` with fewer than 2 columns).
+    """
+    t = np.asarray(times_s)
+    n, m = t.shape
+    best = np.full(n, np.inf)
+    idx = np.zeros(n, dtype=np.int64)
+    second = np.full(n, np.inf)
+    if m == 0:
+        return best, idx, second
+    for s in range(0, n, _ROW_BLOCK):
+        block = np.asarray(t[s : s + _ROW_BLOCK], dtype=np.float64)
+        i = np.argmin(block, axis=1)
+        idx[s : s + block.shape[0]] = i
+        best[s : s + block.shape[0]] = block[np.arange(block.shape[0]), i]
+        if m > 1:
+            second[s : s + block.shape[0]] = np.partition(block, 1, axis=1)[:, 1]
+    return best, idx, second
+
+
 def marginal_value(
     times_s: np.ndarray,
     *,
@@ -302,49 +350,90 @@ def marginal_value(
         threshold, or mostly unreachable), ``mean_increase_min`` (population-weighted mean
         increase in minutes over the persons it serves).
     """
-    threshold = check_threshold(threshold_min)
-    t = np.asarray(times_s, dtype=np.float64)
-    pop = np.asarray(population, dtype=np.float64)
-    n_origins, n_points = t.shape
-    if n_points == 0:
-        return pd.DataFrame(
-            columns=[
-                "origins_served",
-                "population_served",
-                "population_newly_beyond",
-                "municipalities_newly_gap",
-                "mean_increase_min",
-            ]
-        )
-    order = np.argsort(t, axis=1, kind="stable")
-    best_idx = order[:, 0]
-    rows_ = np.arange(n_origins)
-    best = t[rows_, best_idx]
-    second = t[rows_, order[:, 1]] if n_points > 1 else np.full(n_origins, np.inf)
-    served = np.isfinite(best)
-    base = pd.DataFrame({"kommun": kommun_kod, "pop": pop, "t": best / 60.0})
-    base_gap = base.groupby("kommun").apply(
-        lambda g: _is_gap(g["t"].to_numpy(), g["pop"].to_numpy(), threshold),
-        include_groups=False,
+    t = np.asarray(times_s)
+    if t.ndim != 2:
+        raise InputValidationError(f"times_s: expected a 2-D matrix, got shape {t.shape}")
+    best, idx, second = two_nearest_in_matrix(t)
+    return marginal_value_from_nearest(
+        best,
+        idx,
+        second,
+        n_points=t.shape[1],
+        population=population,
+        kommun_kod=kommun_kod,
+        threshold_min=threshold_min,
     )
+
+
+def marginal_value_from_nearest(
+    best_s: np.ndarray,
+    best_index: np.ndarray,
+    second_s: np.ndarray,
+    *,
+    n_points: int,
+    population: np.ndarray,
+    kommun_kod: np.ndarray,
+    threshold_min: float,
+) -> pd.DataFrame:
+    """:func:`marginal_value` from each origin's nearest and second-nearest point.
+
+    Parameters
+    ----------
+    best_s, best_index, second_s
+        Per origin: seconds to the nearest point, its index (ignored where ``best_s``
+        is ``inf``) and seconds to the second-nearest point (``inf`` if none), e.g.
+        from :func:`two_nearest_in_matrix` or multi-source searches.
+    n_points
+        Number of points.
+    population, kommun_kod, threshold_min
+        As in :func:`marginal_value`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        As :func:`marginal_value`.
+    """
+    threshold = check_threshold(threshold_min)
+    pop = np.asarray(population, dtype=np.float64)
+    best = np.asarray(best_s, dtype=np.float64)
+    second = np.asarray(second_s, dtype=np.float64)
+    best_idx = np.asarray(best_index, dtype=np.int64)
+    kommun = np.asarray(kommun_kod)
+    if n_points == 0:
+        return pd.DataFrame(columns=_MV_COLUMNS)
+    served = np.isfinite(best)
+    base_t = best / 60.0
+    # Origins per municipality, in their original order (the means below add the same
+    # values in the same order as a boolean selection would).
+    codes, kinv = np.unique(kommun, return_inverse=True)
+    kinv = np.asarray(kinv).ravel()
+    korder = np.argsort(kinv, kind="stable")
+    kbounds = np.searchsorted(kinv[korder], np.arange(codes.size + 1))
+    members = [korder[kbounds[c] : kbounds[c + 1]] for c in range(codes.size)]
+    base_gap = np.array([_is_gap(base_t[m], pop[m], threshold) for m in members])
+    # Served origins per point.
+    sel = np.flatnonzero(served & (best_idx >= 0) & (best_idx < n_points))
+    sorder = sel[np.argsort(best_idx[sel], kind="stable")]
+    sbounds = np.searchsorted(best_idx[sorder], np.arange(n_points + 1))
     thr = threshold
     out = []
     for j in range(n_points):
-        mask = served & (best_idx == j)
-        if not mask.any():
+        rows = sorder[sbounds[j] : sbounds[j + 1]]  # ascending origin order
+        if rows.size == 0:
             out.append((0, 0, 0, 0, 0.0))
             continue
-        new_t = base["t"].to_numpy().copy()
-        new_t[mask] = second[mask] / 60.0
-        crossed = mask & (best / 60.0 <= thr) & (new_t > thr)
-        affected = np.unique(np.asarray(kommun_kod)[mask])
+        new_rows = second[rows] / 60.0
+        crossed = (base_t[rows] <= thr) & (new_rows > thr)
         newly_gap = 0
-        for k in affected:
-            sel = np.asarray(kommun_kod) == k
-            if not base_gap[k] and _is_gap(new_t[sel], pop[sel], thr):
+        for c in np.unique(kinv[rows]):
+            m = members[c]
+            new_t = base_t[m].copy()
+            hit = np.isin(m, rows)
+            new_t[hit] = second[m[hit]] / 60.0
+            if not base_gap[c] and _is_gap(new_t, pop[m], thr):
                 newly_gap += 1
-        inc = new_t[mask] - best[mask] / 60.0
-        w = pop[mask]
+        inc = new_rows - base_t[rows]
+        w = pop[rows]
         if not np.isfinite(inc).all():
             mean_inc = float("inf")
         elif w.sum() > 0:
@@ -352,18 +441,9 @@ def marginal_value(
         else:
             mean_inc = float(inc.mean())
         out.append(
-            (int(mask.sum()), int(pop[mask].sum()), int(pop[crossed].sum()), newly_gap, mean_inc)
+            (int(rows.size), int(w.sum()), int(pop[rows][crossed].sum()), newly_gap, mean_inc)
         )
-    df = pd.DataFrame(
-        out,
-        columns=[
-            "origins_served",
-            "population_served",
-            "population_newly_beyond",
-            "municipalities_newly_gap",
-            "mean_increase_min",
-        ],
-    )
+    df = pd.DataFrame(out, columns=_MV_COLUMNS)
     df.index.name = "point_index"
     return df
 

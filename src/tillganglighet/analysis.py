@@ -15,7 +15,6 @@ to the point.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import os
 import warnings
 from collections.abc import Sequence
@@ -28,10 +27,10 @@ import pandas as pd
 
 from tillganglighet import __version__
 from tillganglighet.accessibility import (
+    Nearest,
     check_threshold,
-    marginal_value,
+    marginal_value_from_nearest,
     municipality_metrics,
-    nearest_in_matrix,
     neighbour_pairs,
     relation_to_point,
     time_class,
@@ -57,12 +56,8 @@ from tillganglighet.networks.coverage import check_coverage
 from tillganglighet.networks.graph import Network
 from tillganglighet.networks.load import NetworkSpec, load_network
 from tillganglighet.progress import ProgressCallback, report
-from tillganglighet.routing import (
-    DEFAULT_ACCESS_SPEED_KPH,
-    DEFAULT_MAX_SNAP_M,
-    od_matrix,
-    snap_points,
-)
+from tillganglighet.routing import DEFAULT_ACCESS_SPEED_KPH, DEFAULT_MAX_SNAP_M, snap_points
+from tillganglighet.routing.travel import Ends, nearest_exact, two_nearest_exact
 
 
 @dataclass(frozen=True)
@@ -211,10 +206,48 @@ def _snap(network: Network, frame: gpd.GeoDataFrame) -> pd.DataFrame:
     return out
 
 
-#: Travel-time matrices whose computation costs more than this (distinct searches ×
-#: directed edges) are kept in the on-disk cache, so a national OSM run computes its
-#: origins × points matrix once per network and point set.
+#: Searches whose computation costs more than this (distinct searches × directed edges)
+#: are kept in the on-disk cache, one entry per point node
+#: (:func:`~tillganglighet.networks.cache.cached_point_searches`), so a national OSM
+#: run searches from each point once per network and bound, whatever the origins.
 OD_CACHE_MIN_WORK = 100_000_000
+
+#: Single-source searches from the meeting points stop at this multiple of the
+#: threshold (the default 60 minutes: 120 minutes). No output depends on it: times
+#: within it are exact, and every nearest / FA-nearest / second-nearest beyond it is
+#: completed exactly (:mod:`tillganglighet.routing.travel`); it only sets how much of
+#: the network each search visits, how much the cache holds and how many origins need
+#: the (slower) completion. Chosen by measurement on a national graph
+#: (``benchmarks/bench_national.py``).
+SEARCH_BOUND_FACTOR = 2.0
+
+#: The same for the searches that only answer "which one is nearest" (SSC offices,
+#: staff travel, nearby-office places). A smaller bound makes these searches cheaper
+#: but sends more rows to the completion, which on a national graph costs more than
+#: it saves (measured: 1.0 was slower than 2.0).
+NEAREST_BOUND_FACTOR = 2.0
+
+
+def search_bound_s(threshold_min: float, factor: float | None = None) -> float:
+    """The search bound (seconds) for a threshold in minutes: ``factor × threshold``.
+
+    ``factor`` defaults to :data:`SEARCH_BOUND_FACTOR`.
+    """
+    f = SEARCH_BOUND_FACTOR if factor is None else factor
+    check_threshold(threshold_min)
+    return float(f) * float(threshold_min) * 60.0
+
+
+def _use_cache(
+    network: Network, from_nodes: np.ndarray, to_nodes: np.ndarray, min_work: float | None
+) -> bool:
+    if min_work is None:
+        min_work = OD_CACHE_MIN_WORK
+    from_nodes = np.asarray(from_nodes, dtype=np.int64)
+    to_nodes = np.asarray(to_nodes, dtype=np.int64)
+    side = to_nodes if to_nodes.size < from_nodes.size else from_nodes
+    searches = np.unique(side[side >= 0]).size
+    return searches * network.n_edges >= min_work
 
 
 def network_od_matrix(
@@ -222,9 +255,10 @@ def network_od_matrix(
     from_nodes: np.ndarray,
     to_nodes: np.ndarray,
     *,
-    cache_min_work: float = OD_CACHE_MIN_WORK,
+    bound_s: float = np.inf,
+    cache_min_work: float | None = None,
 ) -> np.ndarray:
-    """Network travel times (seconds) between node sets, cached on disk when large.
+    """Network travel times (seconds) between node sets, searches cached on disk when large.
 
     Parameters
     ----------
@@ -232,66 +266,150 @@ def network_od_matrix(
         The network.
     from_nodes, to_nodes
         Node indices (``-1`` = not snapped: an ``inf`` row or column).
+    bound_s
+        Search bound, seconds (default ``inf``: unbounded); times beyond it are ``inf``.
     cache_min_work
-        Cache the matrix when (distinct searches × directed edges) reaches this.
+        Cache the per-node searches when (distinct searches × directed edges) reaches
+        this.
 
     Returns
     -------
     numpy.ndarray
         ``(len(from_nodes), len(to_nodes))`` seconds, as
-        :func:`~tillganglighet.routing.od_matrix`.
+        :func:`~tillganglighet.routing.od_matrix` within the bound.
     """
-    from_nodes = np.asarray(from_nodes, dtype=np.int64)
-    to_nodes = np.asarray(to_nodes, dtype=np.int64)
-    searches = min(np.unique(from_nodes).size, np.unique(to_nodes).size)
+    from tillganglighet.routing.travel import network_times
 
-    def compute() -> np.ndarray:
-        return od_matrix(network, from_nodes, to_nodes)
-
-    if searches * network.n_edges < cache_min_work:
-        return compute()
-    from tillganglighet.networks.cache import cached_array, network_fingerprint
-
-    key = {
-        "kind": "od_matrix_s",
-        "network": network_fingerprint(network),
-        "from_nodes": hashlib.sha256(from_nodes.tobytes()).hexdigest(),
-        "to_nodes": hashlib.sha256(to_nodes.tobytes()).hexdigest(),
-    }
-    return cached_array(key, compute)
+    cache = _use_cache(network, from_nodes, to_nodes, cache_min_work)
+    return network_times(network, from_nodes, to_nodes, bound_s=bound_s, cache=cache)
 
 
-def _travel_matrix(network: Network, from_snap: pd.DataFrame, to_snap: pd.DataFrame) -> np.ndarray:
+def _travel_matrix(
+    network: Network,
+    from_snap: pd.DataFrame,
+    to_snap: pd.DataFrame,
+    *,
+    bound_s: float = np.inf,
+    cache_min_work: float | None = None,
+    dtype: type[np.floating] = np.float64,
+) -> np.ndarray:
     """Seconds from each `from` point to each `to` point, access legs included.
 
     Two points snapped to the same node travel the straight line between them at the
     access speed instead of going to the node and back (by the triangle inequality
-    never longer).
+    never longer). Network times beyond ``bound_s`` are ``inf``
+    (:func:`tillganglighet.routing.travel.travel_times`).
     """
-    from_nodes = from_snap["node"].to_numpy()
-    to_nodes = to_snap["node"].to_numpy()
-    network_s = network_od_matrix(network, from_nodes, to_nodes)
-    times = (
-        from_snap["access_time_s"].to_numpy()[:, None]
-        + network_s
-        + to_snap["access_time_s"].to_numpy()[None, :]
-    )
-    order = np.argsort(to_nodes, kind="stable")
-    sorted_nodes = to_nodes[order]
-    lo = np.searchsorted(sorted_nodes, from_nodes, side="left")
-    hi = np.searchsorted(sorted_nodes, from_nodes, side="right")
-    rows = np.flatnonzero((hi > lo) & (from_nodes >= 0))
-    if rows.size:
-        counts = hi[rows] - lo[rows]
-        i = np.repeat(rows, counts)
-        starts = np.repeat(lo[rows] - np.concatenate(([0], np.cumsum(counts)[:-1])), counts)
-        j = order[starts + np.arange(counts.sum())]
-        fx, fy = from_snap["x_m"].to_numpy(), from_snap["y_m"].to_numpy()
-        tx, ty = to_snap["x_m"].to_numpy(), to_snap["y_m"].to_numpy()
-        direct_m = np.hypot(fx[i] - tx[j], fy[i] - ty[j])
-        direct_s = direct_m * from_snap["access_s_per_m"].to_numpy()[i]
-        times[i, j] = np.minimum(times[i, j], direct_s)
-    return times
+    from tillganglighet.routing.travel import Ends, travel_times
+
+    a, b = Ends.from_frame(from_snap), Ends.from_frame(to_snap)
+    cache = _use_cache(network, a.node, b.node, cache_min_work)
+    return travel_times(network, a, b, bound_s=bound_s, cache=cache, dtype=dtype)
+
+
+def _cached_columns(
+    network: Network,
+    name: str,
+    parts: dict[str, object],
+    compute,
+    *,
+    large: bool,
+) -> list[np.ndarray]:
+    """Per-row results (equal-length 1-D arrays) of a nearest-point computation.
+
+    Kept in the on-disk cache when ``large`` (a national network), keyed by the
+    network, ``name`` and a sha256 of every input in ``parts``; below the per-point
+    search cache, this makes a warm re-run read its answers instead of completing the
+    rows beyond the search bound again. Indices come back as int64.
+    """
+    if not large:
+        return list(compute())
+    import hashlib
+
+    from tillganglighet.networks.cache import cached_array, network_fingerprint
+
+    key: dict[str, object] = {"kind": f"nearest_{name}", "network": network_fingerprint(network)}
+    for k, v in parts.items():
+        if isinstance(v, np.ndarray | pd.Series):
+            arr = np.ascontiguousarray(np.asarray(v).astype(str) if v.dtype == object else v)
+            key[k] = hashlib.sha256(arr.tobytes() + str(arr.dtype).encode()).hexdigest()
+        else:
+            key[k] = v
+
+    def stacked() -> np.ndarray:
+        cols = list(compute())
+        return np.column_stack([np.asarray(c, dtype=np.float64) for c in cols])
+
+    arr = cached_array(key, stacked)
+    return [arr[:, i] for i in range(arr.shape[1])]
+
+
+def _snap_parts(prefix: str, snap: pd.DataFrame) -> dict[str, object]:
+    return {
+        f"{prefix}_{c}": snap[c].to_numpy()
+        for c in ("node", "access_time_s", "x_m", "y_m", "access_s_per_m")
+    }
+
+
+@dataclass(frozen=True)
+class CandidateMatrix:
+    """Door-to-door times origins × candidates, bounded (for scenario scoring).
+
+    Attributes
+    ----------
+    time_s
+        ``(n_origins, n_candidates)`` float32 seconds; ``inf`` where the network time
+        exceeds ``bound_s`` or the candidate is unreachable (or a point is not snapped).
+    bound_s
+        The search bound, seconds.
+    beyond_s
+        Per origin, float64 seconds: every ``inf`` entry of the row that is reachable
+        takes at least this long ("beyond X min"); a finite entry is exact.
+    """
+
+    time_s: np.ndarray
+    bound_s: float
+    beyond_s: np.ndarray
+
+
+def candidate_matrix(
+    network: Network,
+    origins_snap: pd.DataFrame,
+    candidates_snap: pd.DataFrame,
+    bound_s: float,
+    *,
+    cache: bool = True,
+) -> CandidateMatrix:
+    """Origins × candidates travel-time matrix (seconds, float32) from the per-point cache.
+
+    One bounded search per distinct candidate node (on the reversed graph, when there
+    are fewer candidates than origins), each read from / written to the on-disk cache
+    (:func:`~tillganglighet.networks.cache.cached_point_searches`): a scenario adding
+    one candidate, or a new set of origins, reuses every search already made.
+
+    Parameters
+    ----------
+    network
+        The network.
+    origins_snap, candidates_snap
+        Snapped points as returned by :func:`_snap` (columns ``node``,
+        ``access_time_s``, ``x_m``, ``y_m``, ``access_s_per_m``).
+    bound_s
+        Search bound, seconds (e.g. :func:`search_bound_s` of the threshold).
+    cache
+        Use the on-disk cache (default True).
+
+    Returns
+    -------
+    CandidateMatrix
+        ``time_s`` float32 (``inf`` beyond the bound or unreachable), ``bound_s``, and
+        per origin the least time of an entry beyond the bound.
+    """
+    from tillganglighet.routing.travel import Ends, _lower_bound, travel_times
+
+    a, b = Ends.from_frame(origins_snap), Ends.from_frame(candidates_snap)
+    times = travel_times(network, a, b, bound_s=bound_s, cache=cache, dtype=np.float32)
+    return CandidateMatrix(times, float(bound_s), _lower_bound(a, b, float(bound_s), "q_to_f"))
 
 
 def analyze(
@@ -390,14 +508,60 @@ def analyze(
     so_snap = _snap(net, so)
 
     say(f"travel times {len(org)} origins × {len(mp)} meeting points")
-    times = _travel_matrix(net, org_snap, mp_snap)
+    bound = search_bound_s(threshold)
+    near_bound = search_bound_s(threshold, NEAREST_BOUND_FACTOR)
     fa_of = dict(zip(kommuner["kommun_kod"], kommuner["fa_kod"], strict=True))
     org_fa = org["kommun_kod"].map(fa_of).to_numpy()
     mp_fa = mp["kommun_kod"].map(fa_of).to_numpy()
-    nearest = nearest_in_matrix(times)
-    nearest_fa = nearest_in_matrix(times, org_fa[:, None] == mp_fa[None, :])
+    org_ends, mp_ends = Ends.from_frame(org_snap), Ends.from_frame(mp_snap)
+    large = _use_cache(
+        net, org_snap["node"].to_numpy(), mp_snap["node"].to_numpy(), OD_CACHE_MIN_WORK
+    )
+
+    def origins_to_points() -> list[np.ndarray]:
+        times = _travel_matrix(net, org_snap, mp_snap, bound_s=bound)
+        two = two_nearest_exact(net, times, org_ends, mp_ends, bound_s=bound)
+        fa = nearest_exact(
+            net,
+            times,
+            org_ends,
+            mp_ends,
+            bound_s=bound,
+            allowed=lambda rows: org_fa[rows][:, None] == mp_fa[None, :],
+        )
+        assert two.second_s is not None
+        return [two.time_s, two.index, two.second_s, fa.time_s, fa.index]
+
+    best_s, best_i, second_s, fa_s, fa_i = _cached_columns(
+        net,
+        "origins_points",
+        {**_snap_parts("o", org_snap), **_snap_parts("p", mp_snap), "o_fa": org_fa,
+         "p_fa": mp_fa, "bound_s": bound},
+        origins_to_points,
+        large=large,
+    )  # fmt: skip
+    nearest = Nearest(best_s, best_i.astype(np.int64))
+    nearest_fa = Nearest(fa_s, fa_i.astype(np.int64))
     say("travel times to SSC service offices")
-    ssc_nearest = nearest_in_matrix(_travel_matrix(net, org_snap, so_snap))
+
+    def origins_to_ssc() -> list[np.ndarray]:
+        res = nearest_exact(
+            net,
+            _travel_matrix(net, org_snap, so_snap, bound_s=near_bound),
+            org_ends,
+            Ends.from_frame(so_snap),
+            bound_s=near_bound,
+        )
+        return [res.time_s, res.index]
+
+    ssc_s, ssc_i = _cached_columns(
+        net,
+        "origins_ssc",
+        {**_snap_parts("o", org_snap), **_snap_parts("s", so_snap), "bound_s": near_bound},
+        origins_to_ssc,
+        large=large,
+    )
+    ssc_nearest = Nearest(ssc_s, ssc_i.astype(np.int64))
 
     say("municipality metrics")
     org_out = _origin_table(org, org_snap, mp, nearest, nearest_fa, so, ssc_nearest)
@@ -440,16 +604,19 @@ def analyze(
     )
 
     say("marginal value of each point and staff travel")
-    mv = marginal_value(
-        times,
+    mv = marginal_value_from_nearest(
+        best_s,
+        nearest.index,
+        second_s,
+        n_points=len(mp),
         population=org["population"].to_numpy(),
         kommun_kod=org["kommun_kod"].to_numpy(),
         threshold_min=threshold,
     )
-    mp_out = _points_table(net, mp, mp_snap, mv)
+    mp_out = _points_table(net, mp, mp_snap, mv, near_bound)
 
     say("nearby-office replacements")
-    nearby = _nearby_replacements(net, mp, mp_snap, threshold)
+    nearby = _nearby_replacements(net, mp, mp_snap, threshold, near_bound)
     meta = AnalysisMeta(
         as_of=day.isoformat(),
         threshold_min=threshold,
@@ -542,7 +709,7 @@ def _municipality_table(kommuner, metrics, org_out, mp, threshold) -> gpd.GeoDat
     return gpd.GeoDataFrame(muni, geometry="geometry", crs=SWEREF99TM)
 
 
-def _points_table(net, mp, mp_snap, mv) -> gpd.GeoDataFrame:
+def _points_table(net, mp, mp_snap, mv, bound=np.inf) -> gpd.GeoDataFrame:
     out = mp.copy()
     out["snap_distance_m"] = mp_snap["snap_distance_m"].to_numpy()
     for col in mv.columns:
@@ -553,8 +720,24 @@ def _points_table(net, mp, mp_snap, mv) -> gpd.GeoDataFrame:
     staff_from = np.full(len(out), None, dtype=object)
     if staffed.any():
         sub = mp_snap[staffed].reset_index(drop=True)
-        t = _travel_matrix(net, sub, mp_snap)
-        best = nearest_in_matrix(t.T)
+
+        def staff() -> list[np.ndarray]:
+            t = _travel_matrix(net, sub, mp_snap, bound_s=bound)
+            res = nearest_exact(
+                net, t.T, Ends.from_frame(mp_snap), Ends.from_frame(sub), bound_s=bound,
+                trip="f_to_q",
+            )  # fmt: skip
+            return [res.time_s, res.index]
+
+        large = _use_cache(
+            net, sub["node"].to_numpy(), mp_snap["node"].to_numpy(), OD_CACHE_MIN_WORK
+        )
+        st_s, st_i = _cached_columns(
+            net, "staff_points",
+            {**_snap_parts("s", sub), **_snap_parts("p", mp_snap), "bound_s": bound},
+            staff, large=large,
+        )  # fmt: skip
+        best = Nearest(st_s, st_i.astype(np.int64))
         staff_min = best.time_s / 60.0
         ok = best.index >= 0
         staff_from[ok] = out.loc[staffed, "name"].to_numpy()[best.index[ok]]
@@ -564,15 +747,41 @@ def _points_table(net, mp, mp_snap, mv) -> gpd.GeoDataFrame:
 
 
 def _nearby_replacements(
-    net: Network, mp: gpd.GeoDataFrame, mp_snap: pd.DataFrame, threshold: float
+    net: Network,
+    mp: gpd.GeoDataFrame,
+    mp_snap: pd.DataFrame,
+    threshold: float,
+    bound: float = np.inf,
 ) -> pd.DataFrame:
     places = closure_places()
     nearby = places[places["replacement"] == "nearby_office"].reset_index(drop=True)
     # The question is where people go once the place's own office has closed: on
     # dates before the closure, that office is not a valid answer.
     own_office = (nearby["closure_id"] + "-office").to_numpy()
-    allowed = own_office[:, None] != mp["point_id"].to_numpy()[None, :]
-    best = nearest_in_matrix(_travel_matrix(net, _snap(net, nearby), mp_snap), allowed)
+    point_ids = mp["point_id"].to_numpy()
+    near_snap = _snap(net, nearby)
+
+    def nearest_places() -> list[np.ndarray]:
+        res = nearest_exact(
+            net,
+            _travel_matrix(net, near_snap, mp_snap, bound_s=bound),
+            Ends.from_frame(near_snap),
+            Ends.from_frame(mp_snap),
+            bound_s=bound,
+            allowed=lambda rows: own_office[rows][:, None] != point_ids[None, :],
+        )
+        return [res.time_s, res.index]
+
+    large = _use_cache(
+        net, near_snap["node"].to_numpy(), mp_snap["node"].to_numpy(), OD_CACHE_MIN_WORK
+    )
+    pl_s, pl_i = _cached_columns(
+        net, "places_points",
+        {**_snap_parts("q", near_snap), **_snap_parts("p", mp_snap), "own": own_office,
+         "ids": point_ids, "bound_s": bound},
+        nearest_places, large=large,
+    )  # fmt: skip
+    best = Nearest(pl_s, pl_i.astype(np.int64))
     ok = best.index >= 0
     names = np.full(len(nearby), None, dtype=object)
     names[ok] = mp["name"].to_numpy()[best.index[ok]]

@@ -1,4 +1,4 @@
-"""On-disk cache of built networks and of travel-time matrices.
+"""On-disk cache of built networks, travel-time matrices and per-point searches.
 
 A cache entry is one ``.npz`` written by :meth:`Network.save`, named by a sha256 of
 
@@ -39,6 +39,7 @@ from tillganglighet.networks.graph import FORMAT_VERSION, Network
 __all__ = [
     "cached_array",
     "cached_network",
+    "cached_point_searches",
     "default_cache_dir",
     "file_sha256",
     "network_cache_path",
@@ -264,3 +265,112 @@ def cached_array(
     except OSError as exc:
         _warn_write_failed(path, exc)
     return array
+
+
+_SEARCH_DTYPE = np.dtype([("node", "<i4"), ("time_s", "<f8")])
+
+
+def point_search_path(
+    network: Network,
+    node: int,
+    bound_s: float,
+    direction: str,
+    *,
+    cache_dir: str | os.PathLike[str] | None = None,
+) -> Path:
+    """Return the cache file of the bounded search from ``node`` (see :func:`cached_point_searches`)."""
+    folder = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+    key = {
+        "kind": "point_search",
+        "network": network_fingerprint(network),
+        "direction": direction,
+        "bound_s": float(bound_s) if np.isfinite(bound_s) else "inf",
+        "node": int(node),
+    }
+    return folder / "searches" / f"search-{_key_digest(key)[:40]}.npy"
+
+
+def cached_point_searches(
+    network: Network,
+    nodes: np.ndarray,
+    bound_s: float,
+    direction: str,
+    compute: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray, np.ndarray]],
+    *,
+    cache_dir: str | os.PathLike[str] | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Bounded searches from ``nodes``, one cache entry per source node.
+
+    An entry is keyed by the network's :func:`network_fingerprint`, the direction, the
+    bound (seconds) and the source node, so any set of origins, a new population grid,
+    a new date or a scenario with one more point reuses every search already stored
+    and computes only the missing ones (in one batch). An entry holds the nodes
+    reached within the bound (int32) and their times (float64 seconds, exact: the
+    same values a fresh search gives), in ``<cache>/searches/``.
+
+    Parameters
+    ----------
+    network
+        The network searched.
+    nodes
+        Distinct source nodes.
+    bound_s
+        Search bound, seconds.
+    direction
+        ``"to"`` (reversed graph) or ``"from"``.
+    compute
+        ``compute(missing_nodes) -> (ptr, nodes, time_s)`` runs the missing searches
+        (as :func:`tillganglighet.routing.searches.search_nodes`).
+    cache_dir
+        Cache folder; default :func:`default_cache_dir`.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``(ptr, nodes, time_s)`` for ``nodes`` in the given order.
+    """
+    nodes = np.asarray(nodes, dtype=np.int64)
+    paths = [
+        point_search_path(network, int(v), bound_s, direction, cache_dir=cache_dir) for v in nodes
+    ]
+    parts: list[np.ndarray | None] = [None] * nodes.size
+    for i, path in enumerate(paths):
+        if path.is_file():
+            try:
+                # Memory-mapped: copied once, straight into the merged arrays below.
+                arr = np.load(path, mmap_mode="r", allow_pickle=False)
+                if not isinstance(arr, np.ndarray) or arr.dtype != _SEARCH_DTYPE:
+                    raise TypeError("not a point-search entry")
+                parts[i] = arr
+            except (OSError, ValueError, EOFError, TypeError) as exc:
+                _discard_bad_entry(path, exc)
+    missing = np.array([i for i, p in enumerate(parts) if p is None], dtype=np.int64)
+    if missing.size:
+        ptr, found, times = compute(nodes[missing])
+        packed = np.empty(found.size, dtype=_SEARCH_DTYPE)
+        packed["node"] = found
+        packed["time_s"] = times
+        del found, times
+        failed: BaseException | None = None
+        for k, i in enumerate(missing):
+            entry = packed[ptr[k] : ptr[k + 1]]
+            parts[i] = entry
+            if failed is not None:
+                continue
+            try:
+                paths[i].parent.mkdir(parents=True, exist_ok=True)
+                with atomic_path(paths[i]) as tmp, open(tmp, "wb") as fh:
+                    np.save(fh, entry, allow_pickle=False)
+            except OSError as exc:
+                failed = exc
+                _warn_write_failed(paths[i], exc)
+    counts = np.array([0 if p is None else p.size for p in parts], dtype=np.int64)
+    ptr_out = np.zeros(nodes.size + 1, dtype=np.int64)
+    np.cumsum(counts, out=ptr_out[1:])
+    out_nodes = np.empty(int(ptr_out[-1]), dtype=np.int32)
+    out_times = np.empty(int(ptr_out[-1]), dtype=np.float64)
+    for i, p in enumerate(parts):
+        if p is not None and p.size:
+            out_nodes[ptr_out[i] : ptr_out[i + 1]] = p["node"]
+            out_times[ptr_out[i] : ptr_out[i + 1]] = p["time_s"]
+    return ptr_out, out_nodes, out_times

@@ -6,7 +6,10 @@ Unreachable is ``inf`` (time) and ``-1`` (node / facility index); never 0, never
 - :mod:`.snapping` — points to nodes, with a straight-line access leg;
 - :mod:`.nearest` — nearest facility for every node in one multi-source search
   (overall, per group, k nearest);
-- :mod:`.matrix` — origins x candidates matrices.
+- :mod:`.matrix` — origins x candidates matrices;
+- :mod:`.searches` — bounded single-source searches kept per point (cacheable);
+- :mod:`.travel` — door-to-door matrices from them, and nearest points exact beyond
+  the bound.
 """
 
 from tillganglighet.routing.matrix import PARALLEL_MIN_WORK, od_matrix
@@ -17,6 +20,7 @@ from tillganglighet.routing.nearest import (
     nearest_facility,
     nearest_facility_within_groups,
 )
+from tillganglighet.routing.searches import PointSearches, point_searches
 from tillganglighet.routing.snapping import (
     DEFAULT_ACCESS_SPEED_KPH,
     DEFAULT_MAX_SNAP_M,
@@ -30,10 +34,12 @@ __all__ = [
     "PARALLEL_MIN_WORK",
     "KNearestResult",
     "NearestResult",
+    "PointSearches",
     "SnapResult",
     "k_nearest_facilities",
     "nearest_facility",
     "nearest_facility_within_groups",
     "od_matrix",
+    "point_searches",
     "snap_points",
 ]

@@ -19,7 +19,7 @@ on the heap order inside scipy.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import scipy.sparse as sp
@@ -31,7 +31,6 @@ from tillganglighet.routing._common import (
     DEFAULT_MEMORY_BUDGET,
     _as_nodes,
     _as_offsets,
-    _rows_per_block,
 )
 
 __all__ = [
@@ -218,10 +217,13 @@ def nearest_facility(
     facility_nodes: Any,
     *,
     facility_offset_s: Any | None = None,
+    direction: Literal["to", "from"] = "to",
 ) -> NearestResult:
     """Travel time (seconds) from every node to its nearest facility, in one search.
 
-    Runs one multi-source Dijkstra on the reversed graph, seeded at all facilities.
+    Runs one multi-source Dijkstra on the reversed graph, seeded at all facilities
+    (``direction="from"``: on the forward graph, giving the time from the nearest
+    facility *to* every node, e.g. staff travel from the nearest staffed office).
 
     Parameters
     ----------
@@ -233,6 +235,8 @@ def nearest_facility(
     facility_offset_s
         Optional extra seconds per facility added at the facility end (e.g. the access
         leg from its node to the door). Must be >= 0; ``inf`` disables a facility.
+    direction
+        ``"to"`` (default): node -> facility; ``"from"``: facility -> node.
 
     Returns
     -------
@@ -242,8 +246,10 @@ def nearest_facility(
     """
     fac = _as_nodes(network, facility_nodes, "facility_nodes")
     offs = _as_offsets(facility_offset_s, fac.size)
-    rev = network.reversed()
-    dist, label = _multi_source(rev.csr(), fac, offs, rev.tails())
+    if direction not in ("to", "from"):
+        raise InputValidationError(f"`direction` must be 'to' or 'from', got {direction!r}.")
+    g = network.reversed() if direction == "to" else network
+    dist, label = _multi_source(g.csr(), fac, offs, g.tails())
     return NearestResult(time_s=dist, facility=label)
 
 
@@ -315,10 +321,10 @@ def k_nearest_facilities(
 ) -> KNearestResult:
     """The ``k`` nearest facilities of every node (time measured node -> facility).
 
-    Runs one single-source Dijkstra per distinct facility node on the reversed graph,
-    in blocks whose dense ``(block, n_nodes)`` distance arrays fit in
-    ``memory_budget_bytes``, keeping a running top-``k`` per node. Cost is therefore
-    ``n_facilities`` searches; use :func:`nearest_facility` when ``k == 1``.
+    Runs **one** multi-source Dijkstra on the reversed graph that keeps ``k``
+    distinct facility labels per node (a compiled kernel,
+    :func:`tillganglighet.routing._kernel.k_nearest_labels`): about ``k`` times the
+    work of :func:`nearest_facility`, whatever the number of facilities.
 
     Parameters
     ----------
@@ -331,7 +337,7 @@ def k_nearest_facilities(
     facility_offset_s
         Optional extra seconds per facility, as in :func:`nearest_facility`.
     memory_budget_bytes
-        Approximate bound on the distance block size.
+        Ignored (kept for compatibility).
 
     Returns
     -------
@@ -343,21 +349,13 @@ def k_nearest_facilities(
         raise InputValidationError(f"`k` must be a positive integer, got {k!r}.")
     fac = _as_nodes(network, facility_nodes, "facility_nodes")
     offs = _as_offsets(facility_offset_s, fac.size)
-    n = network.n_nodes
+    del memory_budget_bytes  # kept for compatibility: one search needs no blocks
+    from tillganglighet.routing._kernel import k_nearest_labels
+
     graph = network.reversed().csr()
-    times = np.full((n, k), np.inf)
-    facs = np.full((n, k), -1, dtype=np.int64)
-    valid = np.flatnonzero((fac >= 0) & np.isfinite(offs))
-    step = max(1, _rows_per_block(n, memory_budget_bytes) // 2)
-    for start in range(0, valid.size, step):
-        chunk = valid[start : start + step]
-        uniq, inv = np.unique(fac[chunk], return_inverse=True)
-        d = np.atleast_2d(dijkstra(graph, directed=True, indices=uniq))
-        cand = d[inv] + offs[chunk][:, None]
-        all_t = np.concatenate([times, cand.T], axis=1)
-        all_f = np.concatenate([facs, np.broadcast_to(chunk, (n, chunk.size))], axis=1)
-        order = np.argsort(all_t, axis=1, kind="stable")[:, :k]
-        times = np.take_along_axis(all_t, order, axis=1)
-        facs = np.take_along_axis(all_f, order, axis=1)
+    ok = np.flatnonzero((fac >= 0) & np.isfinite(offs))
+    times, facs, _ = k_nearest_labels(
+        graph.indptr, graph.indices, graph.data, fac[ok], offs[ok], ok, int(k)
+    )
     facs[~np.isfinite(times)] = -1
     return KNearestResult(time_s=times, facility=facs)
