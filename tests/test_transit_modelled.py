@@ -108,6 +108,9 @@ def _corridor_population(feed: dict[str, pd.DataFrame], rid: str, pc: pd.DataFra
     last = first.groupby("trip_id")["stop_sequence"].transform("max")
     inner = first[(first["stop_sequence"] > 1) & (first["stop_sequence"] < last)]
     inner = inner[inner["stop_id"].isin(pc.index[pc["dispersed"].to_numpy()])]
+    # a cell with a line of its own (ending at the cell) is owned by that line
+    own_line = first.groupby("route_id")["stop_id"].last()
+    inner = inner[~inner["stop_id"].isin(own_line[own_line.str.startswith("d")])]
     kind = feed["routes"].set_index("route_id")["route_short_name"]
     rank = {"local": 0, "regional": 1, "county": 2}
     inner = inner.assign(rank=kind.reindex(inner["route_id"]).map(rank).to_numpy())
@@ -121,7 +124,8 @@ def _corridor_population(feed: dict[str, pd.DataFrame], rid: str, pc: pd.DataFra
 
 def test_dispersed_cells_on_corridors_or_their_own_line(small: dict[str, pd.DataFrame]) -> None:
     """A dispersed cell is an intermediate stop of the lines passing it (corridor stop)
-    or, when no line passes within reach, has its own local line, which runs to its
+    or, when no line passes within reach or it holds at least
+    rules.CORRIDOR_OWN_LINE_MIN_POP people, has its own local line, which runs to its
     municipality's main place when the cell is at most that large, else to the nearest
     place (brute force here) with at least the cell's population; departures by the
     local rule with the line's corridor population."""
@@ -143,7 +147,9 @@ def test_dispersed_cells_on_corridors_or_their_own_line(small: dict[str, pd.Data
     private = set(by_cell.index) & set(cells.index)
     assert len(on_corridor) > 2000 and len(private) > 1000
     assert on_corridor | private == set(cells.index)
-    assert not on_corridor & private
+    both = on_corridor & private
+    big = set(cells.index[cells["population"].to_numpy() >= R.CORRIDOR_OWN_LINE_MIN_POP])
+    assert both == big & on_corridor and len(both) > 0
     counts = small["trips"].groupby(["route_id", "direction_id"]).size()
     rng = np.random.default_rng(11)
     pick = list(rng.choice(sorted(private), 150, replace=False))

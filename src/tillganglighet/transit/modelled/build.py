@@ -535,7 +535,9 @@ def _build_model(density: float, towns: bool, progress: Progress | None) -> Mode
             for v in edge_cells.values():
                 v.sort()
     on_corridor = {c for cs in edge_cells.values() for _, c in cs}
-    bus_pairs = [(pr, k) for pr, k in bus_pairs if pr[1] not in on_corridor]
+    # large corridor cells keep their own line too (rules.CORRIDOR_OWN_LINE_MIN_POP)
+    keep_own = {c for c in on_corridor if pop[c] >= R.CORRIDOR_OWN_LINE_MIN_POP}
+    bus_pairs = [(pr, k) for pr, k in bus_pairs if pr[1] not in on_corridor or pr[1] in keep_own]
     log(f"{len(on_corridor)} dispersed cells served as corridor stops")
 
     for (a, b), kind in bus_pairs:
@@ -576,6 +578,7 @@ def _build_model(density: float, towns: bool, progress: Progress | None) -> Mode
         inner = pat["stop_idx"][1:-1]
         inner = inner[inner < len(places)]
         pat["cells"] = np.unique(inner[is_disp[inner]])
+        pat["b_idx"] = int(b)
         pat["car_h"] = float(dist[r, seq[-1]]) / 3600.0
         patterns.append(pat)
     # corridor population: each corridor cell counts for one line only, the most local
@@ -583,6 +586,9 @@ def _build_model(density: float, towns: bool, progress: Progress | None) -> Mode
     owner: dict[int, tuple[int, str]] = {}
     for pat in patterns:
         key = (prio[pat["kind"]] * -1, pat["route_id"])
+        if is_disp[pat["b_idx"]]:
+            key = (-len(prio), pat["route_id"])  # a cell's own line owns the cell
+            owner[pat["b_idx"]] = key
         for c in pat["cells"].tolist():
             old_key = owner.get(c)
             if old_key is None or key < old_key:
@@ -590,7 +596,7 @@ def _build_model(density: float, towns: bool, progress: Progress | None) -> Mode
     for pat in patterns:
         mine = [c for c in pat["cells"].tolist() if owner[c][1] == pat["route_id"]]
         pat["p_line"] = float(pat["p_min"] + pop[mine].sum())
-        del pat["cells"]
+        del pat["cells"], pat["b_idx"]
     for a, b in sorted(rail_pairs):
         seq = path(a, b)
         if seq is None:
