@@ -212,7 +212,8 @@ def worker(name: str, args: argparse.Namespace, out: Path) -> dict:
         rev.add_nodes_from(range(n))
         # reversed graph, keeping the minimum of parallel edges (there are none here)
         rev.add_weighted_edges_from(
-            zip(g["v"].tolist(), g["u"].tolist(), g["travel_time_s"].tolist()), weight="tt"
+            zip(g["v"].tolist(), g["u"].tolist(), g["travel_time_s"].tolist(), strict=True),
+            weight="tt",
         )
         fwd = rev.reverse(copy=False)  # a view: no extra memory
         rec["build_s"] = time.perf_counter() - t
@@ -326,7 +327,7 @@ def main() -> None:
             ("pandana_small", 300),
             ("pandana", args.pandana_timeout),
         ]
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         print(f"pandana skipped: `import pandana` failed ({exc!r})")
     for name, timeout in plan:
         print(f"running {name} ...", flush=True)

@@ -20,6 +20,7 @@ import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -190,7 +191,7 @@ MODELLED_ACCESS_SPEED_KPH = 40.0
 
 
 def _snap(network: Network, frame: gpd.GeoDataFrame) -> pd.DataFrame:
-    options: dict[str, float] = {}
+    options: dict[str, Any] = {}
     if network.metadata.get("modelled"):
         options = {"max_snap_m": MODELLED_MAX_SNAP_M, "access_speed_kph": MODELLED_ACCESS_SPEED_KPH}
     x, y = frame.geometry.x.to_numpy(), frame.geometry.y.to_numpy()

@@ -22,6 +22,7 @@ computed result is returned.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -182,8 +183,8 @@ def _name_the_file_passed(net: Network, builder_key: dict[str, Any]) -> None:
 
 def _warn_write_failed(path: Path, exc: BaseException) -> None:
     warnings.warn(
-        f"could not write the cache entry {path}: {os_reason(exc, with_filename=True)}; continuing without "
-        "the cache (set TILLGANGLIGHET_CACHE_DIR to a writable folder)",
+        f"could not write the cache entry {path}: {os_reason(exc, with_filename=True)}; "
+        "continuing without the cache (set TILLGANGLIGHET_CACHE_DIR to a writable folder)",
         UserWarning,
         stacklevel=3,
     )
@@ -195,10 +196,9 @@ def _discard_bad_entry(path: Path, exc: BaseException, *extra: Path) -> None:
         f"Ignoring unreadable cache entry {path}: {exc}; recomputing it", UserWarning, stacklevel=3
     )
     for p in (path, *extra):
-        try:
+        # Rewriting the entry (or warning that it cannot be written) follows.
+        with contextlib.suppress(OSError):
             p.unlink(missing_ok=True)
-        except OSError:
-            pass  # rewriting the entry (or warning that it cannot be written) follows
 
 
 def network_fingerprint(network: Network) -> str:
@@ -278,7 +278,10 @@ def point_search_path(
     *,
     cache_dir: str | os.PathLike[str] | None = None,
 ) -> Path:
-    """Return the cache file of the bounded search from ``node`` (see :func:`cached_point_searches`)."""
+    """Return the cache file of the bounded search from ``node``.
+
+    See :func:`cached_point_searches`.
+    """
     folder = Path(cache_dir) if cache_dir is not None else default_cache_dir()
     key = {
         "kind": "point_search",
