@@ -1,4 +1,4 @@
-"""Print the modelled timetable's numbers for docs/methodology_public_transport_model.md.
+"""Print the modelled timetable's numbers for docs/methodology.md (section "Modelled public transport").
 
 Usage::
 

@@ -16,7 +16,7 @@ and any GTFS tool can open it.
 Every output computed on this feed must say so: :data:`MODELLED_PT_LABEL_SV` on maps,
 :data:`MODELLED_PT_LABEL_EN` in tables and summaries, and :data:`HOW_TO_USE_GTFS_SV` /
 :data:`HOW_TO_USE_GTFS_EN` in the caveat box. The method, calibration and limits are in
-``docs/methodology_public_transport_model.md``.
+``docs/methodology.md (section "Modelled public transport")``.
 """
 
 from __future__ import annotations

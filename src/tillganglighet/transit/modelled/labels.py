@@ -25,5 +25,5 @@ HOW_TO_USE_GTFS_EN = (
     "`tillganglighet analyze --gtfs sweden.zip`."
 )
 #: Density of the engine benchmark feed: ≥ 48,000 stops and ≥ 5 million stop_times on a
-#: weekday (measured in docs/methodology_public_transport_model.md).
+#: weekday (measured in docs/methodology.md (section "Modelled public transport")).
 BENCHMARK_DENSITY = 2.75

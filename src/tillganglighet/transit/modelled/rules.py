@@ -1,7 +1,7 @@
 """Every rule of the modelled national timetable, as a named constant with its reason.
 
 Figures marked *sourced* come from the research notes of issue 11 (the sources are
-listed in ``docs/methodology_public_transport_model.md``); "GTFS-NB" is Länstrafiken
+listed in ``docs/methodology.md (section "Modelled public transport")``); "GTFS-NB" is Länstrafiken
 Norrbotten's GTFS feed (Samtrafiken, feed_version 2022-06-22, stored in the GitHub
 repository ``Iteam1337/digiby``, ``backend/data/norrbotten/``, commit 68d30e99), analysed
 for the weekday 2022-09-13. Figures marked *set* are modelling choices with no published
