@@ -1,4 +1,4 @@
-"""Print the modelled timetable's numbers for docs/methodology.md (section "Modelled public transport").
+"""Print the modelled timetable's numbers for docs/methodology.md ("Modelled public transport").
 
 Usage::
 
