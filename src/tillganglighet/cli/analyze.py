@@ -299,7 +299,8 @@ def _print_analysis(result, files, *, within_fa_region: bool) -> None:
     if len(stranded):
         names = escape(
             ", ".join(
-                f"{n} ({k})" for n, k in zip(stranded["name"], stranded["kommun"], strict=True)
+                f"{n} ({k})"
+                for n, k in dict.fromkeys(zip(stranded["name"], stranded["kommun"], strict=True))
             )
         )
         console.print(
