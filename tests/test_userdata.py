@@ -337,3 +337,21 @@ def test_geometry_file_without_features_is_an_error(tmp_path: Path, suffix: str)
         empty.to_parquet(path)
     with pytest.raises(InputValidationError, match=rf"empty\.{suffix}: no data rows"):
         read_population(path)
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        ("kommun_kod,population\n0180,100\n0181,100.5\n", 3),
+        ("Ruta,Pop\n6740006580000,12.7\n", 2),
+    ],
+)
+def test_non_integer_population_counts_are_refused(tmp_path, text, line):
+    """A count of persons must be whole: the error names the file, the line and the field."""
+    path = tmp_path / "pop.csv"
+    path.write_text(text)
+    with pytest.raises(InputValidationError, match=rf"(?s)pop\.csv.*line {line}: .* is not a whole number"):
+        read_population(path)
+    # Whole numbers written with a decimal point are fine.
+    path.write_text(text.replace("100.5", "100.0").replace("12.7", "12.0"))
+    assert read_population(path)["population"].sum() > 0

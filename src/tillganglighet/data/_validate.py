@@ -209,11 +209,14 @@ def kommun_codes(values: pd.Series, *, where: Where, names: pd.Series | None = N
     return codes.astype(str).rename(values.name)
 
 
-def numbers(values: pd.Series, *, where: Where, non_negative: bool = False) -> pd.Series:
+def numbers(
+    values: pd.Series, *, where: Where, non_negative: bool = False, integer: bool = False
+) -> pd.Series:
     """Return ``values`` as finite floats; raise naming rows that are not numbers.
 
     Numbers must use ``.`` as decimal separator and no thousands separators: ``"12 000"``
-    and ``"1,5"`` are rejected with a hint rather than guessed.
+    and ``"1,5"`` are rejected with a hint rather than guessed. With ``integer`` (counts of
+    persons) a value with a fractional part (``12.7``) is refused too.
     """
     if pd.api.types.is_bool_dtype(values) or not pd.api.types.is_numeric_dtype(values):
         text = values.astype("string").str.strip().astype(object)
@@ -225,13 +228,20 @@ def numbers(values: pd.Series, *, where: Where, non_negative: bool = False) -> p
     suspect = ~np.isfinite(arr)  # missing, not a number, infinite
     if non_negative:
         suspect |= arr < 0
+    if integer:
+        with np.errstate(invalid="ignore"):
+            suspect |= np.isfinite(arr) & (arr != np.floor(arr))
     items = []
     for i in np.flatnonzero(suspect):  # only the rows that may be wrong: fast on big files
-        problem = _number_problem(values.iloc[i], arr[i], non_negative=non_negative)
+        problem = _number_problem(
+            values.iloc[i], arr[i], non_negative=non_negative, integer=integer
+        )
         if problem:
             items.append(f"{where.row(values.index[i])}: {problem}")
     if items:
         expected = "a non-negative finite number" if non_negative else "a finite number"
+        if integer:
+            expected = "a whole number of persons, 0 or more"
         fail(
             InputValidationError,
             where,
@@ -286,7 +296,9 @@ def _strip(value: object) -> object:
     return value.strip() if isinstance(value, str) else value
 
 
-def _number_problem(raw: object, number: float, *, non_negative: bool) -> str | None:
+def _number_problem(
+    raw: object, number: float, *, non_negative: bool, integer: bool = False
+) -> str | None:
     if raw is None or (isinstance(raw, float) and np.isnan(raw)) or raw is pd.NA:
         return "missing value"
     if np.isnan(number):
@@ -300,6 +312,8 @@ def _number_problem(raw: object, number: float, *, non_negative: bool) -> str | 
         return f"{raw!r} is not finite"
     if non_negative and number < 0:
         return f"{raw!r} is negative"
+    if integer and number != np.floor(number):
+        return f"{raw!r} is not a whole number"
     return None
 
 

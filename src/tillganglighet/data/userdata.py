@@ -315,7 +315,7 @@ def read_population(
         else:
             gdf = _geo_points(df, where=where, polygons="representative_point")
         consumed, first = [], {}
-    counts = v.numbers(gdf[pop_col], where=where, non_negative=True)
+    counts = v.numbers(gdf[pop_col], where=where, non_negative=True, integer=True)
     if kind == "grid":
         cell_max = MAX_DENSITY_PER_KM2 * (cell_size_m / 1000) ** 2
         v.at_most(counts, cell_max, where=where, why=f"people in one {cell_size_m} m cell")
@@ -722,9 +722,11 @@ def _population_table(
     names = df["kommun"] if "kommun" in df.columns and kommun_column != "kommun" else None
     codes = v.kommun_codes(df[kommun_column], where=where, names=names)
     v.unique(codes, where=where)
-    out = pd.DataFrame({"population": v.numbers(df[pop_col], where=where, non_negative=True)})
+    out = pd.DataFrame(
+        {"population": v.numbers(df[pop_col], where=where, non_negative=True, integer=True)}
+    )
     if jobseekers in df.columns:
-        out["jobseekers"] = v.numbers(df[jobseekers], where=where, non_negative=True)
+        out["jobseekers"] = v.numbers(df[jobseekers], where=where, non_negative=True, integer=True)
         v.at_most(
             out["jobseekers"].set_axis(df.index).rename(jobseekers),
             MAX_MUNICIPALITY_POPULATION,
