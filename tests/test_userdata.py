@@ -350,7 +350,9 @@ def test_non_integer_population_counts_are_refused(tmp_path, text, line):
     """A count of persons must be whole: the error names the file, the line and the field."""
     path = tmp_path / "pop.csv"
     path.write_text(text)
-    with pytest.raises(InputValidationError, match=rf"(?s)pop\.csv.*line {line}: .* is not a whole number"):
+    with pytest.raises(
+        InputValidationError, match=rf"(?s)pop\.csv.*line {line}: .* is not a whole number"
+    ):
         read_population(path)
     # Whole numbers written with a decimal point are fine.
     path.write_text(text.replace("100.5", "100.0").replace("12.7", "12.0"))
