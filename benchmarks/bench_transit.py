@@ -294,12 +294,26 @@ def main() -> None:
     ap.add_argument("--generate-only", action="store_true")
     ap.add_argument("--skip-pynigiri", action="store_true")
     ap.add_argument("--pynigiri-only", action="store_true")
+    ap.add_argument(
+        "--sweden",
+        action="store_true",
+        help="use the Sweden-shaped modelled national timetable at the benchmark density "
+        "(transit.modelled.write_benchmark_feed: >= 48,000 stops, >= 5 M stop_times)",
+    )
     args = ap.parse_args()
     if args.small:
         args.cities, args.lines_per_city, args.rural_per_city = 6, 10, 10
     feed_path = args.feed or Path(
         f"/tmp/tg_synth_{args.cities}_{args.lines_per_city}_{args.rural_per_city}.zip"
     )
+    if args.sweden and args.feed is None:
+        feed_path = Path("/tmp/tg_sweden_benchmark_feed.zip")
+    if args.generate_only and args.sweden:
+        from tillganglighet.transit.modelled import write_benchmark_feed
+
+        out, seconds = write_benchmark_feed(feed_path)
+        print(f"generated the Sweden-shaped benchmark feed {out} in {seconds:.1f} s")
+        return
     if args.generate_only:
         t0 = time.perf_counter()
         sizes = generate(
@@ -325,6 +339,7 @@ def main() -> None:
                 str(args.lines_per_city),
                 "--rural-per-city",
                 str(args.rural_per_city),
+                *(["--sweden"] if args.sweden else []),
             ],
             check=True,
         )
