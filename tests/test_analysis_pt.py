@@ -188,6 +188,8 @@ def test_default_cli_run_is_by_modelled_public_transport(tmp_path):
     assert "public transport" in res.output
     summary = (out / "summary.md").read_text()
     assert MODELLED_PT_LABEL_EN in summary and "tillganglighet transit fetch" in summary
+    # The modelled timetable is evaluated on the first Tuesday after the network's date.
+    assert "service date 2021-01-05" in summary
     page = (out / "map.html").read_text()
     assert MODELLED_PT_LABEL_SV in page
     muni = pd.read_parquet(out / "municipalities.parquet").set_index("kommun")

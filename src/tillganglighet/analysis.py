@@ -14,6 +14,7 @@ to the point.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 import warnings
@@ -479,6 +480,11 @@ def analyze(
     transit_options = as_options(
         gtfs, date=pt_date, meetings=meetings, booked_services=booked_services
     )
+    if transit_options is not None and transit_options.modelled and transit_options.date is None:
+        # The modelled timetable runs every weekday 2019-2030: evaluate it on the first
+        # Tuesday on or after the office network's date, so the two dates agree.
+        tuesday = day + dt.timedelta(days=(1 - day.weekday()) % 7)
+        transit_options = dataclasses.replace(transit_options, date=tuesday)
     say("loading network")
     net = load_network(network, progress=progress)
     info = NetworkInfo.of(net)
