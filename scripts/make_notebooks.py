@@ -28,8 +28,8 @@ times (`tillganglighet network build --osm sweden-latest.osm.pbf`).""",
         "code",
         """import pandas as pd
 
-from tillganglighet.data import geodata, presence
 from tillganglighet.analysis import analyze
+from tillganglighet.data import presence
 
 pd.set_option("display.max_columns", 12)
 pd.set_option("display.width", 140)""",

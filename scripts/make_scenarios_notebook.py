@@ -26,7 +26,12 @@ cost–coverage trade-off. Runs offline on the embedded default (car times on th
 
 import tillganglighet as tg
 from tillganglighet.scenarios import (
-    Scenario, base_network, build_matrices, candidate_set, plan, score_scenarios,
+    Scenario,
+    base_network,
+    build_matrices,
+    candidate_set,
+    plan,
+    score_scenarios,
 )
 from tillganglighet.scenarios.optimise import plot_pareto
 
