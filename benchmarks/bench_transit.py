@@ -345,7 +345,7 @@ def main() -> None:
         )
     from tillganglighet import transit
     from tillganglighet.transit import kernel
-    from tillganglighet.transit.engine import _window, _Workspace
+    from tillganglighet.transit.engine import _Workspace
     from tillganglighet.transit.walk import access_csr, direct_walk, egress_per_stop
 
     print(f"# feed {feed_path} ({feed_path.stat().st_size / 1e6:.1f} MB zipped)")
@@ -397,23 +397,7 @@ def main() -> None:
     t_plain = best_of(lambda: kernel.read_connections(*cols), 5)
 
     def scan(T: int, horizon: float | None = None) -> None:
-        lo, hi = _window(sd, T, horizon)
-        kernel.scan_deadline(
-            *cols,
-            lo,
-            hi,
-            fp.indptr,
-            fp.src,
-            fp.dur,
-            fp.change_s,
-            eg_dur,
-            eg_pt,
-            np.int32(T),
-            ws.ready,
-            ws.ready_pt,
-            ws.boarded,
-            ws.trip_pt,
-        )
+        ws.scan(sd, fp, eg_dur, eg_pt, T, horizon)
 
     scan(12 * H)
     t_noon = best_of(lambda: scan(12 * H))

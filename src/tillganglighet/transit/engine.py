@@ -270,28 +270,7 @@ def arrive_by(
         for q, T in enumerate(times):
             if progress:
                 progress("scan", q, n_t)
-            lo, hi = _window(sd, int(T), horizon_s)
-            kernel.scan_deadline(
-                sd.dep_stop,
-                sd.arr_stop,
-                sd.dep_s,
-                sd.arr_s,
-                sd.trip,
-                sd.flags,
-                lo,
-                hi,
-                fp.indptr,
-                fp.src,
-                fp.dur,
-                fp.change_s,
-                eg_dur,
-                eg_pt,
-                np.int32(T),
-                ws.ready,
-                ws.ready_pt,
-                ws.boarded,
-                ws.trip_pt,
-            )
+            ws.scan(sd, fp, eg_dur, eg_pt, int(T), horizon_s)
             col = np.empty(n_o, dtype=np.float64)
             cpt = np.empty(n_o, dtype=np.int32)
             kernel.origins_from_ready(
@@ -329,11 +308,46 @@ def arrive_by(
 
 
 class _Workspace:
+    """Per-stop and per-trip arrays of one backward scan, reused across scans."""
+
     def __init__(self, sd: ServiceDay) -> None:
         self.ready = np.empty(sd.n_stops, dtype=np.int32)
         self.ready_pt = np.empty(sd.n_stops, dtype=np.int32)
         self.boarded = np.empty(sd.n_stops, dtype=np.bool_)
         self.trip_pt = np.empty(sd.n_trips, dtype=np.int32)
+
+    def scan(
+        self,
+        sd: ServiceDay,
+        fp: Footpaths,
+        eg_dur: np.ndarray,
+        eg_pt: np.ndarray,
+        deadline_s: int,
+        horizon_s: float | None,
+    ) -> None:
+        """One backward scan to ``deadline_s`` over the connections in the horizon."""
+        lo, hi = _window(sd, deadline_s, horizon_s)
+        kernel.scan_deadline(
+            sd.dep_stop,
+            sd.arr_stop,
+            sd.dep_s,
+            sd.arr_s,
+            sd.trip,
+            sd.flags,
+            lo,
+            hi,
+            fp.indptr,
+            fp.src,
+            fp.dur,
+            fp.change_s,
+            eg_dur,
+            eg_pt,
+            np.int32(deadline_s),
+            self.ready,
+            self.ready_pt,
+            self.boarded,
+            self.trip_pt,
+        )
 
 
 def _window(sd: ServiceDay, deadline: int, horizon_s: float | None) -> tuple[int, int]:
@@ -503,28 +517,7 @@ def od_matrix(
         for q, T in enumerate(times):
             if progress:
                 progress("od_matrix", j * len(times) + q, total)
-            lo, hi = _window(sd, int(T), horizon_s)
-            kernel.scan_deadline(
-                sd.dep_stop,
-                sd.arr_stop,
-                sd.dep_s,
-                sd.arr_s,
-                sd.trip,
-                sd.flags,
-                lo,
-                hi,
-                fp.indptr,
-                fp.src,
-                fp.dur,
-                fp.change_s,
-                eg_dur,
-                eg_pt,
-                np.int32(T),
-                ws.ready,
-                ws.ready_pt,
-                ws.boarded,
-                ws.trip_pt,
-            )
+            ws.scan(sd, fp, eg_dur, eg_pt, int(T), horizon_s)
             kernel.origins_from_ready(
                 ws.ready,
                 ws.ready_pt,
