@@ -339,7 +339,7 @@ def test_analyze_does_not_depend_on_the_search_bound(monkeypatch):
 def test_warm_national_style_run_reads_every_answer_from_the_cache(monkeypatch, tmp_path):
     """With the caches on (as for a national network), a re-run makes no search at all."""
     from tillganglighet import analysis
-    from tillganglighet.routing import searches, travel
+    from tillganglighet.routing import _kernel, searches, travel
 
     ref = analysis.analyze(threshold_min=30)
     monkeypatch.setenv("TILLGANGLIGHET_CACHE_DIR", str(tmp_path))
@@ -354,6 +354,7 @@ def test_warm_national_style_run_reads_every_answer_from_the_cache(monkeypatch, 
     monkeypatch.setattr(searches, "search_nodes", no_search)
     monkeypatch.setattr(travel, "nearest_facility", no_search)
     monkeypatch.setattr(travel, "_fallback", no_search)
+    monkeypatch.setattr(_kernel, "k_nearest_groups", no_search)  # the multi-source searches
     second = analysis.analyze(threshold_min=30)
     for name in ("municipalities", "origins", "meeting_points", "nearby_replacements"):
         for got in (first, second):

@@ -19,6 +19,7 @@ import datetime as dt
 import os
 import warnings
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -59,7 +60,9 @@ from tillganglighet.networks.graph import Network
 from tillganglighet.networks.load import NetworkSpec, load_network
 from tillganglighet.progress import ProgressCallback, report
 from tillganglighet.routing import DEFAULT_ACCESS_SPEED_KPH, DEFAULT_MAX_SNAP_M, snap_points
-from tillganglighet.routing.travel import Ends, nearest_exact, two_nearest_exact
+from tillganglighet.routing._common import weak_labels
+from tillganglighet.routing.nearest_points import nearest_in_own_group, nearest_points
+from tillganglighet.routing.travel import Ends, nearest_exact
 
 
 @dataclass(frozen=True)
@@ -488,87 +491,87 @@ def analyze(
     say("loading network")
     net = load_network(network, progress=progress)
     info = NetworkInfo.of(net)
-    say("loading meeting points and origins")
-    kommuner = municipalities()
-    mp = meeting_points(day) if points is None else _scenario_points(points, kommuner)
-    if len(mp) == 0:
-        raise InputValidationError("no booked-meeting points: nothing to travel to")
-    so = service_offices(day)
-    org = (
-        origins()
-        if population is None
-        else origins_from_population(population, fill_missing=fill_missing_population)
-    )
-
-    say("snapping points to the network")
-    org_snap = _snap(net, org)
-    check_coverage(
-        net,
-        org_snap["node"].to_numpy(),
-        org["population"].to_numpy(),
-        origin_x=org_snap["x_m"].to_numpy(),
-        origin_y=org_snap["y_m"].to_numpy(),
-        max_snap_m=MODELLED_MAX_SNAP_M if net.metadata.get("modelled") else DEFAULT_MAX_SNAP_M,
-        label=info.label_en,
-    )
-    mp_snap = _snap(net, mp)
-    so_snap = _snap(net, so)
-
-    say(f"travel times {len(org)} origins × {len(mp)} meeting points")
-    bound = search_bound_s(threshold)
-    near_bound = search_bound_s(threshold, NEAREST_BOUND_FACTOR)
-    fa_of = dict(zip(kommuner["kommun_kod"], kommuner["fa_kod"], strict=True))
-    org_fa = org["kommun_kod"].map(fa_of).to_numpy()
-    mp_fa = mp["kommun_kod"].map(fa_of).to_numpy()
-    org_ends, mp_ends = Ends.from_frame(org_snap), Ends.from_frame(mp_snap)
-    large = _use_cache(
-        net, org_snap["node"].to_numpy(), mp_snap["node"].to_numpy(), OD_CACHE_MIN_WORK
-    )
-
-    def origins_to_points() -> list[np.ndarray]:
-        times = _travel_matrix(net, org_snap, mp_snap, bound_s=bound)
-        two = two_nearest_exact(net, times, org_ends, mp_ends, bound_s=bound)
-        fa = nearest_exact(
-            net,
-            times,
-            org_ends,
-            mp_ends,
-            bound_s=bound,
-            allowed=lambda rows: org_fa[rows][:, None] == mp_fa[None, :],
+    # Two threads: the one-off graph reversal and component labels are built while
+    # the points are read and snapped, and the searches (which release the GIL) run
+    # side by side.
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        prep = pool.submit(lambda: (net.reversed(), weak_labels(net)))
+        say("loading meeting points and origins")
+        kommuner = municipalities()
+        mp = meeting_points(day) if points is None else _scenario_points(points, kommuner)
+        if len(mp) == 0:
+            raise InputValidationError("no booked-meeting points: nothing to travel to")
+        so = service_offices(day)
+        org = (
+            origins()
+            if population is None
+            else origins_from_population(population, fill_missing=fill_missing_population)
         )
-        assert two.second_s is not None
-        return [two.time_s, two.index, two.second_s, fa.time_s, fa.index]
 
-    best_s, best_i, second_s, fa_s, fa_i = _cached_columns(
-        net,
-        "origins_points",
-        {**_snap_parts("o", org_snap), **_snap_parts("p", mp_snap), "o_fa": org_fa,
-         "p_fa": mp_fa, "bound_s": bound},
-        origins_to_points,
-        large=large,
-    )  # fmt: skip
+        say("snapping points to the network")
+        org_snap = _snap(net, org)
+        check_coverage(
+            net,
+            org_snap["node"].to_numpy(),
+            org["population"].to_numpy(),
+            origin_x=org_snap["x_m"].to_numpy(),
+            origin_y=org_snap["y_m"].to_numpy(),
+            max_snap_m=MODELLED_MAX_SNAP_M if net.metadata.get("modelled") else DEFAULT_MAX_SNAP_M,
+            label=info.label_en,
+        )
+        mp_snap = _snap(net, mp)
+        so_snap = _snap(net, so)
+
+        say(f"travel times {len(org)} origins × {len(mp)} meeting points")
+        near_bound = search_bound_s(threshold, NEAREST_BOUND_FACTOR)
+        fa_of = dict(zip(kommuner["kommun_kod"], kommuner["fa_kod"], strict=True))
+        org_fa = org["kommun_kod"].map(fa_of).to_numpy()
+        mp_fa = mp["kommun_kod"].map(fa_of).to_numpy()
+        org_ends, mp_ends = Ends.from_frame(org_snap), Ends.from_frame(mp_snap)
+        large = _use_cache(
+            net, org_snap["node"].to_numpy(), mp_snap["node"].to_numpy(), OD_CACHE_MIN_WORK
+        )
+
+        def origins_to_points() -> list[np.ndarray]:
+            # No matrix: one multi-source search keeping the two nearest points per node
+            # (nearest and second nearest), and searches per FA-region only for origins
+            # whose two nearest both lie outside their own region.
+            two = nearest_points(net, org_ends, mp_ends, k=2)
+            fa = nearest_in_own_group(net, org_ends, mp_ends, org_fa, mp_fa, two, n_jobs=-1)
+            return [two.time_s[:, 0], two.index[:, 0], two.time_s[:, 1], fa.time_s[:, 0],
+                    fa.index[:, 0]]  # fmt: skip
+
+        def origins_to_ssc() -> list[np.ndarray]:
+            res = nearest_points(net, org_ends, Ends.from_frame(so_snap))
+            return [res.time_s[:, 0], res.index[:, 0]]
+
+        def other_searches() -> tuple[Nearest, Nearest | None, pd.DataFrame]:
+            ssc_s, ssc_i = _cached_columns(
+                net, "origins_ssc", {**_snap_parts("o", org_snap), **_snap_parts("s", so_snap)},
+                origins_to_ssc, large=large,
+            )  # fmt: skip
+            return (
+                Nearest(ssc_s, ssc_i.astype(np.int64)),
+                _staff_nearest(net, mp, mp_snap),
+                _nearby_replacements(net, mp, mp_snap, threshold, near_bound),
+            )
+
+        # The searches release the GIL: the SSC, staff-travel and nearby-office searches
+        # run on the second thread beside the meeting-point search.
+        prep.result()
+        side = pool.submit(other_searches)
+        best_s, best_i, second_s, fa_s, fa_i = _cached_columns(
+            net,
+            "origins_points",
+            {**_snap_parts("o", org_snap), **_snap_parts("p", mp_snap), "o_fa": org_fa,
+             "p_fa": mp_fa},
+            origins_to_points,
+            large=large,
+        )  # fmt: skip
+        say("travel times to SSC service offices, staff travel, nearby offices")
+        ssc_nearest, staff_nearest, nearby = side.result()
     nearest = Nearest(best_s, best_i.astype(np.int64))
     nearest_fa = Nearest(fa_s, fa_i.astype(np.int64))
-    say("travel times to SSC service offices")
-
-    def origins_to_ssc() -> list[np.ndarray]:
-        res = nearest_exact(
-            net,
-            _travel_matrix(net, org_snap, so_snap, bound_s=near_bound),
-            org_ends,
-            Ends.from_frame(so_snap),
-            bound_s=near_bound,
-        )
-        return [res.time_s, res.index]
-
-    ssc_s, ssc_i = _cached_columns(
-        net,
-        "origins_ssc",
-        {**_snap_parts("o", org_snap), **_snap_parts("s", so_snap), "bound_s": near_bound},
-        origins_to_ssc,
-        large=large,
-    )
-    ssc_nearest = Nearest(ssc_s, ssc_i.astype(np.int64))
 
     say("municipality metrics")
     org_out = _origin_table(org, org_snap, mp, nearest, nearest_fa, so, ssc_nearest)
@@ -610,7 +613,7 @@ def analyze(
         org.groupby("kommun_kod")["population_source"].agg(lambda s: ",".join(sorted(set(s))))
     )
 
-    say("marginal value of each point and staff travel")
+    say("marginal value of each point")
     mv = marginal_value_from_nearest(
         best_s,
         nearest.index,
@@ -620,10 +623,7 @@ def analyze(
         kommun_kod=org["kommun_kod"].to_numpy(),
         threshold_min=threshold,
     )
-    mp_out = _points_table(net, mp, mp_snap, mv, near_bound)
-
-    say("nearby-office replacements")
-    nearby = _nearby_replacements(net, mp, mp_snap, threshold, near_bound)
+    mp_out = _points_table(mp, mp_snap, mv, staff_nearest)
     meta = AnalysisMeta(
         as_of=day.isoformat(),
         threshold_min=threshold,
@@ -716,38 +716,40 @@ def _municipality_table(kommuner, metrics, org_out, mp, threshold) -> gpd.GeoDat
     return gpd.GeoDataFrame(muni, geometry="geometry", crs=SWEREF99TM)
 
 
-def _points_table(net, mp, mp_snap, mv, bound=np.inf) -> gpd.GeoDataFrame:
+def _staff_nearest(net: Network, mp: gpd.GeoDataFrame, mp_snap: pd.DataFrame) -> Nearest | None:
+    """Staff travel (Bilaga 2): the nearest staffed office *from* which each point is reached.
+
+    ``None`` when there is no staffed office; indices count staffed offices only.
+    """
+    staffed = (mp["kind"] == "staffed_office").to_numpy()
+    if not staffed.any():
+        return None
+    sub = mp_snap[staffed].reset_index(drop=True)
+
+    def staff() -> list[np.ndarray]:
+        res = nearest_points(net, Ends.from_frame(mp_snap), Ends.from_frame(sub), trip="f_to_q")
+        return [res.time_s[:, 0], res.index[:, 0]]
+
+    large = _use_cache(net, sub["node"].to_numpy(), mp_snap["node"].to_numpy(), OD_CACHE_MIN_WORK)
+    st_s, st_i = _cached_columns(
+        net, "staff_points", {**_snap_parts("s", sub), **_snap_parts("p", mp_snap)},
+        staff, large=large,
+    )  # fmt: skip
+    return Nearest(st_s, st_i.astype(np.int64))
+
+
+def _points_table(mp, mp_snap, mv, staff: Nearest | None) -> gpd.GeoDataFrame:
     out = mp.copy()
     out["snap_distance_m"] = mp_snap["snap_distance_m"].to_numpy()
     for col in mv.columns:
         out[col] = mv[col].to_numpy()
-    # Staff travel (Bilaga 2): from the nearest staffed office to each point.
     staffed = (out["kind"] == "staffed_office").to_numpy()
     staff_min = np.full(len(out), np.nan)
     staff_from = np.full(len(out), None, dtype=object)
-    if staffed.any():
-        sub = mp_snap[staffed].reset_index(drop=True)
-
-        def staff() -> list[np.ndarray]:
-            t = _travel_matrix(net, sub, mp_snap, bound_s=bound)
-            res = nearest_exact(
-                net, t.T, Ends.from_frame(mp_snap), Ends.from_frame(sub), bound_s=bound,
-                trip="f_to_q",
-            )  # fmt: skip
-            return [res.time_s, res.index]
-
-        large = _use_cache(
-            net, sub["node"].to_numpy(), mp_snap["node"].to_numpy(), OD_CACHE_MIN_WORK
-        )
-        st_s, st_i = _cached_columns(
-            net, "staff_points",
-            {**_snap_parts("s", sub), **_snap_parts("p", mp_snap), "bound_s": bound},
-            staff, large=large,
-        )  # fmt: skip
-        best = Nearest(st_s, st_i.astype(np.int64))
-        staff_min = best.time_s / 60.0
-        ok = best.index >= 0
-        staff_from[ok] = out.loc[staffed, "name"].to_numpy()[best.index[ok]]
+    if staff is not None:
+        staff_min = staff.time_s / 60.0
+        ok = staff.index >= 0
+        staff_from[ok] = out.loc[staffed, "name"].to_numpy()[staff.index[ok]]
     out["staff_travel_min"] = np.where(staffed, 0.0, staff_min)
     out["staff_travel_from"] = np.where(staffed, out["name"], staff_from)
     return out

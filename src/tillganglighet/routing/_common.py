@@ -49,5 +49,14 @@ def _as_offsets(offsets: Any, n: int) -> np.ndarray:
     return o
 
 
+def weak_labels(network: Network) -> np.ndarray:
+    """Weakly connected component label per node, computed once per network instance."""
+    labels = network.__dict__.get("_weak_labels")
+    if labels is None:
+        labels = network.components("weak")[1]
+        network.__dict__["_weak_labels"] = labels  # cache on the (frozen) instance
+    return labels
+
+
 def _rows_per_block(n_nodes: int, budget: int) -> int:
     return max(1, int(budget // (8 * max(n_nodes, 1))))

@@ -21,7 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 from numba import njit
 
-__all__ = ["bounded_searches"]
+__all__ = ["bounded_searches", "k_nearest_groups", "k_nearest_labels"]
 
 
 @njit(cache=True, nogil=True)
@@ -200,165 +200,98 @@ def bounded_searches(
 
 
 @njit(cache=True, nogil=True)
-def _k_nearest_kernel(
-    indptr, indices, weights, seed_node, seed_off, seed_lab, k, limit, target, n_target
-):
-    """The ``k`` nearest distinct labels of every node, in one multi-source search.
+def _k_nearest_groups(indptr, indices, weights, seed_node, seed_off, seed_ptr, k, limit,
+                      tgt_node, tgt_ptr):  # fmt: skip
+    """The ``k`` nearest distinct seeds at target nodes, one multi-source search per group.
 
-    Heap entries are ordered by (key, label); key = seed offset + path (offset first),
-    so among equal keys the lowest label is settled first. Per node the ``k`` best
-    distinct (key, label) offers seen so far are kept; an offer that does not enter
-    them can never be among the node's ``k`` nearest (its ``k`` better labels reach
-    the node at most at their keys), so it is not pushed. ``net`` is the path's own
-    sum from the seed (without the offset), added in path order.
+    Group ``g`` is seeded with seeds ``seed_ptr[g]:seed_ptr[g + 1]`` (a seed's label is
+    its index; ties go to the lower index) and answers the nodes
+    ``tgt_node[tgt_ptr[g]:tgt_ptr[g + 1]]``; its search stops once every one of them
+    has settled ``k`` seeds (or nothing is left to settle). The work arrays are
+    allocated once and only the entries a search touched are reset, so a group that
+    settles its targets nearby costs only what it visits.
 
-    When ``n_target > 0`` the search stops once every node with ``target`` set has
-    settled all ``k`` labels (or the heap is empty).
+    Per seed, ``net`` is the path's own float64 sum from the seed's node (0.0 there,
+    edges added from the seed outwards, as a single-source search adds them) and the
+    ranking key is ``net + offset``: a non-decreasing function of ``net``, so with ties
+    broken by ``net`` each seed's labels are settled in exactly the order of a
+    single-source Dijkstra from its node, and its ``net`` is that search's time. Heap
+    entries are ordered by (key, seed, net); per node the ``k`` best distinct
+    (key, seed) offers are kept, and an offer that does not enter them can never be
+    among the node's ``k`` nearest (its ``k`` better seeds reach the node at most at
+    their keys), so it is not pushed. Written inline, without helper calls that pass
+    arrays (numba reference-counts arrays on every call).
     """
     n = indptr.size - 1
-    key = np.full((n, k), np.inf)
-    lab = np.full((n, k), -1, dtype=np.int64)
-    net = np.full((n, k), np.inf)
-    done = np.zeros((n, k), dtype=np.bool_)
+    key = np.full(n * k, np.inf)
+    lab = np.full(n * k, -1, dtype=np.int32)
+    net = np.full(n * k, np.inf)
+    done = np.zeros(n * k, dtype=np.bool_)
     n_done = np.zeros(n, dtype=np.int32)
-    cap = 1 << 16
-    hk = np.empty(cap, dtype=np.float64)
-    hl = np.empty(cap, dtype=np.int64)
-    hn = np.empty(cap, dtype=np.int32)
-    hd = np.empty(cap, dtype=np.float64)
-    size = 0
-    remaining = n_target
-    for s in range(seed_node.size + 1):
-        if s < seed_node.size:
-            v = seed_node[s]
-            nk = seed_off[s]
-            nl = seed_lab[s]
+    is_tgt = np.zeros(n, dtype=np.bool_)
+    touched = np.empty(max(n, 1), dtype=np.int32)
+    n_t = tgt_node.size
+    out_key = np.full((n_t, k), np.inf)
+    out_lab = np.full((n_t, k), -1, dtype=np.int64)
+    out_net = np.full((n_t, k), np.inf)
+    hk = np.empty(1 << 12, dtype=np.float64)
+    hl = np.empty(1 << 12, dtype=np.int32)
+    hn = np.empty(1 << 12, dtype=np.int32)
+    hd = np.empty(1 << 12, dtype=np.float64)
+    for g in range(seed_ptr.size - 1):
+        remaining = 0
+        for t in range(tgt_ptr[g], tgt_ptr[g + 1]):
+            if not is_tgt[tgt_node[t]]:
+                is_tgt[tgt_node[t]] = True
+                remaining += 1
+        n_touched = 0
+        size = 0
+        # The offer block below appears twice, for the seeds and for each relaxed
+        # edge (numba inlines nothing that passes arrays cheaply); keep them equal.
+        for s_i in range(seed_ptr[g], seed_ptr[g + 1]):
+            v = seed_node[s_i]
+            nl = s_i
             nd = 0.0
+            nk = seed_off[s_i]
+            # ----- offer (nk, nl, nd) to v
             if not nk <= limit:
                 continue
-        else:
-            break
-        # offer (nk, nl, nd) to v (same code as in the relaxation below)
-        pos = -1
-        for i in range(k):
-            if lab[v, i] == nl:
-                pos = i
-                break
-        if pos >= 0:
-            if not (nk < key[v, pos]):
-                continue
-            key[v, pos] = nk
-            net[v, pos] = nd
-        else:
-            if not (nk < key[v, k - 1] or (nk == key[v, k - 1] and nl < lab[v, k - 1])):
-                continue
-            pos = k - 1
-            key[v, pos] = nk
-            lab[v, pos] = nl
-            net[v, pos] = nd
-        while pos > 0 and (
-            key[v, pos] < key[v, pos - 1]
-            or (key[v, pos] == key[v, pos - 1] and lab[v, pos] < lab[v, pos - 1])
-        ):
-            key[v, pos], key[v, pos - 1] = key[v, pos - 1], key[v, pos]
-            lab[v, pos], lab[v, pos - 1] = lab[v, pos - 1], lab[v, pos]
-            net[v, pos], net[v, pos - 1] = net[v, pos - 1], net[v, pos]
-            pos -= 1
-        if size == hk.size:
-            hk2 = np.empty(2 * size, dtype=np.float64)
-            hl2 = np.empty(2 * size, dtype=np.int64)
-            hn2 = np.empty(2 * size, dtype=np.int32)
-            hd2 = np.empty(2 * size, dtype=np.float64)
-            hk2[:size] = hk[:size]
-            hl2[:size] = hl[:size]
-            hn2[:size] = hn[:size]
-            hd2[:size] = hd[:size]
-            hk, hl, hn, hd = hk2, hl2, hn2, hd2
-        i = size
-        while i > 0:
-            p = (i - 1) >> 1
-            if hk[p] < nk or (hk[p] == nk and hl[p] <= nl):
-                break
-            hk[i], hl[i], hn[i], hd[i] = hk[p], hl[p], hn[p], hd[p]
-            i = p
-        hk[i], hl[i], hn[i], hd[i] = nk, nl, v, nd
-        size += 1
-    while size > 0:
-        ck, cl, u, cd = hk[0], hl[0], hn[0], hd[0]
-        size -= 1
-        if size > 0:
-            lk, ll, ln, ld = hk[size], hl[size], hn[size], hd[size]
-            i = 0
-            while True:
-                c = 2 * i + 1
-                if c >= size:
-                    break
-                if c + 1 < size and (
-                    hk[c + 1] < hk[c] or (hk[c + 1] == hk[c] and hl[c + 1] < hl[c])
-                ):
-                    c += 1
-                if hk[c] > lk or (hk[c] == lk and hl[c] >= ll):
-                    break
-                hk[i], hl[i], hn[i], hd[i] = hk[c], hl[c], hn[c], hd[c]
-                i = c
-            hk[i], hl[i], hn[i], hd[i] = lk, ll, ln, ld
-        # current entry for (u, cl)?
-        pos = -1
-        for i in range(k):
-            if lab[u, i] == cl:
-                pos = i
-                break
-        if pos < 0 or done[u, pos] or key[u, pos] != ck or net[u, pos] != cd:
-            continue
-        done[u, pos] = True
-        n_done[u] += 1
-        if remaining > 0 and target[u] and n_done[u] == k:
-            remaining -= 1
-            if remaining == 0:
-                break
-        for e in range(indptr[u], indptr[u + 1]):
-            v = indices[e]
-            w = weights[e]
-            nk = ck + w
-            if not nk <= limit:
-                continue
-            nl = cl
-            nd = cd + w
+            vb = v * k
             pos = -1
             for i in range(k):
-                if lab[v, i] == nl:
+                if lab[vb + i] == nl:
                     pos = i
                     break
             if pos >= 0:
-                if done[v, pos] or not (nk < key[v, pos]):
+                if done[vb + pos] or not (
+                    nk < key[vb + pos] or (nk == key[vb + pos] and nd < net[vb + pos])
+                ):
                     continue
-                key[v, pos] = nk
-                net[v, pos] = nd
+                key[vb + pos] = nk
+                net[vb + pos] = nd
             else:
-                if not (nk < key[v, k - 1] or (nk == key[v, k - 1] and nl < lab[v, k - 1])):
+                last = vb + k - 1
+                if done[last] or not (nk < key[last] or (nk == key[last] and nl < lab[last])):
                     continue
-                if done[v, k - 1]:
-                    continue
+                if key[vb] == np.inf:
+                    touched[n_touched] = v
+                    n_touched += 1
                 pos = k - 1
-                key[v, pos] = nk
-                lab[v, pos] = nl
-                net[v, pos] = nd
-            while (
-                pos > 0
-                and not done[v, pos - 1]
-                and (
-                    key[v, pos] < key[v, pos - 1]
-                    or (key[v, pos] == key[v, pos - 1] and lab[v, pos] < lab[v, pos - 1])
-                )
-            ):
-                key[v, pos], key[v, pos - 1] = key[v, pos - 1], key[v, pos]
-                lab[v, pos], lab[v, pos - 1] = lab[v, pos - 1], lab[v, pos]
-                net[v, pos], net[v, pos - 1] = net[v, pos - 1], net[v, pos]
-                done[v, pos], done[v, pos - 1] = done[v, pos - 1], done[v, pos]
+                key[last] = nk
+                lab[last] = nl
+                net[last] = nd
+            while pos > 0:
+                a = vb + pos
+                b = a - 1
+                if done[b] or not (key[a] < key[b] or (key[a] == key[b] and lab[a] < lab[b])):
+                    break
+                key[a], key[b] = key[b], key[a]
+                lab[a], lab[b] = lab[b], lab[a]
+                net[a], net[b] = net[b], net[a]
                 pos -= 1
             if size == hk.size:
                 hk2 = np.empty(2 * size, dtype=np.float64)
-                hl2 = np.empty(2 * size, dtype=np.int64)
+                hl2 = np.empty(2 * size, dtype=np.int32)
                 hn2 = np.empty(2 * size, dtype=np.int32)
                 hd2 = np.empty(2 * size, dtype=np.float64)
                 hk2[:size] = hk[:size]
@@ -369,13 +302,207 @@ def _k_nearest_kernel(
             i = size
             while i > 0:
                 p = (i - 1) >> 1
-                if hk[p] < nk or (hk[p] == nk and hl[p] <= nl):
+                if hk[p] < nk or (hk[p] == nk and (hl[p] < nl or (hl[p] == nl and hd[p] <= nd))):
                     break
                 hk[i], hl[i], hn[i], hd[i] = hk[p], hl[p], hn[p], hd[p]
                 i = p
             hk[i], hl[i], hn[i], hd[i] = nk, nl, v, nd
             size += 1
-    return key, lab, net
+        while size > 0 and remaining > 0:
+            # ----- pop the minimum (key, seed, net); settle it if still current
+            ck, cl, u, cd = hk[0], hl[0], hn[0], hd[0]
+            size -= 1
+            if size > 0:
+                lk, ll, ln, ld = hk[size], hl[size], hn[size], hd[size]
+                i = 0
+                while True:
+                    c = 2 * i + 1
+                    if c >= size:
+                        break
+                    c2 = c + 1
+                    if c2 < size and (
+                        hk[c2] < hk[c]
+                        or (
+                            hk[c2] == hk[c]
+                            and (hl[c2] < hl[c] or (hl[c2] == hl[c] and hd[c2] < hd[c]))
+                        )
+                    ):
+                        c = c2
+                    if hk[c] > lk or (
+                        hk[c] == lk and (hl[c] > ll or (hl[c] == ll and hd[c] >= ld))
+                    ):
+                        break
+                    hk[i], hl[i], hn[i], hd[i] = hk[c], hl[c], hn[c], hd[c]
+                    i = c
+                hk[i], hl[i], hn[i], hd[i] = lk, ll, ln, ld
+            ub = u * k
+            pos = -1
+            for i in range(k):
+                if lab[ub + i] == cl:
+                    pos = i
+                    break
+            if pos < 0 or done[ub + pos] or key[ub + pos] != ck or net[ub + pos] != cd:
+                continue
+            done[ub + pos] = True
+            n_done[u] += 1
+            if is_tgt[u] and n_done[u] == k:
+                remaining -= 1
+            co = seed_off[cl]
+            for e in range(indptr[u], indptr[u + 1]):
+                v = indices[e]
+                nd = cd + weights[e]
+                nk = nd + co
+                nl = cl
+                # ----- offer (nk, nl, nd) to v
+                if not nk <= limit:
+                    continue
+                vb = v * k
+                pos = -1
+                for i in range(k):
+                    if lab[vb + i] == nl:
+                        pos = i
+                        break
+                if pos >= 0:
+                    if done[vb + pos] or not (
+                        nk < key[vb + pos] or (nk == key[vb + pos] and nd < net[vb + pos])
+                    ):
+                        continue
+                    key[vb + pos] = nk
+                    net[vb + pos] = nd
+                else:
+                    last = vb + k - 1
+                    if done[last] or not (nk < key[last] or (nk == key[last] and nl < lab[last])):
+                        continue
+                    if key[vb] == np.inf:
+                        touched[n_touched] = v
+                        n_touched += 1
+                    pos = k - 1
+                    key[last] = nk
+                    lab[last] = nl
+                    net[last] = nd
+                while pos > 0:
+                    a = vb + pos
+                    b = a - 1
+                    if done[b] or not (key[a] < key[b] or (key[a] == key[b] and lab[a] < lab[b])):
+                        break
+                    key[a], key[b] = key[b], key[a]
+                    lab[a], lab[b] = lab[b], lab[a]
+                    net[a], net[b] = net[b], net[a]
+                    pos -= 1
+                if size == hk.size:
+                    hk2 = np.empty(2 * size, dtype=np.float64)
+                    hl2 = np.empty(2 * size, dtype=np.int32)
+                    hn2 = np.empty(2 * size, dtype=np.int32)
+                    hd2 = np.empty(2 * size, dtype=np.float64)
+                    hk2[:size] = hk[:size]
+                    hl2[:size] = hl[:size]
+                    hn2[:size] = hn[:size]
+                    hd2[:size] = hd[:size]
+                    hk, hl, hn, hd = hk2, hl2, hn2, hd2
+                i = size
+                while i > 0:
+                    p = (i - 1) >> 1
+                    if hk[p] < nk or (
+                        hk[p] == nk and (hl[p] < nl or (hl[p] == nl and hd[p] <= nd))
+                    ):
+                        break
+                    hk[i], hl[i], hn[i], hd[i] = hk[p], hl[p], hn[p], hd[p]
+                    i = p
+                hk[i], hl[i], hn[i], hd[i] = nk, nl, v, nd
+                size += 1
+        # answers at this group's targets: every settled slot of a target
+        for t in range(tgt_ptr[g], tgt_ptr[g + 1]):
+            vb = tgt_node[t] * k
+            for i in range(k):
+                if done[vb + i]:
+                    out_key[t, i] = key[vb + i]
+                    out_lab[t, i] = lab[vb + i]
+                    out_net[t, i] = net[vb + i]
+            is_tgt[tgt_node[t]] = False
+        for j in range(n_touched):
+            vb = touched[j] * k
+            n_done[touched[j]] = 0
+            for i in range(k):
+                key[vb + i] = np.inf
+                lab[vb + i] = -1
+                net[vb + i] = np.inf
+                done[vb + i] = False
+    return out_key, out_lab, out_net
+
+
+#: One group of a grouped k-nearest search: seed nodes, seed offsets (seconds), seed
+#: labels, and the target nodes it must answer.
+Group = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+
+
+def k_nearest_groups(
+    indptr: np.ndarray,
+    indices: np.ndarray,
+    weights: np.ndarray,
+    groups: list[Group],
+    k: int,
+    *,
+    limit_s: float = np.inf,
+) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """The ``k`` nearest distinct labels at each group's targets (one search per group).
+
+    Parameters
+    ----------
+    indptr, indices, weights
+        Graph in CSR form (weights: seconds, >= 0); searched along the stored direction
+        (pass the reversed graph for times *to* the seeds).
+    groups
+        Per group ``(seed_node, seed_offset_s, seed_label, targets)``: seeds (node,
+        offset in seconds >= 0, label; the labels of a group are distinct) and the
+        target nodes to answer. A group's search stops once all its targets have
+        settled ``k`` labels.
+    k
+        Labels per target (>= 1).
+    limit_s
+        Offers whose key exceeds this (seconds) are dropped.
+
+    Returns
+    -------
+    list of tuple of numpy.ndarray
+        Per group ``(key, label, net)``, each ``(len(targets), k)``, ascending by
+        (key, label): ``key`` = ``net + offset`` (float64 seconds), ``label`` (int64,
+        ``-1`` where fewer labels are reachable) and ``net``, the path's own sum from
+        its seed: bit-for-bit the time of a single-source search from the seed's node.
+    """
+    if not groups:
+        return []
+    parts = []
+    for g_node, g_off, g_lab, g_tgt in groups:
+        g_lab = np.asarray(g_lab, dtype=np.int64)
+        order = np.argsort(g_lab, kind="stable")  # seed index order = label order
+        if g_lab.size > 1 and (np.diff(g_lab[order]) == 0).any():
+            raise ValueError("k_nearest_groups: the labels of a group must be distinct.")
+        off = np.asarray(g_off, dtype=np.float64)[order]
+        if (np.isnan(off) | (off < 0)).any():
+            raise ValueError("k_nearest_groups: seed offsets must be >= 0.")
+        parts.append((np.asarray(g_node)[order], off, g_lab[order], np.asarray(g_tgt)))
+    cat = [np.concatenate([p[i] for p in parts]) for i in range(4)]
+    seed_ptr = np.zeros(len(parts) + 1, dtype=np.int64)
+    np.cumsum([p[0].size for p in parts], out=seed_ptr[1:])
+    tgt_ptr = np.zeros(len(parts) + 1, dtype=np.int64)
+    np.cumsum([p[3].size for p in parts], out=tgt_ptr[1:])
+    key, seed, net = _k_nearest_groups(
+        np.ascontiguousarray(indptr, dtype=np.int64),
+        np.ascontiguousarray(indices, dtype=np.int32),
+        np.ascontiguousarray(weights, dtype=np.float64),
+        np.ascontiguousarray(cat[0], dtype=np.int32),
+        np.ascontiguousarray(cat[1], dtype=np.float64),
+        seed_ptr,
+        int(k),
+        float(limit_s),
+        np.ascontiguousarray(cat[3], dtype=np.int32),
+        tgt_ptr,
+    )
+    lab = np.where(seed >= 0, cat[2][np.maximum(seed, 0)], -1)
+    return [
+        (key[a:b], lab[a:b], net[a:b])
+        for a, b in zip(tgt_ptr[:-1].tolist(), tgt_ptr[1:].tolist(), strict=True)
+    ]
 
 
 def k_nearest_labels(
@@ -388,47 +515,19 @@ def k_nearest_labels(
     k: int,
     *,
     limit_s: float = np.inf,
-    targets: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The ``k`` nearest distinct labels of every node by one multi-source search.
 
-    Parameters
-    ----------
-    indptr, indices, weights
-        Graph in CSR form (weights: seconds); search along the stored direction.
-    seed_node, seed_offset_s, seed_label
-        Per seed: node, offset (seconds, >= 0) and label (int >= 0; a label may have
-        several seeds).
-    k
-        Labels per node.
-    limit_s
-        Stop at this key (seconds).
-    targets
-        Optional node indices: stop once all of them have their ``k`` labels.
+    As :func:`k_nearest_groups` with one group whose targets are all nodes.
 
     Returns
     -------
     tuple of numpy.ndarray
-        ``key`` (n, k) float64 seconds (offset + path, ascending; ties by label),
-        ``label`` (n, k) int64 (``-1`` where fewer are reachable) and ``net`` (n, k):
-        each path's own sum from its seed without the offset.
+        ``key``, ``label`` and ``net``, each ``(n_nodes, k)``.
     """
     n = indptr.size - 1
-    target = np.zeros(n, dtype=np.bool_)
-    n_target = 0
-    if targets is not None and len(targets):
-        target[np.asarray(targets, dtype=np.int64)] = True
-        n_target = int(target.sum())
-    order = np.lexsort((seed_label, seed_offset_s))
-    return _k_nearest_kernel(
-        np.ascontiguousarray(indptr, dtype=np.int64),
-        np.ascontiguousarray(indices, dtype=np.int32),
-        np.ascontiguousarray(weights, dtype=np.float64),
-        np.ascontiguousarray(np.asarray(seed_node)[order], dtype=np.int32),
-        np.ascontiguousarray(np.asarray(seed_offset_s)[order], dtype=np.float64),
-        np.ascontiguousarray(np.asarray(seed_label)[order], dtype=np.int64),
-        int(k),
-        float(limit_s),
-        target,
-        n_target,
-    )
+    ((key, lab, net),) = k_nearest_groups(
+        indptr, indices, weights,
+        [(seed_node, seed_offset_s, seed_label, np.arange(n))], k, limit_s=limit_s,
+    )  # fmt: skip
+    return key, lab, net

@@ -36,6 +36,7 @@ from typing import Any, Literal
 import numpy as np
 
 from tillganglighet.networks.graph import Network
+from tillganglighet.routing._common import weak_labels
 from tillganglighet.routing.nearest import nearest_facility
 from tillganglighet.routing.searches import SearchCache, check_bound, point_searches
 
@@ -229,14 +230,6 @@ def _row_min(t: np.ndarray, allowed: np.ndarray | None) -> tuple[np.ndarray, np.
 FALLBACK_PER_QUERY_MAX = 32
 
 
-def _weak_labels(network: Network) -> np.ndarray:
-    labels = network.__dict__.get("_weak_labels")
-    if labels is None:
-        labels = network.components("weak")[1]
-        network.__dict__["_weak_labels"] = labels  # cache on the (frozen) instance
-    return labels
-
-
 def _fallback(
     network: Network,
     rows: np.ndarray,
@@ -261,7 +254,7 @@ def _fallback(
     masks = np.ones((rows.size, n_f), dtype=bool) if allowed is None else allowed(rows).copy()
     if exclude is not None:
         masks[np.arange(rows.size), exclude] = False
-    comp = _weak_labels(network)
+    comp = weak_labels(network)
     f_ok = (f.node >= 0) & np.isfinite(f.access_s)
     f_comp = np.where(f_ok, comp[np.maximum(f.node, 0)], -1)
     masks &= f_comp[None, :] == comp[q.node[rows]][:, None]
@@ -279,7 +272,7 @@ def _fallback(
         # One multi-source search per set of allowed points, stopped as soon as every
         # query of that set has its answer (compiled k-label kernel, k = 1; with an
         # excluded point, k = 2 over all points and the first label not excluded).
-        from tillganglighet.routing._kernel import k_nearest_labels
+        from tillganglighet.routing._kernel import k_nearest_groups
 
         graph = (network.reversed() if trip == "q_to_f" else network).csr()
         if exclude is not None and allowed is None:
@@ -303,11 +296,10 @@ def _fallback(
                 time[sel] = t
                 index[sel] = np.where(np.isfinite(t), res.facility[qn], -1)
                 continue
-            key, lab, _ = k_nearest_labels(
-                graph.indptr, graph.indices, graph.data, f.node[seeds], f.access_s[seeds],
-                seeds, k, targets=qn,
+            ((kq, lq, _),) = k_nearest_groups(
+                graph.indptr, graph.indices, graph.data,
+                [(f.node[seeds], f.access_s[seeds], seeds, qn)], k,
             )  # fmt: skip
-            kq, lq = key[qn], lab[qn]
             pick = np.zeros(sel.size, dtype=np.int64)
             if k == 2:
                 assert exclude is not None

@@ -1,0 +1,161 @@
+"""k nearest points by multi-source searches equal the unbounded matrix, bit for bit.
+
+The reference is the full door-to-door matrix (:func:`travel_times`, unbounded, whose
+network part is scipy's single-source Dijkstra) ranked by brute force, and networkx
+for the times themselves; random directed graphs with one-way links, unreachable
+parts, points sharing nodes, duplicates and unsnapped entries.
+"""
+
+from __future__ import annotations
+
+import networkx as nx
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tillganglighet.errors import InputValidationError
+from tillganglighet.networks.graph import Network
+from tillganglighet.routing._kernel import k_nearest_groups
+from tillganglighet.routing.nearest_points import nearest_in_own_group, nearest_points
+from tillganglighet.routing.travel import Ends, travel_times
+
+
+@st.composite
+def cases(draw):
+    n = draw(st.integers(2, 16))
+    m = draw(st.integers(1, 4 * n))
+    u = np.array(draw(st.lists(st.integers(0, n - 1), min_size=m, max_size=m)))
+    v = np.array(draw(st.lists(st.integers(0, n - 1), min_size=m, max_size=m)))
+    real = draw(st.booleans())
+    if real:
+        w = np.array(draw(st.lists(st.floats(0.01, 100.0), min_size=m, max_size=m)))
+    else:
+        w = np.array(draw(st.lists(st.integers(0, 6), min_size=m, max_size=m)), dtype=float)
+    keep = u != v
+    if not keep.any():
+        u, v, w = np.array([0]), np.array([1]), np.array([1.0])
+    else:
+        u, v, w = u[keep], v[keep], w[keep]
+    net = Network.from_edges(
+        u, v, travel_time_s=w, length_m=w, node_x=np.arange(n, dtype=float) * 10,
+        node_y=np.zeros(n), mode="car",
+    )  # fmt: skip
+    rng = np.random.default_rng(draw(st.integers(0, 10_000)))
+    # more queries than points: the reference matrix then searches from the points,
+    # as the main job's does (origins x meeting points)
+    q = _ends(net, draw(st.lists(st.integers(-1, n - 1), min_size=9, max_size=16)), rng)
+    f_nodes = draw(st.lists(st.integers(-1, n - 1), min_size=1, max_size=7))
+    f = _ends(net, f_nodes + f_nodes[:1], rng)  # a duplicate node (own access leg)
+    return net, q, f, rng
+
+
+def _ends(net, nodes, rng):
+    nodes = np.asarray(nodes, dtype=np.int64)
+    acc = np.where(nodes >= 0, rng.uniform(0, 5, nodes.size), np.inf)
+    x = np.where(nodes >= 0, net.node_x[np.maximum(nodes, 0)], 0) + rng.uniform(-3, 3, nodes.size)
+    return Ends(nodes, acc, x, np.zeros(nodes.size), np.full(nodes.size, 0.05))
+
+
+def _brute_k(t: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per row the k smallest (time, column) by sorting every row in Python."""
+    time = np.full((t.shape[0], k), np.inf)
+    index = np.full((t.shape[0], k), -1)
+    for i, row in enumerate(t):
+        best = sorted((x, j) for j, x in enumerate(row) if np.isfinite(x))[:k]
+        for r, (x, j) in enumerate(best):
+            time[i, r], index[i, r] = x, j
+    return time, index
+
+
+@settings(max_examples=150, deadline=None)
+@given(cases(), st.integers(1, 3))
+def test_k_nearest_points_equal_the_ranked_unbounded_matrix(case, k):
+    net, q, f, _ = case
+    full = travel_times(net, q, f)  # (q, f): origin -> point
+    want_t, want_i = _brute_k(full, k)
+    got = nearest_points(net, q, f, k=k)
+    assert np.array_equal(got.time_s, want_t)
+    assert np.array_equal(got.index, want_i)
+    # the other direction (staff travel: from each point to the query)
+    back = travel_times(net, f, q).T  # (q, f): point -> query
+    want_t, want_i = _brute_k(back, k)
+    got = nearest_points(net, q, f, k=k, trip="f_to_q")
+    assert np.array_equal(got.time_s, want_t)
+    assert np.array_equal(got.index, want_i)
+
+
+@settings(max_examples=150, deadline=None)
+@given(cases(), st.integers(1, 2))
+def test_nearest_in_own_group_equals_the_masked_matrix(case, k):
+    net, q, f, rng = case
+    qg = rng.integers(0, 3, len(q))
+    fg = rng.integers(0, 3, len(f))
+    full = travel_times(net, q, f)
+    want_t, want_i = _brute_k(np.where(qg[:, None] == fg[None, :], full, np.inf), 1)
+    direct = nearest_points(net, q, f, q_group=qg, f_group=fg)
+    assert np.array_equal(direct.time_s, want_t)
+    assert np.array_equal(direct.index, want_i)
+    reused = nearest_in_own_group(net, q, f, qg, fg, nearest_points(net, q, f, k=k))
+    assert np.array_equal(reused.time_s, want_t)
+    assert np.array_equal(reused.index, want_i)
+
+
+def test_times_equal_networkx_on_a_random_road_like_graph():
+    rng = np.random.default_rng(4)
+    n = 400
+    u, v = rng.integers(0, n, 1600), rng.integers(0, n, 1600)
+    keep = u != v
+    u, v = u[keep], v[keep]
+    w = rng.uniform(5, 300, u.size)
+    net = Network.from_edges(
+        u, v, travel_time_s=w, length_m=w, node_x=rng.uniform(0, 1e4, n),
+        node_y=rng.uniform(0, 1e4, n), mode="car",
+    )  # fmt: skip
+    g = nx.DiGraph()
+    g.add_nodes_from(range(n))
+    for a, b, x in zip(u.tolist(), v.tolist(), w.tolist(), strict=True):
+        if not g.has_edge(a, b) or g[a][b]["w"] > x:
+            g.add_edge(a, b, w=x)
+    nodes = rng.permutation(n)  # no query on a point's node (no straight-line legs)
+    q = _ends(net, nodes[:60], rng)
+    f = _ends(net, nodes[60:69], rng)
+    got = nearest_points(net, q, f, k=2)
+    for i in range(len(q)):
+        d = nx.single_source_dijkstra_path_length(g, int(q.node[i]), weight="w")
+        cand = sorted(
+            (q.access_s[i] + d[int(f.node[j])] + f.access_s[j], j)
+            for j in range(len(f))
+            if int(f.node[j]) in d
+        )[:2]
+        for r, (t, j) in enumerate(cand):
+            assert got.index[i, r] == j
+            assert got.time_s[i, r] == pytest.approx(t, rel=1e-12)
+
+
+def test_a_group_search_stops_at_its_targets():
+    """On a long path, a group whose target is 2 edges from its seed settles 3 nodes."""
+    n = 10_000
+    a = np.arange(n - 1)
+    ip = np.zeros(n + 1, dtype=np.int64)
+    ip[1:n] = np.arange(1, n)
+    ip[n] = n - 1
+    ((key, lab, net),) = k_nearest_groups(
+        ip, a + 1, np.ones(n - 1), [(np.array([0]), np.array([0.5]), np.array([7]),
+                                     np.array([2]))], 1,
+    )  # fmt: skip
+    assert key.tolist() == [[2.5]] and lab.tolist() == [[7]] and net.tolist() == [[2.0]]
+
+
+def test_bad_arguments_are_named():
+    net = Network.from_edges(
+        [0], [1], travel_time_s=[1.0], length_m=[1.0], node_x=[0.0, 1.0], node_y=[0.0, 0.0],
+        mode="car",
+    )  # fmt: skip
+    e = _ends(net, [0, 1], np.random.default_rng(0))
+    with pytest.raises(InputValidationError, match="`k`"):
+        nearest_points(net, e, e, k=0)
+    with pytest.raises(InputValidationError, match="`trip`"):
+        nearest_points(net, e, e, trip="both")  # type: ignore[arg-type]
+    with pytest.raises(InputValidationError, match="q_group"):
+        nearest_points(net, e, e, q_group=[0, 1])
