@@ -252,12 +252,18 @@ def test_large_od_matrices_are_cached_on_disk(monkeypatch, tmp_path):
 
     monkeypatch.setenv("TILLGANGLIGHET_CACHE_DIR", str(tmp_path))
     net = modelled_network()
+    bound = 3600.0  # per-point entries are kept for bounded searches only
+
+    def od(n, o, p):
+        full = routing.od_matrix(n, o, p)
+        return np.where(full <= bound, full, np.inf)
+
     origins_ = np.arange(0, 400, 7)
     points = np.array([3, 50, 900, -1])
-    first = analysis.network_od_matrix(net, origins_, points, cache_min_work=0)
+    first = analysis.network_od_matrix(net, origins_, points, bound_s=bound, cache_min_work=0)
     # One entry per distinct point node (the searches run from the smaller side).
     assert len(list(tmp_path.glob("searches/search-*.npy"))) == 3
-    expected = routing.od_matrix(net, origins_, points)
+    expected = od(net, origins_, points)
     assert np.array_equal(first, expected)
 
     real_search = searches.search_nodes
@@ -269,14 +275,16 @@ def test_large_od_matrices_are_cached_on_disk(monkeypatch, tmp_path):
 
     monkeypatch.setattr(searches, "search_nodes", counting_search)
     # Other origins, same points: no search at all.
-    other = analysis.network_od_matrix(net, np.arange(1, 300, 5), points, cache_min_work=0)
+    other = analysis.network_od_matrix(
+        net, np.arange(1, 300, 5), points, bound_s=bound, cache_min_work=0
+    )
     assert searched == []
-    assert np.array_equal(other, routing.od_matrix(net, np.arange(1, 300, 5), points))
+    assert np.array_equal(other, od(net, np.arange(1, 300, 5), points))
     # One more point: only its search runs.
     more = np.array([3, 50, 900, -1, 1200])
     assert np.array_equal(
-        analysis.network_od_matrix(net, origins_, more, cache_min_work=0),
-        routing.od_matrix(net, origins_, more),
+        analysis.network_od_matrix(net, origins_, more, bound_s=bound, cache_min_work=0),
+        od(net, origins_, more),
     )
     assert searched == [1200]
     # Another network (one travel time changed): new entries.
@@ -291,13 +299,17 @@ def test_large_od_matrices_are_cached_on_disk(monkeypatch, tmp_path):
         metadata=net.metadata,
     )
     searched.clear()
-    analysis.network_od_matrix(slower, origins_, points, cache_min_work=0)
+    analysis.network_od_matrix(slower, origins_, points, bound_s=bound, cache_min_work=0)
     assert sorted(searched) == [3, 50, 900]
     # Small problems skip the cache by default.
     searched.clear()
     n_entries = len(list(tmp_path.glob("searches/search-*.npy")))
-    analysis.network_od_matrix(net, origins_, points[:1])
+    analysis.network_od_matrix(net, origins_, points[:1], bound_s=bound)
     assert searched == [3]
+    assert len(list(tmp_path.glob("searches/search-*.npy"))) == n_entries
+    # Unbounded searches are never kept per point (each would hold every node).
+    unbounded = analysis.network_od_matrix(net, origins_, points, cache_min_work=0)
+    assert np.array_equal(unbounded, routing.od_matrix(net, origins_, points))
     assert len(list(tmp_path.glob("searches/search-*.npy"))) == n_entries
 
 

@@ -159,3 +159,32 @@ def test_bad_arguments_are_named():
         nearest_points(net, e, e, trip="both")  # type: ignore[arg-type]
     with pytest.raises(InputValidationError, match="q_group"):
         nearest_points(net, e, e, q_group=[0, 1])
+
+
+def test_the_all_nodes_cache_answers_any_other_queries_without_a_search(monkeypatch, tmp_path):
+    from tillganglighet.routing import _kernel
+
+    monkeypatch.setenv("TILLGANGLIGHET_CACHE_DIR", str(tmp_path))
+    rng = np.random.default_rng(8)
+    n = 500
+    u, v = rng.integers(0, n, 2000), rng.integers(0, n, 2000)
+    keep = u != v
+    w = rng.uniform(5, 300, keep.sum())
+    net = Network.from_edges(
+        u[keep], v[keep], travel_time_s=w, length_m=w, node_x=rng.uniform(0, 1e4, n),
+        node_y=rng.uniform(0, 1e4, n), mode="car",
+    )  # fmt: skip
+    f = _ends(net, rng.integers(0, n, 12), rng)
+    q1, q2 = _ends(net, rng.integers(0, n, 40), rng), _ends(net, rng.integers(-1, n, 70), rng)
+    for trip in ("q_to_f", "f_to_q"):
+        first = nearest_points(net, q1, f, k=2, trip=trip, cache=True)
+        assert first.searches == 1
+        assert np.array_equal(first.time_s, nearest_points(net, q1, f, k=2, trip=trip).time_s)
+        want = nearest_points(net, q2, f, k=2, trip=trip)
+        with monkeypatch.context() as m:
+            m.setattr(_kernel, "k_nearest_groups", lambda *a, **k: pytest.fail("searched"))
+            again = nearest_points(net, q2, f, k=2, trip=trip, cache=True)
+        assert again.searches == 0
+        assert np.array_equal(again.time_s, want.time_s)
+        assert np.array_equal(again.index, want.index)
+    assert len(list(tmp_path.glob("array-*.npy"))) == 2

@@ -211,10 +211,13 @@ def _snap(network: Network, frame: gpd.GeoDataFrame) -> pd.DataFrame:
     return out
 
 
-#: Searches whose computation costs more than this (distinct searches × directed edges)
-#: are kept in the on-disk cache, one entry per point node
+#: Bounded searches whose computation costs more than this (distinct searches ×
+#: directed edges) are kept in the on-disk cache, one entry per point node
 #: (:func:`~tillganglighet.networks.cache.cached_point_searches`), so a national OSM
 #: run searches from each point once per network and bound, whatever the origins.
+#: Unbounded searches are not kept per point: on a national network each would hold
+#: every node (about 24 MB); their callers (e.g. the scenario matrices) cache the
+#: finished matrix instead.
 OD_CACHE_MIN_WORK = 100_000_000
 
 #: Single-source searches from the meeting points stop at this multiple of the
@@ -285,7 +288,7 @@ def network_od_matrix(
     """
     from tillganglighet.routing.travel import network_times
 
-    cache = _use_cache(network, from_nodes, to_nodes, cache_min_work)
+    cache = _use_cache(network, from_nodes, to_nodes, cache_min_work) and bool(np.isfinite(bound_s))
     return network_times(network, from_nodes, to_nodes, bound_s=bound_s, cache=cache)
 
 
@@ -308,7 +311,7 @@ def _travel_matrix(
     from tillganglighet.routing.travel import Ends, travel_times
 
     a, b = Ends.from_frame(from_snap), Ends.from_frame(to_snap)
-    cache = _use_cache(network, a.node, b.node, cache_min_work)
+    cache = _use_cache(network, a.node, b.node, cache_min_work) and bool(np.isfinite(bound_s))
     return travel_times(network, a, b, bound_s=bound_s, cache=cache, dtype=dtype)
 
 
@@ -536,13 +539,13 @@ def analyze(
             # No matrix: one multi-source search keeping the two nearest points per node
             # (nearest and second nearest), and searches per FA-region only for origins
             # whose two nearest both lie outside their own region.
-            two = nearest_points(net, org_ends, mp_ends, k=2)
+            two = nearest_points(net, org_ends, mp_ends, k=2, cache=large)
             fa = nearest_in_own_group(net, org_ends, mp_ends, org_fa, mp_fa, two, n_jobs=-1)
             return [two.time_s[:, 0], two.index[:, 0], two.time_s[:, 1], fa.time_s[:, 0],
                     fa.index[:, 0]]  # fmt: skip
 
         def origins_to_ssc() -> list[np.ndarray]:
-            res = nearest_points(net, org_ends, Ends.from_frame(so_snap))
+            res = nearest_points(net, org_ends, Ends.from_frame(so_snap), cache=large)
             return [res.time_s[:, 0], res.index[:, 0]]
 
         def other_searches() -> tuple[Nearest, Nearest | None, pd.DataFrame]:

@@ -9,7 +9,9 @@ Unreachable is ``inf`` (time) and ``-1`` (node / facility index); never 0, never
 - :mod:`.matrix` — origins x candidates matrices;
 - :mod:`.searches` — bounded single-source searches kept per point (cacheable);
 - :mod:`.travel` — door-to-door matrices from them, and nearest points exact beyond
-  the bound.
+  the bound;
+- :mod:`.nearest_points` — the k nearest points of each query, door to door, by
+  multi-source searches (no matrix).
 """
 
 from tillganglighet.routing.matrix import PARALLEL_MIN_WORK, od_matrix
@@ -19,6 +21,11 @@ from tillganglighet.routing.nearest import (
     k_nearest_facilities,
     nearest_facility,
     nearest_facility_within_groups,
+)
+from tillganglighet.routing.nearest_points import (
+    KNearestPoints,
+    nearest_in_own_group,
+    nearest_points,
 )
 from tillganglighet.routing.searches import PointSearches, point_searches
 from tillganglighet.routing.snapping import (
@@ -32,6 +39,7 @@ __all__ = [
     "DEFAULT_ACCESS_SPEED_KPH",
     "DEFAULT_MAX_SNAP_M",
     "PARALLEL_MIN_WORK",
+    "KNearestPoints",
     "KNearestResult",
     "NearestResult",
     "PointSearches",
@@ -39,6 +47,8 @@ __all__ = [
     "k_nearest_facilities",
     "nearest_facility",
     "nearest_facility_within_groups",
+    "nearest_in_own_group",
+    "nearest_points",
     "od_matrix",
     "point_searches",
     "snap_points",

@@ -55,7 +55,7 @@ class KNearestPoints:
         ``(n_queries, k)`` point index (column of the points), ``-1`` where ``inf``;
         ties in time go to the lower index.
     searches
-        Number of multi-source searches run.
+        Number of multi-source searches run (0: read from the cache).
     """
 
     time_s: np.ndarray
@@ -80,6 +80,7 @@ def nearest_points(
     q_group: Any | None = None,
     f_group: Any | None = None,
     n_jobs: int | None = 1,
+    cache: bool = False,
 ) -> KNearestPoints:
     """The ``k`` nearest points ``f`` of each query ``q``, by multi-source searches.
 
@@ -100,6 +101,12 @@ def nearest_points(
         may then only choose points of its own group (one search per group).
     n_jobs
         Threads for the group searches (``None`` or ``-1``: all cores; default 1).
+    cache
+        Without groups: answer every node of the network and keep that in the on-disk
+        cache (:func:`~tillganglighet.networks.cache.cached_array`, keyed by the
+        network, the points' nodes and access legs, ``k`` and ``trip``), so that any
+        other set of queries -- a new population grid, new origins -- is read off it
+        without a search.
 
     Returns
     -------
@@ -119,26 +126,17 @@ def nearest_points(
         )
     q_ok = (q.node >= 0) & np.isfinite(q.access_s)
     f_ok = (f.node >= 0) & np.isfinite(f.access_s)
-    comp = weak_labels(network)
-
-    # One search per group of points; its targets are the distinct query nodes of the
-    # group whose weakly connected component holds at least one of its points (the
-    # others cannot reach any, and would make the search run to exhaustion).
-    groups, members = [], []
-    for g in np.unique(qg[q_ok]) if q_ok.any() else []:
-        seeds = np.flatnonzero(f_ok & (fg == g))
-        if seeds.size == 0:
-            continue
-        rows = np.flatnonzero(q_ok & (qg == g))
-        rows = rows[np.isin(comp[q.node[rows]], comp[f.node[seeds]])]
-        if rows.size == 0:
-            continue
-        nodes, inv = np.unique(q.node[rows], return_inverse=True)
-        groups.append((f.node[seeds], f.access_s[seeds], seeds, nodes))
-        members.append((rows, np.asarray(inv).ravel()))
     graph = (network.reversed() if trip == "q_to_f" else network).csr()
-    found = _run_groups(graph, groups, k, n_jobs)
-
+    if cache and q_group is None:
+        lab_n, net_n, n_searches = _all_nodes_cached(network, graph, f, f_ok, k, trip)
+        rows = np.flatnonzero(q_ok)
+        nodes, inv = np.unique(q.node[rows], return_inverse=True)
+        members = [(rows, np.asarray(inv).ravel())]
+        found = [(None, lab_n[nodes], net_n[nodes])]
+    else:
+        groups, members = _groups(q, f, q_ok, f_ok, qg, fg, weak_labels(network))
+        found = _run_groups(graph, groups, k, n_jobs)
+        n_searches = len(groups)
     cand_row, cand_col, cand_t = [], [], []
     for (rows, inv), (_key, lab, net) in zip(members, found, strict=True):
         lab_r, net_r = lab[inv], net[inv]
@@ -173,7 +171,72 @@ def nearest_points(
         np.concatenate(cand_col or [np.empty(0, np.int64)]),
         np.concatenate(cand_t or [np.empty(0)]),
     )  # fmt: skip
-    return KNearestPoints(time, index, len(groups))
+    return KNearestPoints(time, index, n_searches)
+
+
+def _groups(
+    q: Ends,
+    f: Ends,
+    q_ok: np.ndarray,
+    f_ok: np.ndarray,
+    qg: np.ndarray,
+    fg: np.ndarray,
+    comp: np.ndarray,
+) -> tuple[list, list]:
+    """One search per group of points, and the query rows each one answers.
+
+    A group's targets are the distinct nodes of its queries whose weakly connected
+    component (``comp``) holds at least one of its points: the others cannot reach
+    any, and would make the search run to exhaustion.
+    """
+    groups, members = [], []
+    for g in np.unique(qg[q_ok]) if q_ok.any() else []:
+        seeds = np.flatnonzero(f_ok & (fg == g))
+        if seeds.size == 0:
+            continue
+        rows = np.flatnonzero(q_ok & (qg == g))
+        rows = rows[np.isin(comp[q.node[rows]], comp[f.node[seeds]])]
+        if rows.size == 0:
+            continue
+        nodes, inv = np.unique(q.node[rows], return_inverse=True)
+        groups.append((f.node[seeds], f.access_s[seeds], seeds, nodes))
+        members.append((rows, np.asarray(inv).ravel()))
+    return groups, members
+
+
+def _all_nodes_cached(
+    network: Network, graph: Any, f: Ends, f_ok: np.ndarray, k: int, trip: str
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """Per node its ``k`` nearest points: (point index, network seconds, searches run)."""
+    import hashlib
+
+    from tillganglighet.networks.cache import cached_array, network_fingerprint
+    from tillganglighet.routing._kernel import k_nearest_groups
+
+    seeds = np.flatnonzero(f_ok)
+    h = hashlib.sha256()
+    for a in (f.node[seeds], f.access_s[seeds], seeds):
+        h.update(np.ascontiguousarray(a, dtype=np.float64).tobytes())
+    key = {
+        "kind": "k_nearest_points_all_nodes",
+        "network": network_fingerprint(network),
+        "trip": trip,
+        "k": int(k),
+        "points": h.hexdigest(),
+    }
+
+    ran = []
+
+    def compute() -> np.ndarray:
+        ran.append(1)
+        ((_, lab, net),) = k_nearest_groups(
+            graph.indptr, graph.indices, graph.data,
+            [(f.node[seeds], f.access_s[seeds], seeds, np.arange(network.n_nodes))], k,
+        )  # fmt: skip
+        return np.hstack([lab.astype(np.float64), net])  # labels are exact in float64
+
+    arr = cached_array(key, compute)
+    return arr[:, :k].astype(np.int64), arr[:, k:], len(ran)
 
 
 def _run_groups(graph: Any, groups: list, k: int, n_jobs: int | None) -> list:
