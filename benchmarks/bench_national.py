@@ -331,7 +331,7 @@ def worker(task: str, args: argparse.Namespace) -> dict:
         poi = rng.choice(len(g["x"]), 214, replace=False)
         maxd = float(args.pandana_max_s)
         t = time.perf_counter()
-        pnet.set_pois("mp", maxd, 1, pd.Series(g["x"][poi]), pd.Series(g["y"][poi]))
+        pnet.set_pois("mp", maxd, 2, pd.Series(g["x"][poi]), pd.Series(g["y"][poi]))
         res = pnet.nearest_pois(maxd, "mp", num_pois=1)
         rec["query_s"] = time.perf_counter() - t
         np.save(out / f"{task}.npy", res[1].to_numpy(dtype=np.float64))

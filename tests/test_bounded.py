@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from road_graphs import ends, graphs
 from scipy.sparse.csgraph import dijkstra
 
 from tillganglighet.accessibility import (
@@ -26,29 +27,7 @@ from tillganglighet.networks.graph import Network
 from tillganglighet.routing import od_matrix
 from tillganglighet.routing._kernel import bounded_searches, k_nearest_labels
 from tillganglighet.routing.searches import point_searches
-from tillganglighet.routing.travel import Ends, nearest_exact, travel_times, two_nearest_exact
-
-
-@st.composite
-def graphs(draw, max_nodes=14, real=False):
-    n = draw(st.integers(2, max_nodes))
-    m = draw(st.integers(1, 4 * n))
-    u = np.array(draw(st.lists(st.integers(0, n - 1), min_size=m, max_size=m)))
-    v = np.array(draw(st.lists(st.integers(0, n - 1), min_size=m, max_size=m)))
-    if real:
-        w = np.array(draw(st.lists(st.floats(0.01, 100.0), min_size=m, max_size=m)))
-    else:
-        w = np.array(draw(st.lists(st.integers(0, 6), min_size=m, max_size=m)), dtype=float)
-    keep = u != v
-    if not keep.any():
-        u, v, w = np.array([0]), np.array([1]), np.array([1.0])
-    else:
-        u, v, w = u[keep], v[keep], w[keep]
-    net = Network.from_edges(
-        u, v, travel_time_s=w, length_m=w, node_x=np.arange(n, dtype=float) * 10,
-        node_y=np.zeros(n), mode="car",
-    )  # fmt: skip
-    return net
+from tillganglighet.routing.travel import nearest_exact, travel_times, two_nearest_exact
 
 
 def _nx(net: Network) -> nx.DiGraph:
@@ -169,21 +148,14 @@ def test_point_search_cache_reuses_entries_and_rebuilds_bad_ones(tmp_path):
     assert np.array_equal(c.times_at(np.arange(n)), fresh.times_at(np.arange(n)))
 
 
-def _ends(net, nodes, rng, spread=5.0):
-    nodes = np.asarray(nodes, dtype=np.int64)
-    acc = np.where(nodes >= 0, rng.uniform(0, spread, nodes.size), np.inf)
-    x = np.where(nodes >= 0, net.node_x[np.maximum(nodes, 0)], 0) + rng.uniform(-3, 3, nodes.size)
-    return Ends(nodes, acc, x, np.zeros(nodes.size), np.full(nodes.size, 0.05))
-
-
 @settings(max_examples=60, deadline=None)
 @given(st.one_of(graphs(), graphs(real=True)), st.data())
 def test_nearest_beyond_the_bound_equals_the_unbounded_matrix(net, data):
     """Nearest, second nearest and restricted nearest are exact for any bound."""
     n = net.n_nodes
     rng = np.random.default_rng(data.draw(st.integers(0, 1000)))
-    q = _ends(net, data.draw(st.lists(st.integers(-1, n - 1), min_size=1, max_size=10)), rng)
-    f = _ends(net, data.draw(st.lists(st.integers(-1, n - 1), min_size=1, max_size=6)), rng)
+    q = ends(net, data.draw(st.lists(st.integers(-1, n - 1), min_size=1, max_size=10)), rng)
+    f = ends(net, data.draw(st.lists(st.integers(-1, n - 1), min_size=1, max_size=6)), rng)
     bound = data.draw(st.sampled_from([0.5, 2.0, 5.0, 12.0]))
     per_query = data.draw(st.booleans())
     from tillganglighet.routing import travel

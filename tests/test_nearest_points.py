@@ -13,48 +13,26 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from road_graphs import ends, graphs
 
 from tillganglighet.errors import InputValidationError
 from tillganglighet.networks.graph import Network
 from tillganglighet.routing._kernel import k_nearest_groups
 from tillganglighet.routing.nearest_points import nearest_in_own_group, nearest_points
-from tillganglighet.routing.travel import Ends, travel_times
+from tillganglighet.routing.travel import travel_times
 
 
 @st.composite
 def cases(draw):
-    n = draw(st.integers(2, 16))
-    m = draw(st.integers(1, 4 * n))
-    u = np.array(draw(st.lists(st.integers(0, n - 1), min_size=m, max_size=m)))
-    v = np.array(draw(st.lists(st.integers(0, n - 1), min_size=m, max_size=m)))
-    real = draw(st.booleans())
-    if real:
-        w = np.array(draw(st.lists(st.floats(0.01, 100.0), min_size=m, max_size=m)))
-    else:
-        w = np.array(draw(st.lists(st.integers(0, 6), min_size=m, max_size=m)), dtype=float)
-    keep = u != v
-    if not keep.any():
-        u, v, w = np.array([0]), np.array([1]), np.array([1.0])
-    else:
-        u, v, w = u[keep], v[keep], w[keep]
-    net = Network.from_edges(
-        u, v, travel_time_s=w, length_m=w, node_x=np.arange(n, dtype=float) * 10,
-        node_y=np.zeros(n), mode="car",
-    )  # fmt: skip
+    net = draw(st.one_of(graphs(max_nodes=16), graphs(max_nodes=16, real=True)))
+    n = net.n_nodes
     rng = np.random.default_rng(draw(st.integers(0, 10_000)))
     # more queries than points: the reference matrix then searches from the points,
     # as the main job's does (origins x meeting points)
-    q = _ends(net, draw(st.lists(st.integers(-1, n - 1), min_size=9, max_size=16)), rng)
+    q = ends(net, draw(st.lists(st.integers(-1, n - 1), min_size=9, max_size=16)), rng)
     f_nodes = draw(st.lists(st.integers(-1, n - 1), min_size=1, max_size=7))
-    f = _ends(net, f_nodes + f_nodes[:1], rng)  # a duplicate node (own access leg)
+    f = ends(net, f_nodes + f_nodes[:1], rng)  # a duplicate node (own access leg)
     return net, q, f, rng
-
-
-def _ends(net, nodes, rng):
-    nodes = np.asarray(nodes, dtype=np.int64)
-    acc = np.where(nodes >= 0, rng.uniform(0, 5, nodes.size), np.inf)
-    x = np.where(nodes >= 0, net.node_x[np.maximum(nodes, 0)], 0) + rng.uniform(-3, 3, nodes.size)
-    return Ends(nodes, acc, x, np.zeros(nodes.size), np.full(nodes.size, 0.05))
 
 
 def _brute_k(t: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -118,8 +96,8 @@ def test_times_equal_networkx_on_a_random_road_like_graph():
         if not g.has_edge(a, b) or g[a][b]["w"] > x:
             g.add_edge(a, b, w=x)
     nodes = rng.permutation(n)  # no query on a point's node (no straight-line legs)
-    q = _ends(net, nodes[:60], rng)
-    f = _ends(net, nodes[60:69], rng)
+    q = ends(net, nodes[:60], rng)
+    f = ends(net, nodes[60:69], rng)
     got = nearest_points(net, q, f, k=2)
     for i in range(len(q)):
         d = nx.single_source_dijkstra_path_length(g, int(q.node[i]), weight="w")
@@ -152,7 +130,7 @@ def test_bad_arguments_are_named():
         [0], [1], travel_time_s=[1.0], length_m=[1.0], node_x=[0.0, 1.0], node_y=[0.0, 0.0],
         mode="car",
     )  # fmt: skip
-    e = _ends(net, [0, 1], np.random.default_rng(0))
+    e = ends(net, [0, 1], np.random.default_rng(0))
     with pytest.raises(InputValidationError, match="`k`"):
         nearest_points(net, e, e, k=0)
     with pytest.raises(InputValidationError, match="`trip`"):
@@ -174,8 +152,8 @@ def test_the_all_nodes_cache_answers_any_other_queries_without_a_search(monkeypa
         u[keep], v[keep], travel_time_s=w, length_m=w, node_x=rng.uniform(0, 1e4, n),
         node_y=rng.uniform(0, 1e4, n), mode="car",
     )  # fmt: skip
-    f = _ends(net, rng.integers(0, n, 12), rng)
-    q1, q2 = _ends(net, rng.integers(0, n, 40), rng), _ends(net, rng.integers(-1, n, 70), rng)
+    f = ends(net, rng.integers(0, n, 12), rng)
+    q1, q2 = ends(net, rng.integers(0, n, 40), rng), ends(net, rng.integers(-1, n, 70), rng)
     for trip in ("q_to_f", "f_to_q"):
         first = nearest_points(net, q1, f, k=2, trip=trip, cache=True)
         assert first.searches == 1
