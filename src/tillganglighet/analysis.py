@@ -2,10 +2,11 @@
 
 :func:`analyze` ties the parts together: the meeting points as of a date
 (:mod:`~tillganglighet.data.presence`), the origins (:mod:`~tillganglighet.data.geodata`), a
-road network (modelled default, a built ``.npz`` or an OSM PBF), one origins × points
-travel-time matrix (:func:`~tillganglighet.routing.od_matrix`), and the metrics of
-:mod:`~tillganglighet.accessibility`. It does no file output (see
-:mod:`~tillganglighet.report.tables`).
+road network (modelled default, a built ``.npz`` or an OSM PBF), the nearest points of
+every origin by multi-source searches (:func:`~tillganglighet.routing.nearest_points`:
+nearest, second nearest, nearest in the FA-region, nearest SSC office; no origins ×
+points matrix), and the metrics of :mod:`~tillganglighet.accessibility`. It does no
+file output (see :mod:`~tillganglighet.report.tables`).
 
 Travel time origin → point (seconds) = access leg from the origin to its snapped node
 (straight line at the access speed) + network time + access leg from the point's node
@@ -220,19 +221,18 @@ def _snap(network: Network, frame: gpd.GeoDataFrame) -> pd.DataFrame:
 #: finished matrix instead.
 OD_CACHE_MIN_WORK = 100_000_000
 
-#: Single-source searches from the meeting points stop at this multiple of the
-#: threshold (the default 60 minutes: 120 minutes). No output depends on it: times
-#: within it are exact, and every nearest / FA-nearest / second-nearest beyond it is
-#: completed exactly (:mod:`tillganglighet.routing.travel`); it only sets how much of
-#: the network each search visits, how much the cache holds and how many origins need
-#: the (slower) completion. Chosen by measurement on a national graph
+#: Bounded single-source searches (origins × candidates matrices for scenarios,
+#: :func:`candidate_matrix`) stop at this multiple of the threshold (the default 60
+#: minutes: 120 minutes); entries beyond it are ``inf`` with a per-origin lower bound.
+#: It sets how much of the network each search visits and how much the per-point
+#: cache holds. Chosen by measurement on a national graph
 #: (``benchmarks/bench_national.py``).
 SEARCH_BOUND_FACTOR = 2.0
 
-#: The same for the searches that only answer "which one is nearest" (SSC offices,
-#: staff travel, nearby-office places). A smaller bound makes these searches cheaper
-#: but sends more rows to the completion, which on a national graph costs more than
-#: it saves (measured: 1.0 was slower than 2.0).
+#: The bound of the per-query searches of the nearby-office places (24 queries, fewer
+#: than the points, so their matrix is searched from the places). No output depends on
+#: it: a nearest point beyond it is completed exactly
+#: (:func:`tillganglighet.routing.travel.nearest_exact`).
 NEAREST_BOUND_FACTOR = 2.0
 
 

@@ -150,30 +150,12 @@ def search_nodes(
     """Run the bounded searches from ``sources`` (no cache); returns ``(ptr, nodes, time_s)``."""
     graph = (network.reversed() if direction == "to" else network).csr()
     src = np.asarray(sources, dtype=np.int64)
-    if np.isfinite(bound_s):
-        from tillganglighet.routing._kernel import bounded_searches  # numba: imported lazily
+    # The compiled kernel also for unbounded searches: measured on a 2-million-node
+    # graph, 0.56 s per full search on one thread against 0.68 s for scipy plus the
+    # sparsification of its dense row (same times, bit for bit), 0.31 s on two.
+    from tillganglighet.routing._kernel import bounded_searches  # numba: imported lazily
 
-        return bounded_searches(
-            graph.indptr, graph.indices, graph.data, src, bound_s, n_jobs=n_jobs
-        )
-    # Unbounded: scipy's search is faster once a search reaches most of the graph
-    # (same times, bit for bit); sparsified block by block.
-    from scipy.sparse.csgraph import dijkstra
-
-    ptr = np.zeros(src.size + 1, dtype=np.int64)
-    nodes_parts, time_parts = [], []
-    step = max(1, (64 << 20) // (8 * max(network.n_nodes, 1)))
-    for start in range(0, src.size, step):
-        block = np.atleast_2d(dijkstra(graph, directed=True, indices=src[start : start + step]))
-        for k, row in enumerate(block):
-            hit = np.flatnonzero(np.isfinite(row))
-            hit = hit[np.argsort(row[hit], kind="stable")]
-            nodes_parts.append(hit.astype(np.int32))
-            time_parts.append(row[hit])
-            ptr[start + k + 1] = ptr[start + k] + hit.size
-    if not nodes_parts:
-        return ptr, np.empty(0, np.int32), np.empty(0, np.float64)
-    return ptr, np.concatenate(nodes_parts), np.concatenate(time_parts)
+    return bounded_searches(graph.indptr, graph.indices, graph.data, src, bound_s, n_jobs=n_jobs)
 
 
 def point_searches(

@@ -118,6 +118,14 @@ def network_times(
     f = np.asarray(from_nodes, dtype=np.int64)
     t = np.asarray(to_nodes, dtype=np.int64)
     bound = check_bound(bound_s)
+    if not np.isfinite(bound) and cache is False:
+        # Unbounded and not kept per point: dense blocks straight into the matrix
+        # (scipy, the same searches from the same side; worker processes when large),
+        # never every search's full result at once.
+        from tillganglighet.routing.matrix import od_matrix
+
+        out = od_matrix(network, f, t, n_jobs=n_jobs)
+        return out if dtype == np.float64 else out.astype(dtype)
     reverse = t.size < f.size
     src, tgt = (t, f) if reverse else (f, t)
     ps = point_searches(
