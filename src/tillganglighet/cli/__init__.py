@@ -70,9 +70,9 @@ def _flags_without_placeholder() -> None:
     """
     from typer.core import TyperOption
 
-    original = TyperOption.display_type_rich
-    if getattr(original, "_tg_flags", False):
-        return
+    original = getattr(TyperOption, "display_type_rich", None)
+    if original is None or getattr(original, "_tg_flags", False):
+        return  # older typer has no such hook (and no placeholder to remove)
 
     def display_type_rich(self: TyperOption, ctx: typer.Context) -> str | None:
         if self.is_flag and self.metavar is None:
