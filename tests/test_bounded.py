@@ -27,7 +27,7 @@ from tillganglighet.networks.graph import Network
 from tillganglighet.routing import od_matrix
 from tillganglighet.routing._kernel import bounded_searches, k_nearest_labels
 from tillganglighet.routing.searches import point_searches
-from tillganglighet.routing.travel import nearest_exact, travel_times, two_nearest_exact
+from tillganglighet.routing.travel import nearest_exact, travel_times
 
 
 def _nx(net: Network) -> nx.DiGraph:
@@ -151,7 +151,7 @@ def test_point_search_cache_reuses_entries_and_rebuilds_bad_ones(tmp_path):
 @settings(max_examples=60, deadline=None)
 @given(st.one_of(graphs(), graphs(real=True)), st.data())
 def test_nearest_beyond_the_bound_equals_the_unbounded_matrix(net, data):
-    """Nearest, second nearest and restricted nearest are exact for any bound."""
+    """Nearest and restricted nearest are exact for any bound (both directions)."""
     n = net.n_nodes
     rng = np.random.default_rng(data.draw(st.integers(0, 1000)))
     q = ends(net, data.draw(st.lists(st.integers(-1, n - 1), min_size=1, max_size=10)), rng)
@@ -167,12 +167,9 @@ def test_nearest_beyond_the_bound_equals_the_unbounded_matrix(net, data):
         part = travel_times(net, q, f, bound_s=bound)
         assert np.array_equal(part, np.where(np.isfinite(part), full, np.inf))
         ref = nearest_in_matrix(full)
-        got = two_nearest_exact(net, part, q, f, bound_s=bound)
+        got = nearest_exact(net, part, q, f, bound_s=bound)
         assert np.array_equal(got.time_s, ref.time_s)
         assert np.array_equal(got.index, ref.index)
-        _, _, second = two_nearest_in_matrix(full)
-        second[~np.isfinite(ref.time_s)] = np.inf
-        assert np.array_equal(got.second_s, second)
         # restricted to a group of points
         qg = rng.integers(0, 2, len(q))
         fg = rng.integers(0, 2, len(f))

@@ -14,9 +14,9 @@ bounded at ``bound_s`` seconds: from the smaller side, exactly as
 is bit-for-bit the same as an unbounded matrix. Entries beyond the bound are ``inf``.
 
 Nearest points need exact times even beyond the bound (a municipality mean uses every
-origin). :func:`nearest_exact` and :func:`two_nearest_exact` read the nearest (and
-second nearest) off the bounded matrix where that is provably the answer -- the best
-time found is *below* the least time any entry beyond the bound can have -- and
+origin). :func:`nearest_exact` reads the nearest point off the bounded matrix where
+that is provably the answer -- the best time found is *below* the least time any
+entry beyond the bound can have -- and
 complete the other rows exactly (:func:`_fallback`): no allowed point in the query's
 weakly connected component means unreachable; a few rows are answered by searches
 from the query, widened until the best point is provably the nearest; many rows by
@@ -24,7 +24,9 @@ one multi-source search (:func:`~tillganglighet.routing.nearest_facility`) per s
 allowed points. The point found is then searched again from the matrix's side,
 bounded just above its time (:func:`_exact_times`), so its time is the same float64
 sum an unbounded matrix holds. Only points whose times differ by ~1e-12 relative
-could be ranked differently from the unbounded matrix.
+could be ranked differently from the unbounded matrix. (The main job's nearest,
+second-nearest and FA-nearest points need no matrix at all:
+:mod:`tillganglighet.routing.nearest_points`.)
 """
 
 from __future__ import annotations
@@ -46,7 +48,6 @@ __all__ = [
     "nearest_exact",
     "network_times",
     "travel_times",
-    "two_nearest_exact",
 ]
 
 #: Rows per block when reducing a dense matrix (bounds temporaries to ~block x points).
@@ -184,7 +185,7 @@ def travel_times(
 
 @dataclass(frozen=True)
 class NearestPoints:
-    """Nearest (and second-nearest) point per query, exact beyond the search bound.
+    """Nearest point per query, exact beyond the search bound.
 
     Attributes
     ----------
@@ -192,8 +193,6 @@ class NearestPoints:
         Seconds to the nearest allowed point (``inf`` if none is reachable).
     index
         Its column (``-1`` if none); ties go to the lowest index.
-    second_s
-        Seconds to the second-nearest point (``inf`` if none), when computed.
     fallback_rows
         Queries answered by a fallback multi-source search (nearest beyond the bound
         or unreachable).
@@ -203,7 +202,6 @@ class NearestPoints:
 
     time_s: np.ndarray
     index: np.ndarray
-    second_s: np.ndarray | None = None
     fallback_rows: int = 0
     fallback_searches: int = 0
 
@@ -248,7 +246,6 @@ def _fallback(
     *,
     bound_s: float,
     searched_from: Literal["q", "f"],
-    exclude: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, int]:
     """Exact nearest allowed point for ``rows``, whatever its distance.
 
@@ -260,8 +257,6 @@ def _fallback(
     """
     n_f = len(f)
     masks = np.ones((rows.size, n_f), dtype=bool) if allowed is None else allowed(rows).copy()
-    if exclude is not None:
-        masks[np.arange(rows.size), exclude] = False
     comp = weak_labels(network)
     f_ok = (f.node >= 0) & np.isfinite(f.access_s)
     f_comp = np.where(f_ok, comp[np.maximum(f.node, 0)], -1)
@@ -278,21 +273,17 @@ def _fallback(
             return time, index, searches
     else:
         # One multi-source search per set of allowed points, stopped as soon as every
-        # query of that set has its answer (compiled k-label kernel, k = 1; with an
-        # excluded point, k = 2 over all points and the first label not excluded).
+        # query of that set has its answer (compiled k-label kernel, k = 1).
         from tillganglighet.routing._kernel import k_nearest_groups
 
         graph = (network.reversed() if trip == "q_to_f" else network).csr()
-        if exclude is not None and allowed is None:
-            groups = [(live, np.ones(n_f, dtype=bool), 2)]
-        else:
-            uniq, inv = np.unique(masks[live], axis=0, return_inverse=True)
-            inv = np.asarray(inv).ravel()
-            groups = [(live[inv == k], mask, 1) for k, mask in enumerate(uniq)]
-        for sel, mask, k in groups:
+        uniq, inv = np.unique(masks[live], axis=0, return_inverse=True)
+        inv = np.asarray(inv).ravel()
+        groups = [(live[inv == g], mask) for g, mask in enumerate(uniq)]
+        for sel, mask in groups:
             seeds = np.flatnonzero(mask & f_ok)
             qn = q.node[rows[sel]]
-            if len(groups) == 1 and k == 1:
+            if len(groups) == 1:
                 # One set, nearest only: scipy's search is faster than the kernel's
                 # when it has to cover most of the graph anyway.
                 res = nearest_facility(
@@ -306,17 +297,11 @@ def _fallback(
                 continue
             ((kq, lq, _),) = k_nearest_groups(
                 graph.indptr, graph.indices, graph.data,
-                [(f.node[seeds], f.access_s[seeds], seeds, qn)], k,
+                [(f.node[seeds], f.access_s[seeds], seeds, qn)], 1,
             )  # fmt: skip
-            pick = np.zeros(sel.size, dtype=np.int64)
-            if k == 2:
-                assert exclude is not None
-                pick = np.where(lq[:, 0] == exclude[sel], 1, 0)
-            kk = kq[np.arange(sel.size), pick]
-            ll = lq[np.arange(sel.size), pick]
-            t = kk + q.access_s[rows[sel]]
+            t = kq[:, 0] + q.access_s[rows[sel]]
             time[sel] = t
-            index[sel] = np.where(np.isfinite(t), ll, -1)
+            index[sel] = np.where(np.isfinite(t), lq[:, 0], -1)
         searches = len(groups)
     time = _exact_times(network, q, f, rows, index, time, trip, searched_from)
     return time, index, searches
@@ -427,7 +412,6 @@ def nearest_exact(
     bound_s: float,
     trip: Trip = "q_to_f",
     allowed: Callable[[np.ndarray], np.ndarray] | None = None,
-    second: bool = False,
     searched_from: Literal["q", "f"] | None = None,
 ) -> NearestPoints:
     """Nearest allowed point per query from a bounded matrix, exact beyond the bound.
@@ -448,8 +432,6 @@ def nearest_exact(
     allowed
         Optional ``allowed(rows) -> (len(rows), len(f))`` boolean mask: only these
         columns may be chosen (e.g. points in the origin's own FA-region).
-    second
-        Also return the second-nearest time (over all columns; ``allowed`` must be None).
     searched_from
         Side the matrix's searches started from (``"q"`` or ``"f"``); default the
         side :func:`network_times` takes (the one with fewer entries, ``f`` on a tie
@@ -470,7 +452,6 @@ def nearest_exact(
     lb = _lower_bound(q, f, bound, trip)
     best = np.full(n_q, np.inf)
     idx = np.full(n_q, -1, dtype=np.int64)
-    sec = np.full(n_q, np.inf) if second else None
     for s in range(0, n_q, ROW_BLOCK):
         rows = np.arange(s, min(n_q, s + ROW_BLOCK))
         block = np.asarray(times[s : s + rows.size], dtype=np.float64)
@@ -478,8 +459,6 @@ def nearest_exact(
         b, i = _row_min(block, mask)
         i[~np.isfinite(b)] = -1
         best[rows], idx[rows] = b, i
-        if sec is not None and block.shape[1] > 1:
-            sec[rows] = np.partition(block, 1, axis=1)[:, 1]
     searches = 0
     # Rows whose answer is not provably inside the bound (a snapped query only).
     need = np.flatnonzero(~(best < lb) & (q.node >= 0)) if np.isfinite(bound) else np.empty(0, int)
@@ -490,34 +469,4 @@ def nearest_exact(
         searches += k
         take = _better(best[need], idx[need], ft, fi)
         best[need[take]], idx[need[take]] = ft[take], fi[take]
-    n_fallback = int(need.size)
-    if sec is not None:
-        sec[~np.isfinite(best)] = np.inf
-        need2 = np.flatnonzero(np.isfinite(best) & ~(sec < lb) & (q.node >= 0))
-        if np.isfinite(bound) and need2.size:
-            # Second nearest = nearest with the best point excluded.
-            rows_t = np.asarray(times[need2], dtype=np.float64)
-            rows_t[np.arange(need2.size), idx[need2]] = np.inf
-            seen = rows_t.min(axis=1) if rows_t.shape[1] else np.full(need2.size, np.inf)
-            ft, _, k = _fallback(
-                network,
-                need2,
-                q,
-                f,
-                trip,
-                None,
-                bound_s=bound,
-                searched_from=searched_from,
-                exclude=idx[need2],
-            )
-            searches += k
-            sec[need2] = np.minimum(seen, ft)
-            n_fallback += int(need2.size)
-    return NearestPoints(best, idx, sec, n_fallback, searches)
-
-
-def two_nearest_exact(
-    network: Network, times: np.ndarray, q: Ends, f: Ends, *, bound_s: float
-) -> NearestPoints:
-    """Nearest and second-nearest point of each query (query -> point), exact."""
-    return nearest_exact(network, times, q, f, bound_s=bound_s, second=True)
+    return NearestPoints(best, idx, int(need.size), searches)
