@@ -216,9 +216,9 @@ def _snap(network: Network, frame: gpd.GeoDataFrame) -> pd.DataFrame:
 #: directed edges) are kept in the on-disk cache, one entry per point node
 #: (:func:`~tillganglighet.networks.cache.cached_point_searches`), so a national OSM
 #: run searches from each point once per network and bound, whatever the origins.
-#: Unbounded searches are not kept per point: on a national network each would hold
-#: every node (about 24 MB); their callers (e.g. the scenario matrices) cache the
-#: finished matrix instead.
+#: Unbounded searches are never kept per point
+#: (:func:`tillganglighet.routing.travel.network_times`); their callers (e.g. the
+#: scenario matrices) cache the finished matrix instead.
 OD_CACHE_MIN_WORK = 100_000_000
 
 #: Bounded single-source searches (origins × candidates matrices for scenarios,
@@ -288,7 +288,7 @@ def network_od_matrix(
     """
     from tillganglighet.routing.travel import network_times
 
-    cache = _use_cache(network, from_nodes, to_nodes, cache_min_work) and bool(np.isfinite(bound_s))
+    cache = _use_cache(network, from_nodes, to_nodes, cache_min_work)
     return network_times(network, from_nodes, to_nodes, bound_s=bound_s, cache=cache)
 
 
@@ -311,7 +311,7 @@ def _travel_matrix(
     from tillganglighet.routing.travel import Ends, travel_times
 
     a, b = Ends.from_frame(from_snap), Ends.from_frame(to_snap)
-    cache = _use_cache(network, a.node, b.node, cache_min_work) and bool(np.isfinite(bound_s))
+    cache = _use_cache(network, a.node, b.node, cache_min_work)
     return travel_times(network, a, b, bound_s=bound_s, cache=cache, dtype=dtype)
 
 

@@ -109,7 +109,9 @@ def network_times(
     Searches from the distinct ``to`` nodes on the reversed graph when there are
     fewer ``to`` than ``from`` entries, else from the distinct ``from`` nodes (the
     side :func:`~tillganglighet.routing.od_matrix` takes, hence the same float64
-    times). ``-1`` entries give ``inf`` rows or columns.
+    times). ``-1`` entries give ``inf`` rows or columns. ``cache`` keeps bounded
+    searches per point; unbounded ones never are (on a national network each would
+    hold every node, about 24 MB): they go in dense blocks straight into the matrix.
 
     Returns
     -------
@@ -119,10 +121,10 @@ def network_times(
     f = np.asarray(from_nodes, dtype=np.int64)
     t = np.asarray(to_nodes, dtype=np.int64)
     bound = check_bound(bound_s)
-    if not np.isfinite(bound) and cache is False:
-        # Unbounded and not kept per point: dense blocks straight into the matrix
-        # (scipy, the same searches from the same side; worker processes when large),
-        # never every search's full result at once.
+    if not np.isfinite(bound):
+        # Unbounded: dense blocks straight into the matrix (scipy, the same searches
+        # from the same side; worker processes when large), never every search's full
+        # result at once, and not kept per point.
         from tillganglighet.routing.matrix import od_matrix
 
         out = od_matrix(network, f, t, n_jobs=n_jobs)
